@@ -1,0 +1,7 @@
+export * from './file.js';
+export * from './graph.js';
+export * from './ir.js';
+export { decodeModel, dtypeCode, dtypeFromCode, encodeModel } from './proto.js';
+export * from './shape.js';
+export * from './summary.js';
+export * from './tensor.js';

@@ -1,0 +1,138 @@
+/**
+ * The one module that imports onnxruntime-node (as transformers.js confines its runtime to
+ * backends/onnx.js). Everything else hands it prunefi tensors and an in-memory model.
+ */
+import * as ort from 'onnxruntime-node';
+import { errorMessage, PrunefiError } from '../core/errors.js';
+import type { Model } from '../onnx/ir.js';
+import { encodeModel } from '../onnx/proto.js';
+import type { DataTypeMap, DType, Tensor } from '../onnx/tensor.js';
+
+/** Where sessions run. `cuda` needs onnxruntime-node installed with its CUDA binaries. */
+export type Device = 'cpu' | 'cuda';
+
+/** Options for `createSession`. */
+export interface SessionOptions {
+  /** Intra-op threads (default: ONNX Runtime's choice, one per core). */
+  threads?: number;
+  device?: Device;
+  /** Graph optimization level (default 'all'). 'disabled' helps when comparing against naive math. */
+  optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+/** The device names accepted by `--device`. */
+export const DEVICES: readonly Device[] = ['cpu', 'cuda'];
+
+/** Parses a `--device` value. */
+export function parseDevice(value: string): Device {
+  if (value === 'cpu' || value === 'cuda') return value;
+  throw new PrunefiError('USAGE', `--device must be one of ${DEVICES.join(', ')}, got '${value}'`);
+}
+
+const ORT_TYPES: Partial<Record<DType, ort.Tensor.Type>> = {
+  float32: 'float32',
+  float64: 'float64',
+  float16: 'float16',
+  int8: 'int8',
+  uint8: 'uint8',
+  int16: 'int16',
+  uint16: 'uint16',
+  int32: 'int32',
+  uint32: 'uint32',
+  int64: 'int64',
+  uint64: 'uint64',
+  bool: 'bool',
+};
+
+function toOrt(name: string, t: Tensor): ort.Tensor {
+  const type = ORT_TYPES[t.dtype];
+  if (!type)
+    throw new PrunefiError(
+      'RUNTIME',
+      `input '${name}' has dtype ${t.dtype}, which onnxruntime-node cannot take as a tensor`,
+    );
+  return new ort.Tensor(type, t.data as ort.Tensor.DataTypeMap[typeof type], t.dims as number[]);
+}
+
+function fromOrt(t: ort.Tensor): Tensor {
+  const dtype = t.type as DType;
+  if (!(dtype in ORT_TYPES))
+    throw new PrunefiError(
+      'RUNTIME',
+      `the runtime returned a ${t.type} tensor, which prunefi does not handle`,
+    );
+  return { dtype, dims: [...t.dims], data: t.data as DataTypeMap[DType] };
+}
+
+/** A loaded model ready to run. Call `release()` when done: sessions hold native memory. */
+export interface Session {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /** Runs the model. `outputs` restricts which outputs are computed (default: all). */
+  run(feeds: Record<string, Tensor>, outputs?: readonly string[]): Promise<Record<string, Tensor>>;
+  release(): Promise<void>;
+}
+
+/**
+ * Creates a session from an in-memory model (serialized with its tensors inline) or ONNX bytes.
+ * A failure to load is reported with the runtime's own explanation.
+ */
+export async function createSession(
+  model: Model | Uint8Array,
+  options: SessionOptions = {},
+): Promise<Session> {
+  const bytes = model instanceof Uint8Array ? model : encodeModel(model);
+  const device = options.device ?? 'cpu';
+  const so: ort.InferenceSession.SessionOptions = {
+    executionProviders: device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
+    graphOptimizationLevel: options.optimization ?? 'all',
+    executionMode: 'sequential',
+    interOpNumThreads: 1,
+    logSeverityLevel: 3,
+  };
+  if (options.threads !== undefined) {
+    if (!Number.isInteger(options.threads) || options.threads < 1) {
+      throw new RangeError(`threads must be a positive integer, got ${options.threads}`);
+    }
+    so.intraOpNumThreads = options.threads;
+  }
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, so);
+  } catch (err) {
+    const msg = errorMessage(err);
+    if (device === 'cuda') {
+      throw new PrunefiError(
+        'DEVICE_UNAVAILABLE',
+        `--device cuda failed: ${msg}. The CUDA execution provider needs onnxruntime-node installed with its CUDA binaries (npm install --onnxruntime-node-install=cuda) and a CUDA 12 driver; use --device cpu otherwise`,
+        { cause: err },
+      );
+    }
+    throw new PrunefiError('RUNTIME', `ONNX Runtime could not load the model: ${msg}`, { cause: err });
+  }
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    async run(feeds, outputs) {
+      const ortFeeds: Record<string, ort.Tensor> = {};
+      for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = toOrt(k, v);
+      let result: ort.InferenceSession.ReturnType;
+      try {
+        result = outputs ? await session.run(ortFeeds, outputs as string[]) : await session.run(ortFeeds);
+      } catch (err) {
+        throw new PrunefiError('RUNTIME', `ONNX Runtime failed to run the model: ${errorMessage(err)}`, {
+          cause: err,
+        });
+      }
+      const out: Record<string, Tensor> = {};
+      for (const [k, v] of Object.entries(result)) out[k] = fromOrt(v);
+      return out;
+    },
+    release: () => session.release(),
+  };
+}
+
+/** The version of the ONNX Runtime in use (for reports and benchmark records). */
+export function runtimeVersion(): string {
+  return ort.env.versions.common ?? 'unknown';
+}
