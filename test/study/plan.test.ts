@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseStudyConfig } from '../../src/study/config.js';
+import { planStudy, type Step } from '../../src/study/plan.js';
+import { assertPrunefiError } from '../helpers/assert.js';
+
+const base = {
+  data: 'mnist',
+  models: [
+    { name: 'a', source: 'zoo:lenet5' },
+    { name: 'b', source: 'model-b.onnx' },
+  ],
+  pruning: [
+    { method: 'magnitude-global', sparsities: [0.5, 0.9] },
+    { method: 'l1-filter', sparsities: [0.3] },
+  ],
+  faultModels: [{ numberFormat: 'float32', storageFormat: 'dense' }],
+  campaigns: { images: 100, ber: { rates: [1e-6, 1e-5], trials: 3 }, singleBit: { perBit: 10 } },
+};
+
+const identity = (s: string): string => `id:${s}`;
+
+function keys(config: unknown): Map<string, string> {
+  return new Map(planStudy(parseStudyConfig(config), identity).map((s: Step) => [s.id, s.key]));
+}
+
+function changed(a: Map<string, string>, b: Map<string, string>): string[] {
+  return [...a.keys()].filter((id) => a.get(id) !== b.get(id)).sort();
+}
+
+test('plan covers models × (baseline + methods × sparsities) × (eval + campaigns)', () => {
+  const steps = planStudy(parseStudyConfig(base), identity);
+  // Per model: 1 base, 3 prune, 4 variants × (eval + ber + bits) = 12.
+  assert.equal(steps.length, 2 * (1 + 3 + 12));
+  const ids = steps.map((s) => s.id);
+  assert.equal(new Set(ids).size, ids.length, 'step ids are unique');
+  for (const s of steps)
+    for (const d of s.deps) assert.ok(ids.indexOf(d) < ids.indexOf(s.id), `${s.id} after ${d}`);
+});
+
+test('a changed pruning option reruns only that method’s variants', () => {
+  const before = keys(base);
+  const cfg = structuredClone(base);
+  (cfg.pruning[1] as { options?: unknown }).options = { norm: 2 };
+  const diff = changed(before, keys(cfg));
+  assert.ok(diff.length > 0);
+  for (const id of diff) assert.match(id, /l1-filter@0\.3/);
+  assert.equal(diff.length, 2 * 4, 'prune + eval + ber + bits, for both models');
+});
+
+test('a changed BER list reruns only BER campaigns; a new model source reruns only that model', () => {
+  const before = keys(base);
+  const cfg = structuredClone(base);
+  cfg.campaigns.ber.rates = [1e-7, 1e-6];
+  const diff = changed(before, keys(cfg));
+  assert.ok(diff.every((id) => id.startsWith('ber ')));
+  assert.equal(diff.length, 2 * 4);
+  const diff2 = changed(
+    before,
+    new Map(
+      planStudy(parseStudyConfig(base), (s) => (s === 'model-b.onnx' ? 'other' : identity(s))).map((s) => [
+        s.id,
+        s.key,
+      ]),
+    ),
+  );
+  assert.ok(diff2.every((id) => id.includes(' b') || id.includes(' b/')));
+  assert.equal(diff2.length, 16, 'every step of model b');
+});
+
+test('config errors name the JSON path and what was expected', () => {
+  assertPrunefiError(
+    () => parseStudyConfig({ ...base, pruning: [{ method: 'x', sparsities: [1.2] }] }),
+    'STUDY_CONFIG',
+    /config\.pruning\[0\]\.sparsities\[0\] must be a number in \[0, 1\), got 1\.2/,
+  );
+  assertPrunefiError(
+    () => parseStudyConfig({ ...base, bogus: 1 }),
+    'STUDY_CONFIG',
+    /unknown field config\.bogus/,
+  );
+  assertPrunefiError(
+    () => parseStudyConfig({ ...base, campaigns: { images: 10 } }),
+    'STUDY_CONFIG',
+    /needs a ber sweep/,
+  );
+  assertPrunefiError(
+    () => parseStudyConfig({ ...base, models: [] }),
+    'STUDY_CONFIG',
+    /config\.models must be a non-empty array/,
+  );
+});
