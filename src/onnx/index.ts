@@ -1,3 +1,4 @@
+export * from './builder.js';
 export * from './file.js';
 export * from './graph.js';
 export * from './ir.js';
