@@ -1,0 +1,7 @@
+export { alexnetCifar } from './alexnet.js';
+export * from './define.js';
+export * from './layers.js';
+export { lenet5 } from './lenet5.js';
+export { resnet18Cifar } from './resnet.js';
+export { vgg11Cifar } from './vgg.js';
+export * from './zoo.js';
