@@ -49,7 +49,7 @@ export function dtypeFromCode(code: number, what: string): DType {
 }
 
 // Decoded protobuf messages are loosely typed; these interfaces name what we read.
-type Long = { toNumber(): number };
+type Long = { low: number; high: number; toNumber(): number };
 type Int = number | Long;
 interface StringEntry {
   key?: string;
@@ -128,6 +128,12 @@ interface ModelP {
 
 const toNum = (v: Int | undefined): number =>
   v === undefined ? 0 : typeof v === 'number' ? v : v.toNumber();
+/** A 64-bit protobuf integer as a BigInt, exactly (toNum rounds beyond 2^53). */
+const toBigInt = (v: Int, unsigned: boolean): bigint => {
+  if (typeof v === 'number') return BigInt(v);
+  const bits = (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0);
+  return unsigned ? BigInt.asUintN(64, bits) : BigInt.asIntN(64, bits);
+};
 const utf8 = new TextDecoder();
 const utf8e = new TextEncoder();
 
@@ -183,13 +189,13 @@ function tensorFromTypedFields(name: string, dtype: DType, dims: number[], t: Te
       return { dtype, dims, data: Float64Array.from(t.double_data ?? []) };
     case 'int64':
       check(t.int64_data?.length ?? 0);
-      return { dtype, dims, data: BigInt64Array.from((t.int64_data ?? []).map((v) => BigInt(toNum(v)))) };
+      return { dtype, dims, data: BigInt64Array.from((t.int64_data ?? []).map((v) => toBigInt(v, false))) };
     case 'uint64':
     case 'uint32':
       check(t.uint64_data?.length ?? 0);
       if (dtype === 'uint32')
         return { dtype, dims, data: Uint32Array.from((t.uint64_data ?? []).map(toNum)) };
-      return { dtype, dims, data: BigUint64Array.from((t.uint64_data ?? []).map((v) => BigInt(toNum(v)))) };
+      return { dtype, dims, data: BigUint64Array.from((t.uint64_data ?? []).map((v) => toBigInt(v, true))) };
     default: {
       // int32_data carries every type of 32 bits or less, one element per entry (ONNX IR spec).
       const src = t.int32_data ?? [];
