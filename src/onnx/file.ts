@@ -13,7 +13,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { PrunefiError } from '../core/errors.js';
 import type { Model } from './ir.js';
 import { decodeModel, type ExternalWriter, encodeModel } from './proto.js';
@@ -40,7 +40,8 @@ export function loadModel(path: string): Model {
     tensor: string,
   ): Uint8Array => {
     const file = normalize(join(dir, location));
-    if (isAbsolute(location) || !file.startsWith(dir)) {
+    // The separator matters: '../models2/x' from folder 'models' must not pass as inside it.
+    if (isAbsolute(location) || !file.startsWith(dir.endsWith(sep) ? dir : dir + sep)) {
       throw new PrunefiError(
         'ONNX_INVALID',
         `tensor '${tensor}' of ${path} points outside the model folder (${location}); move the data file next to the model`,
