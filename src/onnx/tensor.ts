@@ -144,7 +144,12 @@ export function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
-/** number → IEEE-754 binary16 bit pattern, rounding to nearest even (as numpy and PyTorch do). */
+/**
+ * number → IEEE-754 binary16 bit pattern, rounding to nearest even (as numpy and PyTorch do).
+ * The number is first rounded to float32: exact for values read from a Float32Array (every use in
+ * prunefi), but a double lying between two float32 values may round differently from numpy's
+ * direct float64 → float16 conversion.
+ */
 export function floatToHalf(value: number): number {
   f32Scratch[0] = value;
   const x = u32Scratch[0]!;
