@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'CAMPAIGN_CONFIG_MISMATCH'
   | 'CAMPAIGN_STORE'
   | 'STUDY_CONFIG'
+  | 'REPORT_INPUT'
   | 'IO'
   | 'USAGE';
 
