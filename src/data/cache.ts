@@ -1,0 +1,145 @@
+/**
+ * The decoded-dataset cache: one file per (source files, split, decoder version), holding a JSON
+ * header and the raw uint8 images and labels. Entries are written to a temporary file and renamed,
+ * so an interrupted run leaves no partial entry; on reading, the content hash stored in the header
+ * is checked, so a damaged entry is detected and rebuilt instead of feeding bad pixels to a model.
+ */
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { PrunefiError } from '../core/errors.js';
+import type { RawSplit } from './source.js';
+
+const MAGIC = 'PRUNEFI-IMAGESET-1\n';
+const magicBytes = new TextEncoder().encode(MAGIC);
+
+/** A cached split with where it came from. */
+export interface CacheEntry extends RawSplit {
+  /** The dataset source that decoded it. */
+  readonly source: string;
+  readonly split: string;
+  /** `imageSetHash` of the data. */
+  readonly hash: string;
+}
+
+/** The cache folder: `cacheDir`, else $PRUNEFI_CACHE, else ~/.cache/prunefi. */
+export function cacheRoot(cacheDir?: string): string {
+  return cacheDir ?? process.env.PRUNEFI_CACHE ?? join(homedir(), '.cache', 'prunefi');
+}
+
+/** The file of the cache entry with key `key`. */
+export function cachePath(root: string, key: string): string {
+  return join(root, 'datasets', `${key}.bin`);
+}
+
+/** Content hash of decoded data: shape, labels and pixels (hex SHA-256). */
+export function imageSetHash(shape: readonly number[], images: Uint8Array, labels: Uint8Array): string {
+  return createHash('sha256').update(shape.join('x')).update(labels).update(images).digest('hex');
+}
+
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((s) => typeof s === 'string');
+}
+
+/**
+ * Reads a cache entry: undefined when there is none or it is damaged (wrong magic, truncated,
+ * header or hash mismatch). A damaged entry is deleted so it is rebuilt.
+ */
+export function readCache(path: string): CacheEntry | undefined {
+  let b: Buffer;
+  try {
+    b = readFileSync(path);
+  } catch {
+    return undefined;
+  }
+  const entry = parseEntry(b);
+  if (!entry) rmSync(path, { force: true });
+  return entry;
+}
+
+function parseEntry(b: Buffer): CacheEntry | undefined {
+  if (b.length < magicBytes.length + 4 || !b.subarray(0, magicBytes.length).equals(magicBytes))
+    return undefined;
+  const headLen = b.readUInt32LE(magicBytes.length);
+  const start = magicBytes.length + 4 + headLen;
+  if (start > b.length) return undefined;
+  let h: Record<string, unknown>;
+  try {
+    h = JSON.parse(b.subarray(magicBytes.length + 4, start).toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const { source, split, count, shape, classes, hash } = h;
+  if (
+    typeof source !== 'string' ||
+    typeof split !== 'string' ||
+    typeof count !== 'number' ||
+    typeof hash !== 'string' ||
+    !isStringArray(classes) ||
+    !Array.isArray(shape) ||
+    shape.length !== 3 ||
+    !shape.every((d) => Number.isInteger(d) && d > 0)
+  ) {
+    return undefined;
+  }
+  const pixels = count * shape[0] * shape[1] * shape[2];
+  if (b.length !== start + pixels + count) return undefined;
+  // Copies, so the entry does not pin the whole file buffer's layout (and is 8-byte aligned).
+  const images = new Uint8Array(b.subarray(start, start + pixels));
+  const labels = new Uint8Array(b.subarray(start + pixels));
+  const s = shape as [number, number, number];
+  if (imageSetHash(s, images, labels) !== hash) return undefined;
+  return { source, split, count, shape: s, classes, images, labels, hash };
+}
+
+/**
+ * Writes an entry atomically: a uniquely named temporary file in the same folder, flushed, then
+ * renamed over the final name (rename is atomic on POSIX file systems). Two processes writing the
+ * same key both produce a whole file; the last rename wins.
+ */
+export function writeCache(path: string, entry: CacheEntry): void {
+  const header = new TextEncoder().encode(
+    JSON.stringify({
+      source: entry.source,
+      split: entry.split,
+      count: entry.count,
+      shape: entry.shape,
+      classes: entry.classes,
+      hash: entry.hash,
+    }),
+  );
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(header.length);
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const fd = openSync(tmp, 'w');
+    try {
+      for (const chunk of [magicBytes, len, header, entry.images, entry.labels]) {
+        let at = 0;
+        while (at < chunk.length) at += writeSync(fd, chunk, at);
+      }
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new PrunefiError(
+      'IO',
+      `could not write the dataset cache ${path}: ${(err as Error).message}; check that the folder is writable and has free space, or choose another with $PRUNEFI_CACHE`,
+      { cause: err },
+    );
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * What a dataset source is: a format prunefi can read (mnist JSON digits, IDX, CIFAR-10 binary,
+ * image folders), described for `prunefi datasets` and able to recognise and load a file tree.
+ */
+import type { RegistryEntry } from '../core/registry.js';
+import type { FileTree } from './tree.js';
+
+/** A split decoded to memory, before it becomes an `ImageSet`. */
+export interface RawSplit {
+  readonly count: number;
+  readonly shape: readonly [number, number, number];
+  readonly classes: readonly string[];
+  readonly images: Uint8Array;
+  readonly labels: Uint8Array;
+}
+
+/** Options that reach a source's loader. */
+export interface LoadContext {
+  threads?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** A dataset format. Registered in `datasetSources`; the order there is the order of recognition. */
+export interface DatasetSource extends RegistryEntry {
+  /** For sources usable as a bare keyword (`mnist`): the folder holding their files. */
+  readonly locate?: () => string;
+  /** The forms of `--data` this source accepts, for help and error messages. */
+  readonly usage: string;
+  /** True when this source can read the tree. */
+  recognise(tree: FileTree): boolean;
+  /** The splits the tree holds, e.g. ['train', 'test']. */
+  splits(tree: FileTree): string[];
+  /** The files whose bytes make up `split` (they key the cache for folder trees). */
+  inputs(tree: FileTree, split: string): string[];
+  /** Name of the normalization preset models trained on this data expect. */
+  normalization(shape: readonly [number, number, number]): string;
+  load(tree: FileTree, split: string, ctx: LoadContext): Promise<RawSplit>;
+}
+
+/** Digit class names '0'..'n-1'. */
+export function digitClasses(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => String(i));
+}
