@@ -85,7 +85,11 @@ export function windowOut(
 ): number {
   const span = dilation * (kernel - 1) + 1;
   const v = (input + padBegin + padEnd - span) / stride;
-  return (ceil ? Math.ceil(v) : Math.floor(v)) + 1;
+  if (!ceil) return Math.floor(v) + 1;
+  // In ceil mode a last window that would start inside the end padding is dropped (ONNX Runtime
+  // and PyTorch agree on this).
+  const out = Math.ceil(v) + 1;
+  return (out - 1) * stride >= input + padBegin ? out - 1 : out;
 }
 
 function spatialPads(
