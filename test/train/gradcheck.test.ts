@@ -1,0 +1,361 @@
+/**
+ * Every op's gradient against central finite differences. Each case builds a one- or two-node
+ * model, asks for the gradient of L = Σ R ⊙ Y (R a fixed random "seed" tensor, so every output
+ * element matters with a different weight) with respect to its parameters and its input, and
+ * compares (a) the directional derivative along a random direction over all of them at once and
+ * (b) single coordinates of each tensor.
+ *
+ * Tolerances. float64 cases (ORT has double kernels for everything but Conv, ConvTranspose and
+ * the average pools): h = 1e-4 makes the O(h²) truncation error ≈ 1e-8 relative, so rtol 1e-6.
+ * float32 cases: Conv and pooling are (piecewise) linear in each argument, so a central
+ * difference has no truncation error and h can be large (1e-2); what is left is float32 rounding
+ * of Y, at most ~6e-8·|R⊙Y| per element: the bound used is atol = 1e-6·Σ|R⊙Y|/h (16× margin),
+ * plus rtol 1e-3 for the rounding of the gradient itself.
+ */
+import { test } from 'node:test';
+import { attrFloat, attrInt, attrInts } from '../../src/onnx/ir.js';
+import { inferShapes } from '../../src/onnx/shape.js';
+import { i64, numel, type Tensor, tensor } from '../../src/onnx/tensor.js';
+import { GradientSession } from '../../src/train/session.js';
+import type { FloatArray } from '../../src/train/weights.js';
+import { assertClose } from '../helpers/assert.js';
+import { model, type NodeSpec, randomTensor, testRng } from './models.js';
+
+interface Case {
+  nodes: NodeSpec[];
+  dtype: 'float32' | 'float64';
+  xShape: number[];
+  init?: Record<string, number[]>;
+  /** Constant (non-differentiated) initializers. */
+  consts?: Record<string, Tensor>;
+  /** Overrides the random X (e.g. well separated values for MaxPool). */
+  x?: Tensor;
+  /** Initializers drawn positive, in [0.5, 1.5) (variances). */
+  positive?: string[];
+  /** Default: every initializer plus X. */
+  wrt?: string[];
+  batchNorm?: 'train' | 'eval' | 'identity';
+}
+
+async function gradcheck(name: string, c: Case): Promise<void> {
+  const rng = testRng(name);
+  const init: Record<string, Tensor> = {};
+  for (const [k, dims] of Object.entries(c.init ?? {})) {
+    init[k] = randomTensor(rng, c.dtype, dims);
+    if (c.positive?.includes(k))
+      init[k].data.forEach((v, i, a) => {
+        a[i] = Math.abs(Number(v)) + 0.5;
+      });
+  }
+  const m = model(c.nodes, { dtype: c.dtype, shape: c.xShape }, { ...init, ...c.consts });
+  const wrt = c.wrt ?? [...Object.keys(init), 'X'];
+  const s = await GradientSession.create(m, {
+    wrt,
+    objective: { kind: 'seed' },
+    batchNorm: c.batchNorm ?? 'train',
+    dropout: false,
+    threads: 1,
+  });
+  try {
+    const x = c.x ?? randomTensor(rng, c.dtype, c.xShape);
+    const yShape = inferShapes(m.graph, { X: c.xShape }).shapes.get('Y')!;
+    const seed = randomTensor(rng, c.dtype, yShape);
+    const base = await s.run({ x, seed });
+    const values = new Map<string, FloatArray>(
+      wrt.map((w) => [w, (w === 'X' ? x.data : s.weights.get(w)) as FloatArray]),
+    );
+    let scale = 0;
+    const objective = async (shift: Map<string, FloatArray>): Promise<number> => {
+      const overrides = new Map<string, FloatArray>();
+      let xx = x;
+      for (const [w, v] of values) {
+        const moved = v.slice();
+        const d = shift.get(w);
+        if (d) for (let i = 0; i < moved.length; i++) moved[i]! += d[i]!;
+        if (w === 'X') xx = tensor(c.dtype, x.dims, moved as never);
+        else overrides.set(w, moved);
+      }
+      const y = (await s.run({ x: xx, seed, overrides })).prediction.data as FloatArray;
+      let sum = 0;
+      let abs = 0;
+      for (let i = 0; i < y.length; i++) {
+        const r = (seed.data as FloatArray)[i]!;
+        sum += y[i]! * r;
+        abs += Math.abs(y[i]! * r);
+      }
+      scale = Math.max(scale, abs);
+      return sum;
+    };
+    const h = c.dtype === 'float64' ? 1e-4 : 1e-2;
+    const tol = (): { atol: number; rtol: number } =>
+      c.dtype === 'float64' ? { atol: 1e-9, rtol: 1e-6 } : { atol: (1e-6 * scale) / h, rtol: 1e-3 };
+    const difference = async (dir: Map<string, FloatArray>): Promise<number> => {
+      const scaled = (k: number) => new Map([...dir].map(([w, d]) => [w, d.map((v) => v * k) as FloatArray]));
+      return ((await objective(scaled(h))) - (await objective(scaled(-h)))) / (2 * h);
+    };
+    // (a) all tensors along one random direction.
+    const dir = new Map<string, FloatArray>();
+    let analytic = 0;
+    for (const [w, v] of values) {
+      const d = v.map(() => rng.float() * 2 - 1) as FloatArray;
+      dir.set(w, d);
+      const g = base.grads.get(w)!;
+      for (let i = 0; i < d.length; i++) analytic += g[i]! * d[i]!;
+    }
+    const numeric = await difference(dir);
+    assertClose([analytic], [numeric], tol(), `${name}: directional derivative`);
+    // (b) three coordinates of every tensor.
+    for (const [w, v] of values) {
+      for (let k = 0; k < 3; k++) {
+        const i = rng.int(v.length);
+        const e = v.map(() => 0) as FloatArray;
+        e[i] = 1;
+        const fd = await difference(new Map([[w, e]]));
+        assertClose([base.grads.get(w)![i]!], [fd], tol(), `${name}: d/d${w}[${i}]`);
+      }
+    }
+  } finally {
+    await s.release();
+  }
+}
+
+/** Distinct, well separated values (multiples of 0.05, shuffled) so no max switches under ±h. */
+function separated(dtype: 'float32' | 'float64', dims: number[], name: string): Tensor {
+  const n = numel(dims);
+  const perm = testRng(name).permutation(n);
+  const data = dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = (perm[i]! - n / 2) * 0.05;
+  return tensor(dtype, dims, data as never);
+}
+
+const ints = attrInts;
+const d64 = 'float64' as const;
+const f32 = 'float32' as const;
+
+const cases: Record<string, Case> = {
+  'Conv 3x3 pad 1': {
+    nodes: [['Conv', ['X', 'W', 'B'], ['Y'], { pads: ints([1, 1, 1, 1]) }]],
+    dtype: f32,
+    xShape: [2, 3, 6, 6],
+    init: { W: [4, 3, 3, 3], B: [4] },
+  },
+  'Conv stride 2, asymmetric pads': {
+    nodes: [['Conv', ['X', 'W'], ['Y'], { strides: ints([2, 2]), pads: ints([1, 0, 0, 1]) }]],
+    dtype: f32,
+    xShape: [2, 3, 7, 6],
+    init: { W: [4, 3, 3, 3] },
+  },
+  'Conv dilation 2': {
+    nodes: [['Conv', ['X', 'W', 'B'], ['Y'], { dilations: ints([2, 2]), pads: ints([2, 2, 2, 2]) }]],
+    dtype: f32,
+    xShape: [2, 2, 7, 7],
+    init: { W: [3, 2, 3, 3], B: [3] },
+  },
+  'Conv groups 2, stride 2': {
+    nodes: [
+      ['Conv', ['X', 'W'], ['Y'], { group: attrInt(2), strides: ints([2, 2]), pads: ints([1, 1, 1, 1]) }],
+    ],
+    dtype: f32,
+    xShape: [2, 4, 6, 6],
+    init: { W: [6, 2, 3, 3] },
+  },
+  'Conv depthwise': {
+    nodes: [['Conv', ['X', 'W'], ['Y'], { group: attrInt(3), pads: ints([1, 1, 1, 1]) }]],
+    dtype: f32,
+    xShape: [2, 3, 5, 5],
+    init: { W: [3, 1, 3, 3] },
+  },
+  'Conv 1x1 stride 2 (shortcut)': {
+    nodes: [['Conv', ['X', 'W'], ['Y'], { strides: ints([2, 2]) }]],
+    dtype: f32,
+    xShape: [2, 4, 6, 6],
+    init: { W: [5, 4, 1, 1] },
+  },
+  'Conv 11x11 stride 4 pad 5 (AlexNet stem)': {
+    nodes: [['Conv', ['X', 'W', 'B'], ['Y'], { strides: ints([4, 4]), pads: ints([5, 5, 5, 5]) }]],
+    dtype: f32,
+    xShape: [2, 3, 16, 16],
+    init: { W: [4, 3, 11, 11], B: [4] },
+  },
+  'Gemm transB + bias': {
+    nodes: [['Gemm', ['X', 'W', 'B'], ['Y'], { transB: attrInt(1) }]],
+    dtype: d64,
+    xShape: [3, 5],
+    init: { W: [4, 5], B: [4] },
+  },
+  'Gemm transA, alpha, beta, 2-D bias': {
+    nodes: [
+      ['Gemm', ['X', 'W', 'B'], ['Y'], { transA: attrInt(1), alpha: attrFloat(0.7), beta: attrFloat(1.3) }],
+    ],
+    dtype: d64,
+    xShape: [2, 3],
+    init: { W: [2, 4], B: [1, 4] },
+  },
+  'Gemm transA transB': {
+    nodes: [['Gemm', ['X', 'W'], ['Y'], { transA: attrInt(1), transB: attrInt(1) }]],
+    dtype: d64,
+    xShape: [2, 3],
+    init: { W: [4, 2] },
+  },
+  'MatMul 3-D by 2-D weight': {
+    nodes: [['MatMul', ['X', 'W'], ['Y']]],
+    dtype: d64,
+    xShape: [2, 3, 4],
+    init: { W: [4, 5] },
+  },
+  'MatMul batched with broadcast': {
+    nodes: [['MatMul', ['X', 'W'], ['Y']]],
+    dtype: d64,
+    xShape: [2, 3, 4],
+    init: { W: [1, 4, 2] },
+  },
+  'Add/Mul/Sub broadcasting': {
+    nodes: [
+      ['Add', ['X', 'A'], ['t1']],
+      ['Mul', ['t1', 'M'], ['t2']],
+      ['Sub', ['S', 't2'], ['Y']],
+    ],
+    dtype: d64,
+    xShape: [2, 3, 4, 4],
+    init: { A: [3, 1, 1], M: [1, 3, 4, 1], S: [1] },
+  },
+  'Relu, LeakyRelu, Clip': {
+    nodes: [
+      ['Mul', ['X', 'M'], ['t0']],
+      ['Relu', ['t0'], ['t1']],
+      ['LeakyRelu', ['X'], ['t2'], { alpha: attrFloat(0.1) }],
+      ['Clip', ['X', 'lo', 'hi'], ['t3']],
+      ['Add', ['t1', 't2'], ['t4']],
+      ['Add', ['t4', 't3'], ['Y']],
+    ],
+    dtype: d64,
+    xShape: [2, 3, 5],
+    init: { M: [3, 5] },
+    consts: { lo: tensor(d64, [], Float64Array.of(-0.3)), hi: tensor(d64, [], Float64Array.of(0.4)) },
+  },
+  'Sigmoid, Tanh': {
+    nodes: [
+      ['Sigmoid', ['X'], ['t1']],
+      ['Tanh', ['X'], ['t2']],
+      ['Mul', ['t1', 't2'], ['Y']],
+    ],
+    dtype: d64,
+    xShape: [3, 7],
+  },
+  'BatchNormalization training mode': {
+    nodes: [
+      ['BatchNormalization', ['X', 'g', 'b', 'rm', 'rv'], ['t'], { epsilon: attrFloat(1e-3) }],
+      ['Tanh', ['t'], ['Y']],
+    ],
+    dtype: d64,
+    xShape: [3, 4, 3, 2],
+    init: { g: [4], b: [4], rm: [4], rv: [4] },
+    wrt: ['g', 'b', 'X'],
+  },
+  'BatchNormalization eval mode': {
+    nodes: [['BatchNormalization', ['X', 'g', 'b', 'rm', 'rv'], ['Y']]],
+    dtype: d64,
+    xShape: [3, 4, 3, 2],
+    init: { g: [4], b: [4], rm: [4], rv: [4] },
+    wrt: ['g', 'b', 'X'],
+    positive: ['rv'],
+    batchNorm: 'eval',
+  },
+  'MaxPool overlapping 3x3 stride 2 pad 1 (float64)': {
+    nodes: [
+      [
+        'MaxPool',
+        ['X'],
+        ['Y'],
+        { kernel_shape: ints([3, 3]), strides: ints([2, 2]), pads: ints([1, 1, 1, 1]) },
+      ],
+    ],
+    dtype: d64,
+    xShape: [2, 3, 7, 7],
+    x: separated(d64, [2, 3, 7, 7], 'maxpool64'),
+  },
+  'MaxPool 2x2 stride 2 (float32)': {
+    nodes: [['MaxPool', ['X'], ['Y'], { kernel_shape: ints([2, 2]), strides: ints([2, 2]) }]],
+    dtype: f32,
+    xShape: [2, 3, 6, 6],
+    x: separated(f32, [2, 3, 6, 6], 'maxpool32'),
+  },
+  'MaxPool overlapping 3x3 stride 1 ceil mode (float32)': {
+    nodes: [
+      ['MaxPool', ['X'], ['Y'], { kernel_shape: ints([3, 3]), strides: ints([2, 2]), ceil_mode: attrInt(1) }],
+    ],
+    dtype: f32,
+    xShape: [1, 2, 8, 8],
+    x: separated(f32, [1, 2, 8, 8], 'maxpoolceil'),
+  },
+  'AveragePool 3x3 stride 2 pad 1, pads excluded': {
+    nodes: [
+      [
+        'AveragePool',
+        ['X'],
+        ['Y'],
+        { kernel_shape: ints([3, 3]), strides: ints([2, 2]), pads: ints([1, 1, 1, 1]) },
+      ],
+    ],
+    dtype: f32,
+    xShape: [2, 3, 7, 7],
+  },
+  'AveragePool 3x3 stride 2 pad 1, pads counted, ceil mode': {
+    nodes: [
+      [
+        'AveragePool',
+        ['X'],
+        ['Y'],
+        {
+          kernel_shape: ints([3, 3]),
+          strides: ints([2, 2]),
+          pads: ints([1, 1, 1, 1]),
+          count_include_pad: attrInt(1),
+          ceil_mode: attrInt(1),
+        },
+      ],
+    ],
+    dtype: f32,
+    xShape: [2, 2, 8, 8],
+  },
+  GlobalAveragePool: {
+    nodes: [['GlobalAveragePool', ['X'], ['Y']]],
+    dtype: f32,
+    xShape: [2, 3, 4, 5],
+  },
+  'Flatten, Reshape, Transpose, Identity': {
+    nodes: [
+      ['Transpose', ['X'], ['t1'], { perm: ints([0, 2, 3, 1]) }],
+      ['Identity', ['t1'], ['t2']],
+      ['Flatten', ['t2'], ['t3'], { axis: attrInt(1) }],
+      ['Reshape', ['t3', 'shape'], ['t4']],
+      ['Mul', ['t4', 'M'], ['Y']],
+    ],
+    dtype: d64,
+    xShape: [2, 3, 2, 4],
+    init: { M: [4, 6] },
+    consts: { shape: i64([3], [-1, 4, 6]) },
+  },
+  'Concat on channels': {
+    nodes: [
+      ['Mul', ['X', 'A'], ['t1']],
+      ['Concat', ['t1', 'X', 'C'], ['Y'], { axis: attrInt(1) }],
+    ],
+    dtype: d64,
+    xShape: [2, 3, 2],
+    init: { A: [3, 2], C: [2, 1, 2] },
+  },
+  'Softmax, LogSoftmax': {
+    nodes: [
+      ['Softmax', ['X'], ['t1'], { axis: attrInt(1) }],
+      ['LogSoftmax', ['X'], ['t2']],
+      ['Mul', ['t1', 't2'], ['Y']],
+    ],
+    dtype: d64,
+    xShape: [3, 5],
+  },
+};
+
+for (const [name, c] of Object.entries(cases)) {
+  test(`gradient of ${name} matches central finite differences`, () => gradcheck(name, c));
+}
