@@ -135,7 +135,11 @@ export function writeCache(path: string, entry: CacheEntry): void {
     }
     renameSync(tmp, path);
   } catch (err) {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // The folder itself is unusable: there is no temporary file to remove.
+    }
     throw new PrunefiError(
       'IO',
       `could not write the dataset cache ${path}: ${(err as Error).message}; check that the folder is writable and has free space, or choose another with $PRUNEFI_CACHE`,

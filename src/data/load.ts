@@ -180,7 +180,7 @@ export async function loadDataset(spec: string, options: LoadOptions = {}): Prom
   const what = target.keyword ?? target.path;
 
   let entry: CacheEntry | undefined;
-  let key: string;
+  let key: () => string;
   let decode: () => Promise<CacheEntry>;
   const build = async (tree: FileTree, source: DatasetSource, split: string): Promise<CacheEntry> => {
     const raw = await source.load(tree, split, ctx);
@@ -191,14 +191,17 @@ export async function loadDataset(spec: string, options: LoadOptions = {}): Prom
     const tree = folderTree(target.path);
     const source = recognise(tree, target.source);
     const split = chooseSplit(source, tree, options.split, what);
-    const parts: (string | Uint8Array)[] = [`v${DECODER_VERSION}`, source.name, split];
-    for (const p of source.inputs(tree, split)) parts.push(p, sha256(tree.read(p)));
-    key = sha256(...parts);
+    key = () => {
+      const parts: (string | Uint8Array)[] = [`v${DECODER_VERSION}`, source.name, split];
+      for (const p of source.inputs(tree, split)) parts.push(p, sha256(tree.read(p)));
+      return sha256(...parts);
+    };
     decode = () => build(tree, source, split);
   } else if (isArchiveName(target.path)) {
     const bytes = readFileSync(target.path);
     // The archive is only unpacked on a cache miss: its hash alone identifies the result.
-    key = sha256(`v${DECODER_VERSION}`, target.source?.name ?? 'auto', options.split ?? '', sha256(bytes));
+    key = () =>
+      sha256(`v${DECODER_VERSION}`, target.source?.name ?? 'auto', options.split ?? '', sha256(bytes));
     decode = async () => {
       const tree = archiveTree(bytes, target.path);
       const source = recognise(tree, target.source);
@@ -211,11 +214,11 @@ export async function loadDataset(spec: string, options: LoadOptions = {}): Prom
     );
   }
 
-  const file = cachePath(root, key);
-  if (useCache) entry = readCache(file);
+  const file = useCache ? cachePath(root, key()) : undefined;
+  if (file) entry = readCache(file);
   if (!entry) {
     entry = await decode();
-    if (useCache) writeCache(file, entry);
+    if (file) writeCache(file, entry);
   }
   const source = datasetSources.get(entry.source);
   const set: ImageSet = {

@@ -20,9 +20,9 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Decompresses gzip bytes, or returns them unchanged when they are not gzipped. */
+/** Decompresses gzip bytes, or returns them when they are not gzipped (as a plain Uint8Array view). */
 export function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
-  if (!isGzip(bytes)) return bytes;
+  if (!isGzip(bytes)) return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   try {
     const out = gunzipSync(bytes);
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
