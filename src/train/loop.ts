@@ -1,0 +1,484 @@
+/**
+ * The training loop: seeded shuffling and augmentation (src/data), forward+backward in one ONNX
+ * Runtime session, gradient hooks and fixed masks, the optimizer and schedule, running-stat
+ * updates, evaluation every epoch, a checkpoint every epoch (and on interruption), and resume.
+ * Every random choice is a pure function of (seed, epoch, step), so a run resumed from a
+ * checkpoint produces bit-identical weights to one that never stopped.
+ */
+import { createHash } from 'node:crypto';
+import { PrunefiError } from '../core/errors.js';
+import { Rng } from '../core/rng.js';
+import { batchCount, batches } from '../data/batch.js';
+import type { ImageSet, Normalization } from '../data/types.js';
+import type { Model } from '../onnx/ir.js';
+import { encodeModel } from '../onnx/proto.js';
+import { type Checkpoint, type EpochRecord, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { optimizers } from './optim.js';
+import { schedules } from './schedule.js';
+import { GradientSession, prepareForTraining } from './session.js';
+import { type FloatArray, WeightStore } from './weights.js';
+
+/** The recipe: everything that determines the result (hashed into checkpoints). */
+export interface TrainConfig {
+  epochs: number;
+  batchSize: number;
+  optimizer: string;
+  lr: number;
+  momentum?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+  schedule: string;
+  /** Linear warm-up length in epochs (may be fractional). */
+  warmupEpochs?: number;
+  /** step schedule: decay period in epochs and factor. */
+  stepEpochs?: number;
+  gamma?: number;
+  labelSmoothing?: number;
+  seed: number | string;
+  /** Random crop with this zero padding (0: none) and horizontal flips. */
+  augment?: { padding: number; flip: boolean };
+}
+
+/** Progress of the run, reported after every step and evaluation. */
+export interface TrainProgress {
+  phase: 'train' | 'eval';
+  epoch: number;
+  epochs: number;
+  /** Step within the epoch (1-based, after it ran) and the epoch's step count. */
+  step: number;
+  steps: number;
+  /** Running mean loss and accuracy of the epoch so far. */
+  loss: number;
+  accuracy: number;
+  imagesPerSecond: number;
+  /** Estimated seconds to the end of the run. */
+  etaSeconds: number;
+}
+
+/** Arguments of the per-step gradient hook (regularizers such as network slimming or GReg). */
+export interface GradientHookArgs {
+  weights: WeightStore;
+  grads: Map<string, FloatArray>;
+  /** Global step (0-based) and epoch. */
+  step: number;
+  epoch: number;
+}
+
+/** Options of `train` besides the recipe. */
+export interface TrainOptions extends TrainConfig {
+  train: ImageSet;
+  /** Evaluated after every epoch when given. */
+  test?: ImageSet;
+  /** Default: the training set's normalization. */
+  normalization?: Normalization;
+  /** Parameters to train (default: all trainable parameters). */
+  trainable?: readonly string[];
+  /** Fixed sparsity masks (0 = pruned): those weights and their optimizer state stay exactly zero. */
+  masks?: ReadonlyMap<string, Uint8Array>;
+  /** Called with the gradients of each step before the update; may modify them in place. */
+  modifyGradients?: (args: GradientHookArgs) => void;
+  /** Called after each update (e.g. to snapshot weights at iteration k for rewinding). */
+  onStepEnd?: (args: { weights: WeightStore; step: number; epoch: number }) => void;
+  onEpochEnd?: (args: { weights: WeightStore; record: EpochRecord }) => void;
+  onProgress?: (p: TrainProgress) => void;
+  /** Checkpoint file written after every epoch and on interruption. */
+  checkpoint?: string;
+  /** Continue from this checkpoint (file or loaded). */
+  resume?: string | Checkpoint;
+  /** Stops at the next step boundary, saving a checkpoint (Ctrl-C in the CLI). */
+  signal?: AbortSignal;
+  /** Stop (with a checkpoint) once this many epochs are done, as if interrupted. */
+  stopAfterEpoch?: number;
+  threads?: number;
+  /** Images per evaluation batch (default 256). */
+  evalBatchSize?: number;
+}
+
+/** What a run returns. */
+export interface TrainResult {
+  /** Inference model: updated weights and running statistics, metadata describing the run. */
+  model: Model;
+  weights: WeightStore;
+  history: EpochRecord[];
+  /** True when stopped early (signal or stopAfterEpoch); a checkpoint was saved if configured. */
+  interrupted: boolean;
+  globalStep: number;
+}
+
+/** Accuracy and mean loss of a model state on a dataset. */
+export interface Evaluation {
+  accuracy: number;
+  loss: number;
+  count: number;
+}
+
+function sha256(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** The hash that ties a checkpoint to its model (by SHA-256), data, masks and recipe. */
+export function configHash(modelSha256: string, options: TrainOptions): string {
+  const recipe = recipeOf(options);
+  const h = createHash('sha256');
+  h.update(modelSha256);
+  h.update(options.train.hash);
+  h.update(JSON.stringify(recipe));
+  h.update(JSON.stringify(options.trainable ?? null));
+  for (const [k, m] of [...(options.masks ?? new Map<string, Uint8Array>())].sort(([a], [b]) =>
+    a < b ? -1 : 1,
+  )) {
+    h.update(k);
+    h.update(m);
+  }
+  return h.digest('hex');
+}
+
+function recipeOf(o: TrainConfig): TrainConfig {
+  return {
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    optimizer: o.optimizer,
+    lr: o.lr,
+    ...(o.momentum !== undefined ? { momentum: o.momentum } : {}),
+    ...(o.weightDecay !== undefined ? { weightDecay: o.weightDecay } : {}),
+    ...(o.nesterov !== undefined ? { nesterov: o.nesterov } : {}),
+    schedule: o.schedule,
+    ...(o.warmupEpochs !== undefined ? { warmupEpochs: o.warmupEpochs } : {}),
+    ...(o.stepEpochs !== undefined ? { stepEpochs: o.stepEpochs } : {}),
+    ...(o.gamma !== undefined ? { gamma: o.gamma } : {}),
+    ...(o.labelSmoothing !== undefined ? { labelSmoothing: o.labelSmoothing } : {}),
+    seed: o.seed,
+    ...(o.augment ? { augment: o.augment } : {}),
+  };
+}
+
+function argmaxCorrect(pred: FloatArray, classes: number, labels: ArrayLike<number>): number {
+  let correct = 0;
+  for (let i = 0; i < labels.length; i++) {
+    let best = 0;
+    for (let k = 1; k < classes; k++) if (pred[i * classes + k]! > pred[i * classes + best]!) best = k;
+    if (best === labels[i]) correct++;
+  }
+  return correct;
+}
+
+/**
+ * Evaluates the model with the given state (eval-mode BatchNorm, no dropout) on a dataset:
+ * top-1 accuracy and mean cross-entropy.
+ */
+export async function evaluate(
+  model: Model,
+  set: ImageSet,
+  options: {
+    weights?: WeightStore;
+    batchSize?: number;
+    normalization?: Normalization;
+    threads?: number;
+  } = {},
+): Promise<Evaluation> {
+  const session = await GradientSession.create(model, {
+    wrt: [],
+    batchNorm: 'eval',
+    dropout: false,
+    ...(options.weights ? { weights: options.weights } : {}),
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+  });
+  try {
+    return await evaluateWith(session, set, options.batchSize ?? 256, options.normalization);
+  } finally {
+    await session.release();
+  }
+}
+
+async function evaluateWith(
+  session: GradientSession,
+  set: ImageSet,
+  batchSize: number,
+  normalization?: Normalization,
+): Promise<Evaluation> {
+  let correct = 0;
+  let loss = 0;
+  for (const b of batches(set, { batchSize, ...(normalization ? { normalization } : {}) })) {
+    const out = await session.run({ x: b.x, labels: b.y });
+    const classes = out.prediction.dims[1]!;
+    correct += argmaxCorrect(out.prediction.data as FloatArray, classes, b.y);
+    loss += out.loss * b.y.length;
+  }
+  return { accuracy: correct / set.count, loss: loss / set.count, count: set.count };
+}
+
+/** Updates running statistics as PyTorch does (unbiased batch variance, ONNX momentum). */
+function updateRunningStats(
+  session: GradientSession,
+  stats: Awaited<ReturnType<GradientSession['run']>>['batchStats'],
+): void {
+  for (const s of session.graph.bnStats) {
+    const b = stats.get(s.node)!;
+    const rm = session.weights.get(s.runningMean);
+    const rv = session.weights.get(s.runningVar);
+    const keep = s.momentum;
+    const take = 1 - keep;
+    const unbias = b.count > 1 ? b.count / (b.count - 1) : 1;
+    for (let c = 0; c < rm.length; c++) {
+      rm[c] = take * b.mean[c]! + keep * rm[c]!;
+      rv[c] = take * b.variance[c]! * unbias + keep * rv[c]!;
+    }
+  }
+}
+
+/**
+ * Trains `model` on `options.train` and returns the inference model with the trained weights.
+ * With `checkpoint`, a checkpoint is written after every epoch and when stopped; with `resume`,
+ * the run continues from one (its configuration hash must match).
+ */
+export async function train(model: Model, options: TrainOptions): Promise<TrainResult> {
+  validate(options);
+  const prepared = prepareForTraining(model);
+  const parentHash = sha256(encodeModel(prepared));
+  const hash = configHash(parentHash, options);
+  const weights = WeightStore.fromModel(prepared);
+  const session = await GradientSession.create(prepared, {
+    ...(options.trainable ? { wrt: options.trainable } : {}),
+    objective: { kind: 'cross-entropy', labelSmoothing: options.labelSmoothing ?? 0 },
+    batchNorm: 'train',
+    weights,
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+  });
+  const evalSession = options.test
+    ? await GradientSession.create(prepared, {
+        wrt: [],
+        batchNorm: 'eval',
+        dropout: false,
+        weights,
+        ...(options.threads !== undefined ? { threads: options.threads } : {}),
+      })
+    : undefined;
+  try {
+    return await run(prepared, options, session, evalSession, hash, parentHash);
+  } finally {
+    await session.release();
+    await evalSession?.release();
+  }
+}
+
+function validate(o: TrainOptions): void {
+  for (const [k, v] of [
+    ['epochs', o.epochs],
+    ['batchSize', o.batchSize],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`${k} must be a positive integer, got ${v}`);
+  }
+  if (!(o.lr > 0)) throw new RangeError(`lr must be positive, got ${o.lr}`);
+  optimizers.get(o.optimizer);
+  schedules.get(o.schedule);
+}
+
+async function run(
+  prepared: Model,
+  o: TrainOptions,
+  session: GradientSession,
+  evalSession: GradientSession | undefined,
+  hash: string,
+  parentHash: string,
+): Promise<TrainResult> {
+  const weights = session.weights;
+  const stepsPerEpoch = batchCount(o.train, { batchSize: o.batchSize });
+  const totalSteps = stepsPerEpoch * o.epochs;
+  const optimizer = optimizers.get(o.optimizer).create({
+    lr: o.lr,
+    ...(o.momentum !== undefined ? { momentum: o.momentum } : {}),
+    ...(o.weightDecay !== undefined ? { weightDecay: o.weightDecay } : {}),
+    ...(o.nesterov !== undefined ? { nesterov: o.nesterov } : {}),
+  });
+  const schedule = schedules.get(o.schedule).create({
+    lr: o.lr,
+    ...(optimizer.defaults.momentum !== undefined ? { momentum: optimizer.defaults.momentum } : {}),
+    totalSteps,
+    stepsPerEpoch,
+    warmupSteps: Math.round((o.warmupEpochs ?? 0) * stepsPerEpoch),
+    ...(o.stepEpochs !== undefined ? { stepEpochs: o.stepEpochs } : {}),
+    ...(o.gamma !== undefined ? { gamma: o.gamma } : {}),
+  });
+  const params = session.graph.wrt;
+  applyMasks(o.masks, weights, params);
+
+  let epoch = 0;
+  let stepInEpoch = 0;
+  let globalStep = 0;
+  let history: EpochRecord[] = [];
+  if (o.resume) {
+    const c = typeof o.resume === 'string' ? loadCheckpoint(o.resume) : o.resume;
+    if (c.configHash !== hash) {
+      throw new PrunefiError(
+        'CHECKPOINT',
+        `the checkpoint${typeof o.resume === 'string' ? ` ${o.resume}` : ''} was written for a different model, data set, mask set or recipe (config hash ${c.configHash.slice(0, 12)}, this run ${hash.slice(0, 12)}); resume with exactly the options of the original run`,
+      );
+    }
+    for (const [name, w] of c.weights) weights.get(name).set(w.data);
+    optimizer.load(c.optimizer);
+    ({ epoch, step: stepInEpoch, globalStep, history } = { ...c, history: [...c.history] });
+  }
+
+  const rng = Rng.seeded(o.seed);
+  const save = (ep: number, st: number): void => {
+    if (!o.checkpoint) return;
+    saveCheckpoint(o.checkpoint, {
+      configHash: hash,
+      epoch: ep,
+      step: st,
+      globalStep,
+      history,
+      weights: new Map(
+        weights.names().map((n) => [n, { dims: weights.dimsOf(n), data: weights.get(n) as Float32Array }]),
+      ),
+      optimizer: optimizer.state(),
+    });
+  };
+  const started = performance.now();
+  const stepsAtStart = globalStep;
+  let interrupted = false;
+
+  for (; epoch < o.epochs; epoch++) {
+    const t0 = performance.now();
+    let seen = 0;
+    let correct = 0;
+    let lossSum = 0;
+    let step = 0;
+    const source = batches(o.train, {
+      batchSize: o.batchSize,
+      shuffle: rng.split('data'),
+      epoch,
+      ...(o.augment && (o.augment.padding > 0 || o.augment.flip)
+        ? { augment: { rng: rng.split('augment'), padding: o.augment.padding, flip: o.augment.flip } }
+        : {}),
+      ...(o.normalization ? { normalization: o.normalization } : {}),
+    });
+    for (const batch of source) {
+      if (step < stepInEpoch) {
+        step++;
+        continue;
+      }
+      if (o.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      const hyper = schedule(globalStep);
+      const out = await session.run({
+        x: batch.x,
+        labels: batch.y,
+        dropoutRng: rng.split('dropout', globalStep),
+      });
+      if (!Number.isFinite(out.loss)) {
+        throw new PrunefiError(
+          'TRAIN',
+          `the loss became ${out.loss} at epoch ${epoch + 1}, step ${step + 1} (lr ${hyper.lr.toPrecision(3)}); lower the learning rate or add warm-up`,
+        );
+      }
+      o.modifyGradients?.({ weights, grads: out.grads, step: globalStep, epoch });
+      for (const name of params) {
+        const g = out.grads.get(name)!;
+        const mask = o.masks?.get(name);
+        if (mask) for (let i = 0; i < g.length; i++) if (mask[i] === 0) g[i] = 0;
+        optimizer.update(name, weights.get(name), g, hyper);
+      }
+      optimizer.endStep();
+      applyMasks(o.masks, weights, params, optimizer);
+      updateRunningStats(session, out.batchStats);
+      const n = batch.y.length;
+      seen += n;
+      lossSum += out.loss * n;
+      correct += argmaxCorrect(out.prediction.data as FloatArray, out.prediction.dims[1]!, batch.y);
+      globalStep++;
+      step++;
+      o.onStepEnd?.({ weights, step: globalStep, epoch });
+      const elapsed = (performance.now() - started) / 1000;
+      const done = globalStep - stepsAtStart;
+      o.onProgress?.({
+        phase: 'train',
+        epoch: epoch + 1,
+        epochs: o.epochs,
+        step,
+        steps: stepsPerEpoch,
+        loss: lossSum / seen,
+        accuracy: correct / seen,
+        imagesPerSecond: (done * o.batchSize) / Math.max(elapsed, 1e-9),
+        etaSeconds: (elapsed / done) * (totalSteps - globalStep),
+      });
+    }
+    if (interrupted) {
+      save(epoch, step);
+      break;
+    }
+    stepInEpoch = 0;
+    const seconds = (performance.now() - t0) / 1000;
+    const record: EpochRecord = {
+      epoch: epoch + 1,
+      trainLoss: seen ? lossSum / seen : Number.NaN,
+      trainAccuracy: seen ? correct / seen : Number.NaN,
+      seconds,
+      imagesPerSecond: seen / seconds,
+    };
+    if (evalSession && o.test) {
+      const ev = await evaluateWith(evalSession, o.test, o.evalBatchSize ?? 256, o.normalization);
+      record.testLoss = ev.loss;
+      record.testAccuracy = ev.accuracy;
+      o.onProgress?.({
+        phase: 'eval',
+        epoch: epoch + 1,
+        epochs: o.epochs,
+        step: stepsPerEpoch,
+        steps: stepsPerEpoch,
+        loss: ev.loss,
+        accuracy: ev.accuracy,
+        imagesPerSecond: 0,
+        etaSeconds: 0,
+      });
+    }
+    history.push(record);
+    o.onEpochEnd?.({ weights, record });
+    save(epoch + 1, 0);
+    if (o.stopAfterEpoch !== undefined && epoch + 1 >= o.stopAfterEpoch && epoch + 1 < o.epochs) {
+      interrupted = true;
+      epoch++;
+      break;
+    }
+  }
+  const last = history[history.length - 1];
+  const out = weights.toModel(prepared);
+  const meta = out.metadata;
+  meta.set('prunefi.train.recipe', JSON.stringify(recipeOf(o)));
+  meta.set('prunefi.train.seed', String(o.seed));
+  meta.set('prunefi.train.epochs', String(history.length));
+  meta.set('prunefi.train.data', o.train.name);
+  if (last?.testAccuracy !== undefined) meta.set('prunefi.train.test_accuracy', last.testAccuracy.toFixed(4));
+  if (last) meta.set('prunefi.train.train_accuracy', last.trainAccuracy.toFixed(4));
+  meta.set('prunefi.train.parent_sha256', parentHash);
+  return { model: out, weights, history, interrupted, globalStep };
+}
+
+/** Zeroes masked weights (and their optimizer state when given). */
+function applyMasks(
+  masks: ReadonlyMap<string, Uint8Array> | undefined,
+  weights: WeightStore,
+  params: readonly string[],
+  optimizer?: { maskState(name: string, mask: Uint8Array): void },
+): void {
+  if (!masks) return;
+  for (const [name, mask] of masks) {
+    if (!params.includes(name)) {
+      throw new PrunefiError(
+        'TRAIN',
+        `mask given for '${name}', which is not a trained parameter of the model`,
+      );
+    }
+    const w = weights.get(name);
+    if (mask.length !== w.length) {
+      throw new PrunefiError(
+        'TRAIN',
+        `mask for '${name}' has ${mask.length} entries, the parameter ${w.length}`,
+      );
+    }
+    for (let i = 0; i < w.length; i++) if (mask[i] === 0) w[i] = 0;
+    optimizer?.maskState(name, mask);
+  }
+}
