@@ -6,6 +6,7 @@ export * from './options.js';
 export * from './provenance.js';
 export * from './prune.js';
 export * from './remove.js';
+export * from './sensitivity.js';
 export * from './targets.js';
 export * from './types.js';
 export * from './unstructured.js';

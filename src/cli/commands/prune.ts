@@ -1,0 +1,269 @@
+/**
+ * `prunefi prune`: prune a model with one method and write the pruned ONNX, printing per-layer
+ * sparsity, parameters and MACs and the accuracy before and after. Everything is computed before
+ * anything is written, and the model file appears atomically, so a failure leaves no output.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { PrunefiError } from '../../core/errors.js';
+import { throwIfAborted } from '../../core/progress.js';
+import { batches } from '../../data/batch.js';
+import { loadDataset } from '../../data/load.js';
+import type { ImageSet } from '../../data/types.js';
+import { resolveModel } from '../../models/zoo.js';
+import { saveModel } from '../../onnx/file.js';
+import type { Model } from '../../onnx/ir.js';
+import { PRUNE_METHODS } from '../../prune/methods.js';
+import { parseMethodOption } from '../../prune/options.js';
+import { fileSha256 } from '../../prune/provenance.js';
+import { type PruneRequest, type PruneResult, pruneModel } from '../../prune/prune.js';
+import type { PruneMethod, Scope } from '../../prune/types.js';
+import { createSession } from '../../runtime/session.js';
+import { type Command, type OptionSpec, opt, type ParsedArgs } from '../command.js';
+import { formatInt, formatPercent, formatSI, table } from '../format.js';
+
+/**
+ * Top-1 accuracy of a model on an image set, in batches through ONNX Runtime. The model's first
+ * non-initializer input takes the images and its first output gives the logits.
+ */
+export async function accuracyOf(
+  model: Model,
+  set: ImageSet,
+  options: { batch?: number; threads?: number; signal?: AbortSignal } = {},
+): Promise<number> {
+  const input = model.graph.inputs.find((v) => !model.graph.initializers.has(v.name));
+  if (!input) throw new PrunefiError('ONNX_INVALID', 'the model has no input to feed images to');
+  const session = await createSession(
+    model,
+    options.threads === undefined ? {} : { threads: options.threads },
+  );
+  let correct = 0;
+  try {
+    for (const b of batches(set, { batchSize: options.batch ?? 250 })) {
+      throwIfAborted(options.signal);
+      const out = await session.run({ [input.name]: b.x });
+      const logits = out[session.outputNames[0]!]!;
+      const classes = logits.dims[1]!;
+      const v = logits.data as Float32Array;
+      for (let i = 0; i < b.y.length; i++) {
+        let best = 0;
+        for (let c = 1; c < classes; c++) if (v[i * classes + c]! > v[i * classes + best]!) best = c;
+        if (best === b.y[i]) correct++;
+      }
+    }
+  } finally {
+    await session.release();
+  }
+  return set.count ? correct / set.count : 0;
+}
+
+/** Options shared by `prune` and `sensitivity`: the evaluation data. */
+export const EVAL_OPTIONS: Record<string, OptionSpec> = {
+  data: {
+    type: 'string',
+    placeholder: 'spec',
+    description: "dataset for accuracy (mnist, a CIFAR-10 folder/archive, 'cifar10-binary:<path>'...)",
+  },
+  'eval-limit': {
+    type: 'int',
+    min: 1,
+    placeholder: 'n',
+    description: 'evaluate on n test images (balanced over classes)',
+  },
+  batch: { type: 'int', min: 1, default: 250, description: 'images per inference batch' },
+  threads: { type: 'int', min: 1, description: 'ONNX Runtime threads (default: one per core)' },
+};
+
+/** Loads the test split named by --data (and --eval-limit), or undefined without --data. */
+export async function evalSet(args: ParsedArgs): Promise<ImageSet | undefined> {
+  const spec = opt.str(args, 'data');
+  if (!spec) return undefined;
+  const limit = opt.num(args, 'eval-limit');
+  return loadDataset(spec, { split: 'test', ...(limit === undefined ? {} : { limit }) });
+}
+
+/** Parses repeated `key=value` arguments of option `--name`. */
+export function keyValues(args: ParsedArgs, name: string, cmd: string): [string, string][] {
+  return opt.strs(args, name).map((kv) => {
+    const i = kv.indexOf('=');
+    if (i <= 0)
+      throw new PrunefiError('USAGE', `--${name} takes key=value, got '${kv}' (see 'prunefi ${cmd} --help')`);
+    return [kv.slice(0, i), kv.slice(i + 1)];
+  });
+}
+
+function parseLayers(args: ParsedArgs): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of keyValues(args, 'layer', 'prune')) {
+    const s = Number(v);
+    if (v.trim() === '' || !Number.isFinite(s)) {
+      throw new PrunefiError('USAGE', `--layer ${k}=${v}: the sparsity must be a number in [0, 1)`);
+    }
+    out[k] = s;
+  }
+  return out;
+}
+
+/** Checks that a file can be written at `path` before any long work starts. */
+export function checkOutputPath(path: string, option: string): void {
+  const dir = dirname(resolve(path));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new PrunefiError('IO', `${option} ${path}: folder ${dir} does not exist; create it first`);
+  }
+}
+
+function shape(dims: readonly number[]): string {
+  return dims.length ? dims.join('×') : '-';
+}
+
+/** The per-layer table `prunefi prune` prints. */
+export function pruneTable(r: PruneResult): string {
+  const rows = r.layers.map((l) => [
+    l.name,
+    l.target ? '' : 'kept',
+    l.shapeBefore.join() === l.shapeAfter.join()
+      ? shape(l.shapeBefore)
+      : `${shape(l.shapeBefore)} → ${shape(l.shapeAfter)}`,
+    formatInt(l.paramsAfter),
+    formatSI(l.macsAfter),
+    formatPercent(l.sparsity),
+  ]);
+  rows.push(['total', '', '', formatInt(r.paramsAfter), formatSI(r.macsAfter), formatPercent(r.sparsity)]);
+  return table(['layer', '', 'weight shape', 'params', 'MACs', 'sparsity'], rows);
+}
+
+function request(args: ParsedArgs, method: PruneMethod): PruneRequest {
+  const methodOptions: Record<string, number | boolean | string> = {};
+  for (const [k, v] of keyValues(args, 'opt', 'prune')) methodOptions[k] = parseMethodOption(method, k, v);
+  const r: PruneRequest = {
+    sparsity: opt.num(args, 'sparsity') ?? 0,
+    layers: parseLayers(args),
+    skipFirst: opt.bool(args, 'skip-first'),
+    skipLast: opt.bool(args, 'skip-last'),
+    seed: opt.num(args, 'seed') ?? 0,
+    method: methodOptions,
+    maskFallback: opt.bool(args, 'mask-fallback'),
+  };
+  const scope = opt.str(args, 'scope');
+  if (scope) r.scope = scope as Scope;
+  const remove = args.options.remove;
+  if (remove !== undefined) r.remove = remove === true;
+  return r;
+}
+
+/** The `prune` command. */
+export const pruneCommand: Command = {
+  name: 'prune',
+  summary: 'prune a model with one method and write the pruned ONNX (with provenance metadata)',
+  positionals: [{ name: 'model', description: 'an .onnx file or zoo:<name>', required: true }],
+  options: {
+    method: {
+      type: 'string',
+      short: 'm',
+      placeholder: 'name',
+      description: "pruning method (see 'prunefi methods')",
+    },
+    sparsity: {
+      type: 'number',
+      short: 's',
+      placeholder: 'fraction',
+      description:
+        'fraction of weights (unstructured) or of filters per layer (filter methods) to remove, in [0, 1)',
+    },
+    scope: {
+      type: 'string',
+      choices: ['layer', 'global'],
+      description: "one threshold per layer or across layers (default: the method's)",
+    },
+    layer: {
+      type: 'string',
+      multiple: true,
+      placeholder: 'name=fraction',
+      description: 'per-layer sparsity (weight or node name)',
+    },
+    'skip-first': { type: 'boolean', description: 'leave the first weight layer dense' },
+    'skip-last': { type: 'boolean', description: 'leave the last weight layer (classifier) dense' },
+    opt: { type: 'string', multiple: true, placeholder: 'key=value', description: 'method-specific option' },
+    remove: {
+      type: 'boolean',
+      description: 'physically remove pruned channels (default for filter methods; --no-remove masks)',
+    },
+    'mask-fallback': {
+      type: 'boolean',
+      description: 'mask channels behind ops the structural pass cannot follow instead of failing',
+    },
+    seed: { type: 'int', default: 0, description: 'seed of every random choice' },
+    output: {
+      type: 'string',
+      short: 'o',
+      placeholder: 'file.onnx',
+      description: 'where to write the pruned model',
+    },
+    json: { type: 'boolean', description: 'print the result as JSON instead of a table' },
+    ...EVAL_OPTIONS,
+  },
+  help: [
+    'examples:',
+    '  prunefi prune ../shared/models/resnet18_cifar.onnx -m magnitude -s 0.9 -o r18-mag90.onnx --data ../shared/datasets/cifar10-jpeg',
+    '  prunefi prune model.onnx -m l1-filter -s 0.5 --skip-first -o small.onnx',
+    '  prunefi prune model.onnx -m nm --opt n=2 --opt m=4 -o sparse24.onnx',
+    'The output records method, options, seed, sparsity and the parent hash in its metadata_props.',
+  ].join('\n'),
+  async run(args, ctx) {
+    const out = opt.required<string>(args, 'output', 'prune');
+    const method = PRUNE_METHODS.get(opt.required<string>(args, 'method', 'prune'));
+    if (method.granularity !== 'n:m' && opt.num(args, 'sparsity') === undefined) {
+      throw new PrunefiError(
+        'USAGE',
+        `--sparsity is required for method '${method.name}' (see 'prunefi prune --help')`,
+      );
+    }
+    const req = request(args, method);
+    checkOutputPath(out, '--output');
+    const arg = args.positionals[0]!;
+    const model = resolveModel(arg, { seed: req.seed ?? 0 });
+    if (!arg.startsWith('zoo:')) req.parentFileSha256 = fileSha256(arg);
+    req.signal = ctx.signal;
+    const set = await evalSet(args);
+    const evalOpts = { batch: opt.num(args, 'batch') ?? 250, signal: ctx.signal, ...threads(args) };
+    const before = set ? await accuracyOf(model, set, evalOpts) : undefined;
+    const result = await pruneModel(model, method, req);
+    const after = set ? await accuracyOf(result.model, set, evalOpts) : undefined;
+    if (after !== undefined) result.model.metadata.set('prunefi.prune.accuracy', after.toFixed(6));
+    saveModel(result.model, out);
+    if (opt.bool(args, 'json')) {
+      const { model: _m, masks: _k, plan, ...rest } = result;
+      const json = {
+        ...rest,
+        output: out,
+        accuracyBefore: before,
+        accuracyAfter: after,
+        plan: plan && [...plan].map(([g, s]) => [g, [...s]]),
+      };
+      ctx.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+      return 0;
+    }
+    const lines = [
+      `${method.name} (${result.options.scope}${method.granularity === 'filter' ? `, ${result.removed ? 'removed' : 'masked'}` : ''}) sparsity ${formatPercent(result.sparsity)} of pruned layers`,
+      '',
+      pruneTable(result),
+      '',
+      `parameters ${formatInt(result.paramsBefore)} → ${formatInt(result.paramsAfter)}, MACs ${formatSI(result.macsBefore)} → ${formatSI(result.macsAfter)}`,
+    ];
+    if (set) {
+      lines.push(
+        `accuracy on ${set.count} images of ${set.name}: before ${formatPercent(before!)}, after pruning ${formatPercent(after!)}, after fine-tuning -`,
+      );
+    } else lines.push('accuracy: pass --data to measure it');
+    for (const n of result.notes) lines.push(`note: ${n}`);
+    lines.push(`wrote ${out}`);
+    ctx.stdout.write(`${lines.join('\n')}\n`);
+    return 0;
+  },
+};
+
+/** The --threads option as session options. */
+export function threads(args: ParsedArgs): { threads?: number } {
+  const t = opt.num(args, 'threads');
+  return t === undefined ? {} : { threads: t };
+}
