@@ -35,6 +35,12 @@ export interface BatchOptions {
   normalization?: Normalization;
   /** Iterate over these images only (in this order, before shuffling). Default: all. */
   indices?: ArrayLike<number>;
+  /**
+   * Write every batch into the same buffer (default false). Saves allocating and zeroing 0.8 MB
+   * per CIFAR batch of 64 — a third of the batching time — for consumers that are done with a
+   * batch before asking for the next one (a training loop); copy `x.data` to keep a batch.
+   */
+  reuse?: boolean;
 }
 
 function checkIndex(set: ImageSet, i: number): void {
@@ -151,9 +157,10 @@ export function* batches(set: ImageSet, options: BatchOptions): Generator<Batch>
   const rnd = new Uint32Array(4);
   const span = 2 * pad + 1;
   const end = options.dropLast ? order.length - (order.length % batchSize) : order.length;
+  const shared = options.reuse ? new Float32Array(Math.min(batchSize, end) * per) : undefined;
   for (let start = 0; start < end; start += batchSize) {
     const n = Math.min(batchSize, end - start);
-    const data = new Float32Array(n * per);
+    const data = shared ? shared.subarray(0, n * per) : new Float32Array(n * per);
     const indices = order.slice(start, start + n);
     const y = new Int32Array(n);
     for (let b = 0; b < n; b++) {
