@@ -13,9 +13,9 @@ import type { ImageSet, Normalization } from '../data/types.js';
 import type { Model } from '../onnx/ir.js';
 import { encodeModel } from '../onnx/proto.js';
 import { type Checkpoint, type EpochRecord, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { optimizers } from './optim.js';
+import { type Optimizer, optimizers, type StepHyper } from './optim.js';
 import { schedules } from './schedule.js';
-import { GradientSession, prepareForTraining } from './session.js';
+import { GradientSession, prepareForTraining, type StepOutputs } from './session.js';
 import { type FloatArray, WeightStore } from './weights.js';
 
 /** The recipe: everything that determines the result (hashed into checkpoints). */
@@ -207,11 +207,33 @@ async function evaluateWith(
   return { accuracy: correct / set.count, loss: loss / set.count, count: set.count };
 }
 
-/** Updates running statistics as PyTorch does (unbiased batch variance, ONNX momentum). */
-function updateRunningStats(
+/**
+ * Applies one step's results to the session's state: masks the gradients, runs the optimizer
+ * on every trained parameter, re-zeroes masked weights and optimizer state, and updates the
+ * BatchNorm running statistics. The loop calls it after each run; custom loops (pruning
+ * schedules) can call it too.
+ */
+export function applyUpdate(
   session: GradientSession,
-  stats: Awaited<ReturnType<GradientSession['run']>>['batchStats'],
+  optimizer: Optimizer,
+  out: StepOutputs,
+  hyper: StepHyper,
+  masks?: ReadonlyMap<string, Uint8Array>,
 ): void {
+  const weights = session.weights;
+  for (const name of session.graph.wrt) {
+    const g = out.grads.get(name)!;
+    const mask = masks?.get(name);
+    if (mask) for (let i = 0; i < g.length; i++) if (mask[i] === 0) g[i] = 0;
+    optimizer.update(name, weights.get(name), g, hyper);
+  }
+  optimizer.endStep();
+  applyMasks(masks, weights, session.graph.wrt, optimizer);
+  updateRunningStats(session, out.batchStats);
+}
+
+/** Updates running statistics as PyTorch does (unbiased batch variance, ONNX momentum). */
+function updateRunningStats(session: GradientSession, stats: StepOutputs['batchStats']): void {
   for (const s of session.graph.bnStats) {
     const b = stats.get(s.node)!;
     const rm = session.weights.get(s.runningMean);
@@ -375,15 +397,7 @@ async function run(
         );
       }
       o.modifyGradients?.({ weights, grads: out.grads, step: globalStep, epoch });
-      for (const name of params) {
-        const g = out.grads.get(name)!;
-        const mask = o.masks?.get(name);
-        if (mask) for (let i = 0; i < g.length; i++) if (mask[i] === 0) g[i] = 0;
-        optimizer.update(name, weights.get(name), g, hyper);
-      }
-      optimizer.endStep();
-      applyMasks(o.masks, weights, params, optimizer);
-      updateRunningStats(session, out.batchStats);
+      applyUpdate(session, optimizer, out, hyper, o.masks);
       const n = batch.y.length;
       seen += n;
       lossSum += out.loss * n;
