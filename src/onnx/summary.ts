@@ -11,7 +11,10 @@ import { numel, type Tensor, toFloat32 } from './tensor.js';
 
 /** One parameterized layer of a model. */
 export interface LayerSummary {
+  /** The layer's parameter prefix (weight initializer name without '.weight'), as PyTorch names modules. */
   name: string;
+  /** The ONNX node name. */
+  node: string;
   op: string;
   inputShape: number[];
   outputShape: number[];
@@ -105,7 +108,8 @@ export function summarize(model: Graph, batch = 1): ModelSummary {
     const count = tensors.reduce((a, t) => a + numel(t.dims), 0);
     const zeros = tensors.reduce((a, t) => a + countZeros(t), 0);
     layers.push({
-      name: n.name || n.outputs[0] || n.opType,
+      name: params[0]!.replace(/\.weight$/, ''),
+      node: n.name,
       op: n.opType,
       inputShape,
       outputShape,

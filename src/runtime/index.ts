@@ -1,1 +1,2 @@
+export * from './infer.js';
 export * from './session.js';

@@ -1,7 +1,18 @@
 /** Every CLI command, in the order `prunefi --help` lists them. */
 import type { Command } from '../command.js';
+import { evalCommand } from './evaluate.js';
+import { infoCommand } from './info.js';
 import { methodsCommand } from './methods.js';
 import { pruneCommand } from './prune.js';
+import { datasetsCommand, modelsCommand } from './registries.js';
 import { sensitivityCommand } from './sensitivity.js';
 
-export const COMMANDS: readonly Command[] = [pruneCommand, methodsCommand, sensitivityCommand];
+export const COMMANDS: readonly Command[] = [
+  infoCommand,
+  evalCommand,
+  modelsCommand,
+  datasetsCommand,
+  pruneCommand,
+  methodsCommand,
+  sensitivityCommand,
+];

@@ -1,0 +1,62 @@
+/** `prunefi info`: what a model is made of, layer by layer. */
+import { materializeIdentityConstants } from '../../onnx/graph.js';
+import { imageInput, logitsOutput } from '../../onnx/io.js';
+import { onnxOpset } from '../../onnx/ir.js';
+import { summarize } from '../../onnx/summary.js';
+import { type Command, opt } from '../command.js';
+import { formatInt, formatPercent, formatSI, table } from '../format.js';
+import { loadModelArg, printJson } from '../shared.js';
+
+export const infoCommand: Command = {
+  name: 'info',
+  summary: 'per-layer op, shapes, parameters, MACs and sparsity of a model',
+  positionals: [{ name: 'model', description: 'an .onnx file or zoo:<name>', required: true }],
+  options: {
+    json: { type: 'boolean', description: 'print JSON instead of a table' },
+  },
+  help: 'Parameters are counted as PyTorch counts them (Conv/Gemm/MatMul weights and biases, BatchNorm scale and bias);\nMACs are for one image. Sparsity is the fraction of parameters that are exactly zero.',
+  async run(a, ctx) {
+    const arg = a.positionals[0]!;
+    const model = loadModelArg(arg);
+    materializeIdentityConstants(model.graph);
+    const s = summarize(model.graph);
+    const input = imageInput(model);
+    if (opt.bool(a, 'json')) {
+      printJson(ctx, {
+        model: arg,
+        producer: `${model.producerName} ${model.producerVersion}`.trim(),
+        opset: onnxOpset(model),
+        input: { name: input.name, shape: s.inputShape },
+        output: { name: logitsOutput(model).name, shape: s.outputShape },
+        params: s.params,
+        macs: s.macs,
+        zeros: s.zeros,
+        sparsity: s.sparsity,
+        paramBytes: s.paramBytes,
+        metadata: Object.fromEntries(model.metadata),
+        layers: s.layers,
+      });
+      return 0;
+    }
+    const rows = s.layers.map((l) => [
+      l.name,
+      l.op,
+      l.weightShape.join('×'),
+      l.outputShape.slice(1).join('×'),
+      formatInt(l.params),
+      formatSI(l.macs),
+      formatPercent(l.sparsity),
+    ]);
+    rows.push(['total', '', '', '', formatInt(s.params), formatSI(s.macs), formatPercent(s.sparsity)]);
+    ctx.stdout.write(
+      `${arg}: input ${input.name} ${s.inputShape.join('×')}, output ${s.outputShape.join('×')}, opset ${onnxOpset(model)}\n\n`,
+    );
+    ctx.stdout.write(`${table(['layer', 'op', 'weight', 'output', 'params', 'MACs', 'sparsity'], rows)}\n`);
+    if (model.metadata.size > 0) {
+      ctx.stdout.write('\nmetadata:\n');
+      for (const [k, v] of model.metadata)
+        ctx.stdout.write(`  ${k}: ${v.length > 200 ? `${v.slice(0, 200)}…` : v}\n`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,91 @@
+/**
+ * Option declarations and argument handling shared by several commands, so `--model`, `--data`,
+ * `--threads` and friends mean the same everywhere.
+ */
+import type { ImageSet } from '../data/index.js';
+import { loadDataset } from '../data/index.js';
+import { resolveModel } from '../models/index.js';
+import type { Model } from '../onnx/ir.js';
+import { parseDevice, type SessionOptions } from '../runtime/index.js';
+import type { CliContext, OptionSpec, ParsedArgs } from './command.js';
+import { opt } from './command.js';
+
+/** `--model`, `--data`, `--split`, `--limit`, `--cache-dir`. */
+export const dataOptions: Record<string, OptionSpec> = {
+  data: {
+    type: 'string',
+    placeholder: 'spec',
+    description:
+      "dataset: mnist, fashion-mnist, a CIFAR-10 binary folder/archive, an image folder or .tar(.gz) (see 'prunefi datasets')",
+  },
+  split: { type: 'string', description: 'split to use', default: 'test' },
+  limit: {
+    type: 'int',
+    min: 1,
+    placeholder: 'N',
+    description: 'use only N images, spread evenly over the classes',
+  },
+  'cache-dir': {
+    type: 'string',
+    placeholder: 'dir',
+    description: 'decoded-dataset cache (default $PRUNEFI_CACHE or ~/.cache/prunefi)',
+  },
+};
+
+/** `--threads` and `--device`. */
+export const runtimeOptions: Record<string, OptionSpec> = {
+  threads: {
+    type: 'int',
+    min: 1,
+    placeholder: 'N',
+    description: 'ONNX Runtime intra-op threads (default: one per core)',
+  },
+  device: {
+    type: 'string',
+    choices: ['cpu', 'cuda'],
+    default: 'cpu',
+    description: 'execution device (cuda needs the CUDA build of onnxruntime-node)',
+  },
+};
+
+/** Session options from `--threads` / `--device`. */
+export function sessionOptions(a: ParsedArgs): SessionOptions {
+  const o: SessionOptions = { device: parseDevice(opt.str(a, 'device') ?? 'cpu') };
+  const threads = opt.num(a, 'threads');
+  if (threads !== undefined) o.threads = threads;
+  return o;
+}
+
+/** Resolves a model argument (file or zoo:name). */
+export function loadModelArg(arg: string): Model {
+  return resolveModel(arg);
+}
+
+/** Loads `--data` for `split` with a decoding progress bar. */
+export async function loadDataArg(
+  a: ParsedArgs,
+  ctx: CliContext,
+  cmdPath: string,
+  split: string,
+  quiet = false,
+): Promise<ImageSet> {
+  const spec = opt.required<string>(a, 'data', cmdPath);
+  const bar = ctx.progress(`decode ${split}`, quiet);
+  const limit = opt.num(a, 'limit');
+  const cacheDir = opt.str(a, 'cache-dir');
+  try {
+    return await loadDataset(spec, {
+      split,
+      ...(limit !== undefined ? { limit } : {}),
+      ...(cacheDir !== undefined ? { cacheDir } : {}),
+      onProgress: (done, total) => bar.update({ unit: 'images', done, total }),
+    });
+  } finally {
+    bar.done();
+  }
+}
+
+/** Writes a JSON document to stdout (2-space indent, trailing newline). */
+export function printJson(ctx: CliContext, value: unknown): void {
+  ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}

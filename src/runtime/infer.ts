@@ -1,0 +1,57 @@
+/**
+ * Batched classification with a plain inference session: the path `prunefi eval` measures, so
+ * its throughput is the runtime's own plus the cost of feeding batches.
+ */
+import { argmaxRows } from '../core/argmax.js';
+import { InterruptedError } from '../core/progress.js';
+import type { Tensor } from '../onnx/tensor.js';
+import type { Session } from './session.js';
+
+/** One batch to classify, with its labels. */
+export interface LabelledBatch {
+  x: Tensor<'float32'>;
+  y: ArrayLike<number>;
+}
+
+/** Result of `classify`. */
+export interface Classification {
+  correct: number;
+  count: number;
+  /** Predicted class of every image, in input order. */
+  predictions: Int32Array;
+  /** Seconds spent inside the runtime (excludes producing the batches). */
+  runtimeSeconds: number;
+}
+
+/**
+ * Runs every batch through `session` and counts top-1 hits. `total` sizes the prediction array;
+ * `onBatch` is told how many images are done; `signal` stops between batches.
+ */
+export async function classify(
+  session: Session,
+  input: string,
+  output: string,
+  batches: Iterable<LabelledBatch>,
+  total: number,
+  options: { onBatch?: (done: number) => void; signal?: AbortSignal } = {},
+): Promise<Classification> {
+  const predictions = new Int32Array(total);
+  let correct = 0;
+  let count = 0;
+  let runtime = 0;
+  for (const b of batches) {
+    if (options.signal?.aborted) throw new InterruptedError('evaluation interrupted');
+    const t = performance.now();
+    const out = (await session.run({ [input]: b.x }, [output]))[output]!;
+    runtime += performance.now() - t;
+    const classes = out.dims[out.dims.length - 1]!;
+    const pred = argmaxRows(out.data as Float32Array, classes);
+    for (let i = 0; i < pred.length; i++) {
+      predictions[count + i] = pred[i]!;
+      if (pred[i] === b.y[i]) correct++;
+    }
+    count += pred.length;
+    options.onBatch?.(count);
+  }
+  return { correct, count, predictions: predictions.subarray(0, count), runtimeSeconds: runtime / 1000 };
+}
