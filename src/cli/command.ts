@@ -81,10 +81,14 @@ function convert(cmdPath: string, name: string, spec: OptionSpec, raw: string): 
     return raw;
   }
   const v = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(v)) throw usageError(cmdPath, `--${name} must be a number, got '${raw}'`);
-  if (spec.type === 'int' && !Number.isInteger(v)) throw usageError(cmdPath, `--${name} must be an integer, got '${raw}'`);
-  if (spec.min !== undefined && v < spec.min) throw usageError(cmdPath, `--${name} must be at least ${spec.min}, got ${raw}`);
-  if (spec.max !== undefined && v > spec.max) throw usageError(cmdPath, `--${name} must be at most ${spec.max}, got ${raw}`);
+  if (raw.trim() === '' || !Number.isFinite(v))
+    throw usageError(cmdPath, `--${name} must be a number, got '${raw}'`);
+  if (spec.type === 'int' && !Number.isInteger(v))
+    throw usageError(cmdPath, `--${name} must be an integer, got '${raw}'`);
+  if (spec.min !== undefined && v < spec.min)
+    throw usageError(cmdPath, `--${name} must be at least ${spec.min}, got ${raw}`);
+  if (spec.max !== undefined && v > spec.max)
+    throw usageError(cmdPath, `--${name} must be at most ${spec.max}, got ${raw}`);
   return v;
 }
 
@@ -102,7 +106,13 @@ export function parseCommandArgs(cmdPath: string, command: Command, argv: string
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true, allowNegative: true });
+    parsed = parseArgs({
+      args: argv,
+      options: config,
+      allowPositionals: true,
+      strict: true,
+      allowNegative: true,
+    });
   } catch (err) {
     const msg = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     throw usageError(cmdPath, msg.replace(/^Unknown option/, 'unknown option'));
@@ -115,7 +125,8 @@ export function parseCommandArgs(cmdPath: string, command: Command, argv: string
       continue;
     }
     if (s.type === 'boolean') options[name] = raw as boolean;
-    else if (Array.isArray(raw)) options[name] = raw.map((r) => convert(cmdPath, name, s, String(r))) as string[] | number[];
+    else if (Array.isArray(raw))
+      options[name] = raw.map((r) => convert(cmdPath, name, s, String(r))) as string[] | number[];
     else options[name] = convert(cmdPath, name, s, String(raw));
   }
   const pos = command.positionals ?? [];
@@ -135,7 +146,11 @@ export function commandHelp(cmdPath: string, command: Command): string {
   const lines: string[] = [];
   const pos = (command.positionals ?? []).map((p) => (p.required ? `<${p.name}>` : `[${p.name}]`)).join(' ');
   const sub = command.subcommands?.length ? ' <subcommand>' : '';
-  lines.push(`usage: prunefi ${cmdPath}${sub}${pos ? ` ${pos}` : ''}${command.options ? ' [options]' : ''}`, '', command.summary);
+  lines.push(
+    `usage: prunefi ${cmdPath}${sub}${pos ? ` ${pos}` : ''}${command.options ? ' [options]' : ''}`,
+    '',
+    command.summary,
+  );
   if (command.subcommands?.length) {
     lines.push('', 'subcommands:');
     const w = Math.max(...command.subcommands.map((c) => c.name.length));
@@ -149,7 +164,8 @@ export function commandHelp(cmdPath: string, command: Command): string {
   if (opts.length) {
     lines.push('', 'options:');
     const heads = opts.map(([name, s]) => {
-      const arg = s.type === 'boolean' ? '' : ` <${s.placeholder ?? (s.choices ? s.choices.join('|') : s.type)}>`;
+      const arg =
+        s.type === 'boolean' ? '' : ` <${s.placeholder ?? (s.choices ? s.choices.join('|') : s.type)}>`;
       return `${s.short ? `-${s.short}, ` : '    '}--${name}${arg}`;
     });
     const w = Math.max(...heads.map((h) => h.length));
@@ -158,7 +174,12 @@ export function commandHelp(cmdPath: string, command: Command): string {
       lines.push(`  ${heads[i]!.padEnd(w)}  ${s.description}${def}${s.multiple ? ' (repeatable)' : ''}`);
     });
   }
-  lines.push('', 'global options:', '  --verbose  show stack traces and debug detail', '  -h, --help  show this help');
+  lines.push(
+    '',
+    'global options:',
+    '  --verbose  show stack traces and debug detail',
+    '  -h, --help  show this help',
+  );
   if (command.help) lines.push('', command.help);
   return `${lines.join('\n')}\n`;
 }

@@ -26,7 +26,9 @@ export function formatPercent(x: number, digits = 1): string {
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const cols = header.length;
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
-  const numeric = header.map((_, c) => rows.length > 0 && rows.every((r) => /^[-+]?[\d,.]+[%kMG]?$|^-$/.test(r[c] ?? '')));
+  const numeric = header.map(
+    (_, c) => rows.length > 0 && rows.every((r) => /^[-+]?[\d,.]+[%kMG]?$|^-$/.test(r[c] ?? '')),
+  );
   const line = (cells: readonly string[]): string =>
     cells
       .slice(0, cols)

@@ -18,7 +18,9 @@ export interface CliIO {
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -61,7 +63,8 @@ export async function runCli(argv: string[], io: CliIO = {}): Promise<number> {
     stderr,
     verbose,
     signal: io.signal ?? new AbortController().signal,
-    progress: (label, silent) => createProgressBar({ label, silent: silent ?? false, stream: stderr as NodeJS.WriteStream }),
+    progress: (label, silent) =>
+      createProgressBar({ label, silent: silent ?? false, stream: stderr as NodeJS.WriteStream }),
   };
   try {
     if (args.length === 0 || args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
@@ -75,14 +78,20 @@ export async function runCli(argv: string[], io: CliIO = {}): Promise<number> {
     let path = args[0]!;
     let command = COMMANDS.find((c) => c.name === path);
     if (!command) {
-      throw new PrunefiError('USAGE', `unknown command '${path}'; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
+      throw new PrunefiError(
+        'USAGE',
+        `unknown command '${path}'; commands: ${COMMANDS.map((c) => c.name).join(', ')}`,
+      );
     }
     let rest = args.slice(1);
     while (command.subcommands?.length && rest[0] && !rest[0].startsWith('-')) {
       const name: string = rest[0];
       const sub: Command | undefined = command.subcommands.find((c) => c.name === name);
       if (!sub) {
-        throw new PrunefiError('USAGE', `unknown subcommand '${path} ${name}'; subcommands: ${command.subcommands.map((c) => c.name).join(', ')}`);
+        throw new PrunefiError(
+          'USAGE',
+          `unknown subcommand '${path} ${name}'; subcommands: ${command.subcommands.map((c) => c.name).join(', ')}`,
+        );
       }
       command = sub;
       path = `${path} ${name}`;
