@@ -18,6 +18,13 @@ export interface SessionOptions {
   device?: Device;
   /** Graph optimization level (default 'all'). 'disabled' helps when comparing against naive math. */
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /**
+   * Write ONNX Runtime's per-op profile (a Chrome-trace JSON named `<prefix>_<date>.json` in the
+   * working folder) when the session ends (`endProfiling`). For performance work only.
+   */
+  profile?: string;
+  /** ONNX Runtime's memory-pattern planning (default true); an option so benchmarks can compare. */
+  memoryPattern?: boolean;
 }
 
 /** The device names accepted by `--device`. */
@@ -70,6 +77,8 @@ export interface Session {
   readonly outputNames: readonly string[];
   /** Runs the model. `outputs` restricts which outputs are computed (default: all). */
   run(feeds: Record<string, Tensor>, outputs?: readonly string[]): Promise<Record<string, Tensor>>;
+  /** Stops profiling and writes the profile file (sessions created with `profile`). */
+  endProfiling(): void;
   release(): Promise<void>;
 }
 
@@ -90,6 +99,11 @@ export async function createSession(
     interOpNumThreads: 1,
     logSeverityLevel: 3,
   };
+  if (options.profile !== undefined) {
+    so.enableProfiling = true;
+    so.profileFilePrefix = options.profile;
+  }
+  if (options.memoryPattern !== undefined) so.enableMemPattern = options.memoryPattern;
   if (options.threads !== undefined) {
     if (!Number.isInteger(options.threads) || options.threads < 1) {
       throw new RangeError(`threads must be a positive integer, got ${options.threads}`);
@@ -128,6 +142,7 @@ export async function createSession(
       for (const [k, v] of Object.entries(result)) out[k] = fromOrt(v);
       return out;
     },
+    endProfiling: () => session.endProfiling(),
     release: () => session.release(),
   };
 }
