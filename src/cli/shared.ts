@@ -18,7 +18,10 @@ export const dataOptions: Record<string, OptionSpec> = {
     description:
       "dataset: mnist, fashion-mnist, a CIFAR-10 binary folder/archive, an image folder or .tar(.gz) (see 'prunefi datasets')",
   },
-  split: { type: 'string', description: 'split to use', default: 'test' },
+  split: {
+    type: 'string',
+    description: "split to use (default: 'test' when the dataset has one, else its only split)",
+  },
   limit: {
     type: 'int',
     min: 1,
@@ -66,16 +69,16 @@ export async function loadDataArg(
   a: ParsedArgs,
   ctx: CliContext,
   cmdPath: string,
-  split: string,
+  split: string | undefined,
   quiet = false,
 ): Promise<ImageSet> {
   const spec = opt.required<string>(a, 'data', cmdPath);
-  const bar = ctx.progress(`decode ${split}`, quiet);
+  const bar = ctx.progress(`decode ${split ?? ''}`.trim(), quiet);
   const limit = opt.num(a, 'limit');
   const cacheDir = opt.str(a, 'cache-dir');
   try {
     return await loadDataset(spec, {
-      split,
+      ...(split !== undefined ? { split } : {}),
       ...(limit !== undefined ? { limit } : {}),
       ...(cacheDir !== undefined ? { cacheDir } : {}),
       onProgress: (done, total) => bar.update({ unit: 'images', done, total }),

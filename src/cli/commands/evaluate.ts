@@ -28,7 +28,7 @@ export const evalCommand: Command = {
     const modelArg = opt.required<string>(a, 'model', 'eval');
     const model = loadModelArg(modelArg);
     const json = opt.bool(a, 'json');
-    const split = opt.str(a, 'split') ?? 'test';
+    const split = opt.str(a, 'split');
     const set = await loadDataArg(a, ctx, 'eval', split, json);
     checkModelFitsData(model, set.shape, set.classes.length, modelArg, set.name);
     const session = await createSession(model, sessionOptions(a));
