@@ -1,0 +1,533 @@
+/**
+ * Runs fault-injection experiments on a model over a fixed image set.
+ *
+ * Fast mode (the default) runs only what a fault can change:
+ * - experiments whose faults change no stored word (or no decoded weight) are scored as golden
+ *   without inference;
+ * - the faulty layer's weights are graph *inputs* of a session that holds only the graph suffix
+ *   from that layer (one session per cut point, created on first use and reused), fed with
+ *   golden activations cached once per (model, image set);
+ * - for faults in one layer, only images whose golden input to that layer is non-zero somewhere
+ *   the changed weights read are inferred: a weight multiplied only by zeros (a pruned channel, a
+ *   ReLU-dead input) leaves that image's activations bit-identical to golden, so its outputs are
+ *   golden without running.
+ * Naive mode builds the same sessions from node 0 (full inference of every image per
+ * experiment), so both modes run the same kernels on the same values: their outcomes are
+ * identical, logits bit for bit (asserted by the tests). The golden reference of every session
+ * is computed by that session itself, so kernel choices never show up as SDCs.
+ */
+import { argmaxRows } from '../core/argmax.js';
+import { PrunefiError } from '../core/errors.js';
+import type { ProgressCallback } from '../core/progress.js';
+import { cutValues, suffixModel, withOutputs } from '../fault/cut.js';
+import { foldBatchNorm } from '../fault/fold-bn.js';
+import {
+  type Fault,
+  type MemoryOptions,
+  type StoredLayer,
+  StoredModel,
+  type TensorChange,
+} from '../fault/memory.js';
+import { cloneModel, materializeIdentityConstants, topoSort } from '../onnx/graph.js';
+import { getInt, type Model, type Node } from '../onnx/ir.js';
+import { windowGeometry } from '../onnx/shape.js';
+import { type DType, numel, type Tensor, tensor } from '../onnx/tensor.js';
+import { createSession, type Session } from '../runtime/session.js';
+import { type Golden, goldenOutcome, type Outcome, scoreOutcome } from './outcome.js';
+
+/** The images an evaluator scores: normalized NCHW float32 images and their labels. */
+export interface ImageInput {
+  x: Tensor<'float32'>;
+  labels: ArrayLike<number>;
+}
+
+/** How to evaluate experiments. */
+export interface EvaluatorOptions extends MemoryOptions {
+  /** Fold BatchNorm into the preceding conv before storing weights (default true). */
+  foldBn?: boolean;
+  /** 'fast' (suffix sessions, skipping) or 'naive' (full inference per experiment). Default 'fast'. */
+  mode?: 'fast' | 'naive';
+  /** Images per runtime call (default 250). */
+  batch?: number;
+  /** Intra-op threads per session. */
+  threads?: number;
+  /** Budget for cached golden activations in MiB (default 4096). */
+  cacheMiB?: number;
+  /** Reports the golden passes (they take as long as a few full inferences). */
+  onProgress?: ProgressCallback;
+}
+
+/** An experiment's outcome plus, on request, its per-image predictions and logits. */
+export interface DetailedOutcome extends Outcome {
+  predictions: Int32Array;
+  logits: Float32Array;
+}
+
+interface Variant {
+  start: number;
+  weights: string[];
+  cuts: string[];
+  session: Session;
+  golden: Golden;
+}
+
+interface Cached {
+  data: Float32Array;
+  /** Elements per image. */
+  size: number;
+  dims: number[];
+}
+
+/** Evaluates experiments on one model and image set. Call `release()` when done. */
+export class Evaluator {
+  readonly memory: StoredModel;
+  readonly mode: 'fast' | 'naive';
+  /** The golden run of the unmodified (constant-weight) model: the campaign's reference accuracy. */
+  readonly golden: Golden;
+  readonly images: number;
+  private readonly model: Model;
+  private readonly input: ImageInput;
+  private readonly inputName: string;
+  private readonly outputName: string;
+  private readonly batch: number;
+  private readonly threads: number | undefined;
+  private readonly types: Map<string, DType>;
+  private readonly cache: Map<string, Cached>;
+  private readonly work: Map<string, Float32Array>;
+  private readonly variants = new Map<string, Promise<Variant>>();
+  private readonly nodeIndex: Map<Node, number>;
+  readonly cacheBytes: number;
+  /** Seconds spent on golden passes and session creation (setup, amortized over a campaign). */
+  setupSeconds = 0;
+
+  private constructor(
+    model: Model,
+    memory: StoredModel,
+    input: ImageInput,
+    options: EvaluatorOptions,
+    golden: Golden,
+    types: Map<string, DType>,
+    cache: Map<string, Cached>,
+  ) {
+    this.model = model;
+    this.memory = memory;
+    this.input = input;
+    this.mode = options.mode ?? 'fast';
+    this.batch = options.batch ?? 250;
+    this.threads = options.threads;
+    this.golden = golden;
+    this.images = input.x.dims[0]!;
+    this.inputName = model.graph.inputs.find((v) => !model.graph.initializers.has(v.name))!.name;
+    this.outputName = model.graph.outputs[0]!.name;
+    this.types = types;
+    this.cache = cache;
+    this.work = new Map(memory.tensors.map((t) => [t.name, t.golden.slice()]));
+    this.nodeIndex = new Map(model.graph.nodes.map((n, i) => [n, i]));
+    let bytes = 0;
+    for (const c of cache.values()) bytes += c.data.byteLength;
+    this.cacheBytes = bytes;
+  }
+
+  /**
+   * Prepares a model for injection: materializes Identity-aliased initializers, folds
+   * BatchNorm (unless `foldBn: false`), encodes the weights in the chosen number and storage
+   * formats, and runs the golden pass (caching the activations at every cut in fast mode).
+   */
+  static async create(source: Model, input: ImageInput, options: EvaluatorOptions = {}): Promise<Evaluator> {
+    const t0 = performance.now();
+    if (input.x.dims.length < 1 || input.x.dims[0] !== input.labels.length) {
+      throw new RangeError(
+        `images: ${input.x.dims[0]} images but ${input.labels.length} labels; give one label per image`,
+      );
+    }
+    if (input.labels.length === 0)
+      throw new RangeError('images: the image set is empty; give at least one image');
+    const batch = options.batch ?? 250;
+    if (!Number.isInteger(batch) || batch < 1)
+      throw new RangeError(`batch must be a positive integer, got ${batch}`);
+    let model = cloneModel(source);
+    materializeIdentityConstants(model.graph);
+    model.graph.nodes = topoSort(model.graph);
+    if (options.foldBn !== false) model = foldBatchNorm(model).model;
+    const memory = new StoredModel(model.graph, options);
+    for (const [name, t] of memory.goldenInitializers()) model.graph.initializers.set(name, t);
+    const g = model.graph;
+    const data = g.inputs.filter((v) => !g.initializers.has(v.name));
+    if (data.length !== 1 || g.outputs.length < 1) {
+      throw new PrunefiError(
+        'ONNX_UNSUPPORTED',
+        `fault injection needs a model with one data input and a logits output; this one has inputs ${data.map((v) => v.name).join(', ')}`,
+      );
+    }
+    const mode = options.mode ?? 'fast';
+    const budget = (options.cacheMiB ?? 4096) * 2 ** 20;
+    const types = new Map<string, DType>();
+    // Golden pass of the constant-weight model; in fast mode it also captures every cut value.
+    const wanted =
+      mode === 'fast'
+        ? [...new Set(memory.layers.flatMap((l) => cutValues(g, l.nodeIndex)))].filter(
+            (v) => v !== data[0]!.name,
+          )
+        : [];
+    const probe = await createSession(withOutputs(model, wanted, new Map()), { threads: options.threads });
+    const cache = new Map<string, Cached>();
+    let golden: Golden;
+    try {
+      const first = await probe.run({ [data[0]!.name]: sliceImages(input.x, 0, 1) }, [
+        g.outputs[0]!.name,
+        ...wanted,
+      ]);
+      let bytes = 0;
+      const keep: string[] = [];
+      // Prefer the cuts of later layers: they hold most weights, so most faults land there.
+      for (const v of [...wanted].reverse()) {
+        const t = first[v]!;
+        types.set(v, t.dtype);
+        const need = numel(t.dims) * 4 * input.labels.length;
+        if (t.dtype === 'float32' && bytes + need <= budget) {
+          keep.push(v);
+          bytes += need;
+        }
+      }
+      if (mode === 'fast' && keep.length < wanted.length) {
+        throw new PrunefiError(
+          'FAULT_CONFIG',
+          `caching golden activations for ${input.labels.length} images needs more than the ${budget / 2 ** 20} MiB budget; raise --cache-mib, use fewer images, or use --naive`,
+        );
+      }
+      golden = await goldenPass(
+        probe,
+        input,
+        data[0]!.name,
+        g.outputs[0]!.name,
+        keep,
+        batch,
+        cache,
+        options.onProgress,
+      );
+    } finally {
+      await probe.release();
+    }
+    const ev = new Evaluator(model, memory, input, options, golden, types, cache);
+    ev.setupSeconds = (performance.now() - t0) / 1000;
+    return ev;
+  }
+
+  /** Releases every session. */
+  async release(): Promise<void> {
+    const vs = await Promise.all(this.variants.values());
+    this.variants.clear();
+    for (const v of vs) await v.session.release();
+  }
+
+  /** Number of sessions created so far (one per cut point used). */
+  get sessions(): number {
+    return this.variants.size;
+  }
+
+  /** Runs one experiment and returns its outcome (with per-image detail when asked). */
+  async evaluate(faults: readonly Fault[]): Promise<Outcome>;
+  async evaluate(faults: readonly Fault[], detail: true): Promise<DetailedOutcome>;
+  async evaluate(faults: readonly Fault[], detail = false): Promise<Outcome | DetailedOutcome> {
+    const { wordsChanged, changes } = this.memory.apply(faults);
+    if (wordsChanged === 0 || changes.length === 0) {
+      const o = goldenOutcome(
+        this.golden,
+        this.input.labels,
+        wordsChanged === 0 ? 'none' : 'masked',
+        wordsChanged,
+      );
+      return detail
+        ? { ...o, predictions: this.golden.predictions.slice(), logits: this.golden.logits.slice() }
+        : o;
+    }
+    const layers = [...new Set(changes.map((c) => this.memory.layerOf(c.tensor.name)))];
+    const single = layers.length === 1 ? layers[0]! : undefined;
+    const from = Math.min(...layers.map((l) => l.nodeIndex));
+    const weights = single
+      ? single.tensors.map((t) => t.name)
+      : this.memory.layers.filter((l) => l.nodeIndex >= from).flatMap((l) => l.tensors.map((t) => t.name));
+    const key = single ? `layer:${single.name}` : `from:${from}`;
+    const variant = await this.variant(key, this.mode === 'naive' ? 0 : from, weights);
+    const rows = single && this.mode === 'fast' ? this.affectedImages(single, changes) : allRows(this.images);
+    const weightsChanged = changes.reduce((s, c) => s + c.positions.length, 0);
+    const logits = await this.withPatch(changes, () => this.run(variant, rows));
+    const outcome = scoreOutcome(variant.golden, this.input.labels, rows, logits, {
+      wordsChanged,
+      weightsChanged,
+    });
+    if (!detail) return outcome;
+    const k = variant.golden.classes;
+    const full = variant.golden.logits.slice();
+    rows.forEach((img, r) => {
+      full.set(logits.subarray(r * k, (r + 1) * k), img * k);
+    });
+    return { ...outcome, logits: full, predictions: argmaxRows(full, k) };
+  }
+
+  private async withPatch<T>(changes: readonly TensorChange[], fn: () => Promise<T>): Promise<T> {
+    for (const c of changes) {
+      const w = this.work.get(c.tensor.name)!;
+      c.positions.forEach((p, i) => {
+        w[p] = c.values[i]!;
+      });
+    }
+    try {
+      return await fn();
+    } finally {
+      for (const c of changes) {
+        const w = this.work.get(c.tensor.name)!;
+        for (const p of c.positions) w[p] = c.tensor.golden[p]!;
+      }
+    }
+  }
+
+  private variant(key: string, start: number, weights: string[]): Promise<Variant> {
+    const full = `${this.mode}:${key}`;
+    let v = this.variants.get(full);
+    if (!v) {
+      v = this.createVariant(start, weights);
+      this.variants.set(full, v);
+    }
+    return v;
+  }
+
+  private async createVariant(start: number, weights: string[]): Promise<Variant> {
+    const t0 = performance.now();
+    const cuts = cutValues(this.model.graph, start);
+    const session = await createSession(suffixModel(this.model, start, weights, this.types), {
+      threads: this.threads,
+    });
+    const v: Variant = {
+      start,
+      weights,
+      cuts,
+      session,
+      golden: { logits: new Float32Array(0), predictions: new Int32Array(0), classes: 0 },
+    };
+    const logits = await this.run(v, allRows(this.images));
+    const classes = logits.length / this.images;
+    v.golden = { logits, predictions: argmaxRows(logits, classes), classes };
+    this.setupSeconds += (performance.now() - t0) / 1000;
+    return v;
+  }
+
+  /** Runs a variant on the given images (in batches) with the current working weights. */
+  private async run(v: Variant, rows: Int32Array): Promise<Float32Array> {
+    const parts: Float32Array[] = [];
+    const weightFeeds: Record<string, Tensor> = {};
+    for (const w of v.weights) {
+      const t = this.memory.tensor(w);
+      weightFeeds[w] = tensor('float32', t.dims, this.work.get(w)!);
+    }
+    for (let b = 0; b < rows.length; b += this.batch) {
+      const idx = rows.subarray(b, Math.min(rows.length, b + this.batch));
+      const feeds: Record<string, Tensor> = { ...weightFeeds };
+      for (const c of v.cuts) feeds[c] = this.cutFeed(c, idx);
+      const out = await v.session.run(feeds, [this.outputName]);
+      parts.push(out[this.outputName]!.data as Float32Array);
+    }
+    if (parts.length === 1) return parts[0]!;
+    const total = parts.reduce((s, p) => s + p.length, 0);
+    const all = new Float32Array(total);
+    let off = 0;
+    for (const p of parts) {
+      all.set(p, off);
+      off += p.length;
+    }
+    return all;
+  }
+
+  /** The golden value `name` for images `idx` (a zero-copy view when they are contiguous). */
+  private cutFeed(name: string, idx: Int32Array): Tensor {
+    const src: Cached =
+      name === this.inputName
+        ? {
+            data: this.input.x.data,
+            size: numel(this.input.x.dims.slice(1)),
+            dims: this.input.x.dims.slice(1),
+          }
+        : this.cache.get(name)!;
+    if (!src) throw new Error(`golden value '${name}' is not cached`);
+    const n = idx.length;
+    const first = idx[0]!;
+    const dims = [n, ...src.dims];
+    if (idx[n - 1]! - first === n - 1) {
+      return tensor('float32', dims, src.data.subarray(first * src.size, (first + n) * src.size));
+    }
+    const out = new Float32Array(n * src.size);
+    for (let i = 0; i < n; i++)
+      out.set(src.data.subarray(idx[i]! * src.size, (idx[i]! + 1) * src.size), i * src.size);
+    return tensor('float32', dims, out);
+  }
+
+  /**
+   * The images a change in one layer can reach: those whose golden input to the layer is
+   * non-zero at some position a changed weight multiplies. A bias change, a non-finite weight
+   * (Inf·0 is NaN) or a change too large to analyse cheaply reaches every image.
+   */
+  private affectedImages(layer: StoredLayer, changes: readonly TensorChange[]): Int32Array {
+    const node = this.model.graph.nodes[layer.nodeIndex]!;
+    const x = node.inputs[0]!;
+    const cached = x === this.inputName ? undefined : this.cache.get(x);
+    const data = cached ? cached.data : this.input.x.data;
+    const dims = cached ? cached.dims : this.input.x.dims.slice(1);
+    let count = 0;
+    for (const c of changes) {
+      if (c.tensor.role === 'bias') return allRows(this.images);
+      for (let i = 0; i < c.positions.length; i++) {
+        if (!Number.isFinite(c.values[i]!) || !Number.isFinite(c.tensor.golden[c.positions[i]!]!)) {
+          return allRows(this.images);
+        }
+      }
+      count += c.positions.length;
+    }
+    if (count > 256) return allRows(this.images);
+    const reads = readSets(node, this.memory.tensor(node.inputs[1]!).dims, dims, changes);
+    if (!reads) return allRows(this.images);
+    const size = numel(dims);
+    const hit = new Uint8Array(this.images);
+    for (let n = 0; n < this.images; n++) {
+      const base = n * size;
+      outer: for (const r of reads) {
+        for (let i = 0; i < r.length; i++) {
+          if (data[base + r[i]!] !== 0) {
+            hit[n] = 1;
+            break outer;
+          }
+        }
+      }
+    }
+    const rows: number[] = [];
+    for (let n = 0; n < this.images; n++) if (hit[n]) rows.push(n);
+    return Int32Array.from(rows);
+  }
+
+  /** The node index of a stored layer (for grouping experiments by cut point). */
+  cutOf(faults: readonly Fault[]): number {
+    let best = Number.POSITIVE_INFINITY;
+    for (const f of faults) best = Math.min(best, this.memory.layerOf(f.tensor).nodeIndex);
+    return best;
+  }
+
+  /** The index of a node in the prepared graph (for tests and diagnostics). */
+  nodeAt(node: Node): number {
+    return this.nodeIndex.get(node) ?? -1;
+  }
+}
+
+function allRows(n: number): Int32Array {
+  const r = new Int32Array(n);
+  for (let i = 0; i < n; i++) r[i] = i;
+  return r;
+}
+
+function sliceImages(x: Tensor<'float32'>, from: number, to: number): Tensor<'float32'> {
+  const size = numel(x.dims.slice(1));
+  return tensor('float32', [to - from, ...x.dims.slice(1)], x.data.subarray(from * size, to * size));
+}
+
+/**
+ * For each changed weight of a Conv/Gemm/MatMul, the per-image input offsets it multiplies, or
+ * null when the layer's geometry is not one this analysis covers (then every image runs).
+ */
+function readSets(
+  node: Node,
+  wDims: readonly number[],
+  xDims: readonly number[],
+  changes: readonly TensorChange[],
+): Int32Array[] | null {
+  const out: Int32Array[] = [];
+  if (node.opType === 'Conv' && xDims.length === 3 && wDims.length === 4) {
+    const [C, H, W] = xDims as [number, number, number];
+    const [O, Cg, KH, KW] = wDims as [number, number, number, number];
+    const group = getInt(node, 'group', 1);
+    const geo = windowGeometry(node, [1, C, H, W], [KH, KW]);
+    const [Ho, Wo] = geo.outSpatial as [number, number];
+    for (const c of changes) {
+      for (const p of c.positions) {
+        const o = Math.floor(p / (Cg * KH * KW));
+        const ci = Math.floor(p / (KH * KW)) % Cg;
+        const i = Math.floor(p / KW) % KH;
+        const j = p % KW;
+        const ch = Math.floor(o / (O / group)) * Cg + ci;
+        const ys: number[] = [];
+        for (let y = 0; y < Ho; y++) {
+          const iy = y * geo.strides[0]! + i * geo.dilations[0]! - geo.pads[0]!;
+          if (iy >= 0 && iy < H) ys.push(iy);
+        }
+        const xs: number[] = [];
+        for (let x = 0; x < Wo; x++) {
+          const ix = x * geo.strides[1]! + j * geo.dilations[1]! - geo.pads[1]!;
+          if (ix >= 0 && ix < W) xs.push(ix);
+        }
+        const r = new Int32Array(ys.length * xs.length);
+        let k = 0;
+        for (const y of ys) for (const x of xs) r[k++] = (ch * H + y) * W + x;
+        out.push(r);
+      }
+    }
+    return out;
+  }
+  if (node.opType === 'Gemm' && xDims.length === 1 && wDims.length === 2 && getInt(node, 'transA', 0) === 0) {
+    const transB = getInt(node, 'transB', 0) === 1;
+    for (const c of changes) {
+      for (const p of c.positions) {
+        const k = transB ? p % wDims[1]! : Math.floor(p / wDims[1]!);
+        out.push(Int32Array.of(k));
+      }
+    }
+    return out;
+  }
+  if (node.opType === 'MatMul' && xDims.length >= 1 && wDims.length === 2) {
+    const K = wDims[0]!;
+    const rowsPerImage = numel(xDims) / K;
+    for (const c of changes) {
+      for (const p of c.positions) {
+        const k = Math.floor(p / wDims[1]!);
+        out.push(Int32Array.from({ length: rowsPerImage }, (_, r) => r * K + k));
+      }
+    }
+    return out;
+  }
+  return null;
+}
+
+/** Runs the golden pass in batches, filling `cache` with the kept cut values. */
+async function goldenPass(
+  session: Session,
+  input: ImageInput,
+  inputName: string,
+  outputName: string,
+  keep: string[],
+  batch: number,
+  cache: Map<string, Cached>,
+  onProgress?: ProgressCallback,
+): Promise<Golden> {
+  const n = input.labels.length;
+  const parts: Float32Array[] = [];
+  for (let b = 0; b < n; b += batch) {
+    const e = Math.min(n, b + batch);
+    const out = await session.run({ [inputName]: sliceImages(input.x, b, e) }, [outputName, ...keep]);
+    parts.push(out[outputName]!.data as Float32Array);
+    for (const v of keep) {
+      const t = out[v]!;
+      let c = cache.get(v);
+      if (!c) {
+        const size = numel(t.dims.slice(1));
+        c = { data: new Float32Array(size * n), size, dims: t.dims.slice(1) };
+        cache.set(v, c);
+      }
+      c.data.set(t.data as Float32Array, b * c.size);
+    }
+    onProgress?.({ unit: 'images', done: e, total: n, phase: 'golden activations' });
+  }
+  const logits = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    logits.set(p, off);
+    off += p.length;
+  }
+  const classes = logits.length / n;
+  return { logits, predictions: argmaxRows(logits, classes), classes };
+}

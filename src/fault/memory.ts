@@ -1,0 +1,400 @@
+/**
+ * The weight memory of a model: every Conv/ConvTranspose/Gemm/MatMul weight and bias encoded in
+ * a number format and laid out in a storage format, as words that faults hit. Applying faults
+ * yields the decoded elements that changed, which is all the evaluator needs: unchanged memory
+ * never reaches the runtime.
+ */
+import { PrunefiError } from '../core/errors.js';
+import { weightLayers } from '../onnx/graph.js';
+import type { Graph } from '../onnx/ir.js';
+import { numel, type Tensor, tensor } from '../onnx/tensor.js';
+import { FAULT_TYPES } from './fault-types.js';
+import { FLOAT32, NUMBER_FORMATS, type NumberFormat } from './number-formats.js';
+import {
+  DENSE,
+  type Region,
+  type RegionName,
+  STORAGE_FORMATS,
+  type StorageFormat,
+} from './storage-formats.js';
+
+/** One fault: a word of a region of a stored tensor, and what happens to its bits. */
+export interface Fault {
+  /** Initializer name (= PyTorch parameter name for exported models). */
+  tensor: string;
+  /** Memory region; 'values' for the weights themselves. */
+  region: RegionName;
+  /** Word index within the region (for dense values: the flat element index). */
+  index: number;
+  /** Lowest bit the fault touches (0 = least significant). */
+  bit: number;
+  /** Fault type name (see FAULT_TYPES). */
+  type: string;
+  /** Number of adjacent bits for multi-bit types (default 1). */
+  length?: number;
+}
+
+/** The decoded elements of one tensor that a set of faults changed. */
+export interface TensorChange {
+  tensor: StoredTensor;
+  /** Stored words whose bits changed. */
+  wordsChanged: number;
+  /** Flat positions whose decoded value changed (bitwise), ascending. */
+  positions: Int32Array;
+  /** Their new decoded values. */
+  values: Float32Array;
+}
+
+/** Options choosing how weights sit in memory. */
+export interface MemoryOptions {
+  /** Number format name (default 'float32'). */
+  numberFormat?: string;
+  /** Storage format name for weights (default 'dense'); biases are always stored dense. */
+  storage?: string;
+  /** Whether int8 scales are part of the fault space (default false; they are stored either way). */
+  faultScales?: boolean;
+}
+
+/** The PyTorch-style layer name of a weight initializer ('layer1.0.conv1.weight' → 'layer1.0.conv1'). */
+export function layerName(weight: string): string {
+  return weight.endsWith('.weight') ? weight.slice(0, -'.weight'.length) : weight;
+}
+
+const bitsView = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
+
+/** One weight or bias tensor as it sits in memory. */
+export class StoredTensor {
+  readonly name: string;
+  readonly layer: string;
+  readonly role: 'weight' | 'bias';
+  readonly dims: readonly number[];
+  readonly rows: number;
+  readonly cols: number;
+  readonly format: NumberFormat;
+  readonly storage: StorageFormat;
+  /** Value words first, then scales (scaled formats), then index regions. */
+  readonly regions: readonly Region[];
+  /** The decoded fault-free values: what the golden model computes with. */
+  readonly golden: Float32Array;
+  /** Number of output channels and the channel of each element (for scales). */
+  readonly channels: number;
+  /** Flat position of each fault-free value word (null for dense: word k is element k). */
+  readonly valuePositions: Int32Array | null;
+  private readonly chStride: number;
+
+  constructor(
+    name: string,
+    layer: string,
+    role: 'weight' | 'bias',
+    t: Tensor,
+    outAxis: number,
+    format: NumberFormat,
+    storage: StorageFormat,
+  ) {
+    if (t.dtype !== 'float32') {
+      throw new PrunefiError(
+        'ONNX_UNSUPPORTED',
+        `initializer '${name}' is ${t.dtype}; fault injection reads float32 models (convert the model to float32 and choose the stored format with --number-format)`,
+      );
+    }
+    this.name = name;
+    this.layer = layer;
+    this.role = role;
+    this.dims = [...t.dims];
+    const n = numel(t.dims);
+    this.rows = t.dims.length > 1 ? t.dims[0]! : 1;
+    this.cols = n / Math.max(this.rows, 1);
+    this.format = format;
+    this.storage = storage;
+    const axis = t.dims.length > 1 ? outAxis : 0;
+    this.channels = t.dims.length > 0 ? t.dims[axis]! : 1;
+    this.chStride = numel(t.dims.slice(axis + 1));
+    const enc = format.encode(t.data as Float32Array, this.channels, (i) => this.channelOf(i));
+    const layout = storage.encode(enc.words, this.rows, this.cols, (w) => format.decode(w, 1) === 0);
+    const regions: Region[] = [{ name: 'values', bits: format.bits, words: layout.values }];
+    if (enc.scales) regions.push({ name: 'scales', bits: 32, words: bitsView(enc.scales).slice() });
+    regions.push(...layout.indexRegions);
+    this.regions = regions;
+    this.valuePositions = layout.positions;
+    this.golden = this.decode(regions);
+  }
+
+  /** The output channel of flat element `i`. */
+  channelOf(i: number): number {
+    return Math.floor(i / this.chStride) % this.channels;
+  }
+
+  /** Element count. */
+  get numel(): number {
+    return this.golden.length;
+  }
+
+  /** Total stored bits (all regions). */
+  get bits(): number {
+    let b = 0;
+    for (const r of this.regions) b += r.bits * r.words.length;
+    return b;
+  }
+
+  /** The region called `name`; a fault naming a region this tensor lacks is a FAULT_LIST error. */
+  region(name: RegionName): Region {
+    const r = this.regions.find((x) => x.name === name);
+    if (!r) {
+      throw new PrunefiError(
+        'FAULT_LIST',
+        `tensor '${this.name}' (${this.format.name}, ${this.storage.name}) has no '${name}' region; its regions are ${this.regions.map((x) => x.name).join(', ')}`,
+      );
+    }
+    return r;
+  }
+
+  /** Decodes (possibly faulty) regions into dense float32 values. */
+  decode(regions: readonly Region[]): Float32Array {
+    const values = regions[0]!.words;
+    const scaleRegion = regions.find((r) => r.name === 'scales');
+    const scales = scaleRegion ? new Float32Array(scaleRegion.words.slice().buffer) : undefined;
+    const out = new Float32Array(this.rows * this.cols);
+    const f = this.format;
+    if (this.storage === DENSE) {
+      for (let i = 0; i < out.length; i++)
+        out[i] = f.decode(values[i]!, scales ? scales[this.channelOf(i)]! : 1);
+      return out;
+    }
+    // A position may receive several values after an index fault: the first assigns (keeping the
+    // sign of a -0), later ones accumulate as the multiply-add unit would.
+    const written = new Uint8Array(out.length);
+    const index = regions.slice(scales ? 2 : 1);
+    this.storage.decode(index, values.length, this.rows, this.cols, (pos, k) => {
+      const v = f.decode(values[k]!, scales ? scales[this.channelOf(pos)]! : 1);
+      if (written[pos]) out[pos] = out[pos]! + v;
+      else {
+        out[pos] = v;
+        written[pos] = 1;
+      }
+    });
+    return out;
+  }
+
+  /** Checks a fault against this tensor's memory; errors name the fault's field and the valid range. */
+  validate(f: Fault, where: string): void {
+    const r = this.region(f.region);
+    const type = FAULT_TYPES.get(f.type);
+    const length = f.length ?? 1;
+    if (!Number.isInteger(f.index) || f.index < 0 || f.index >= r.words.length) {
+      throw new PrunefiError(
+        'FAULT_LIST',
+        `${where}: index ${f.index} is out of range for region '${f.region}' of tensor '${this.name}' (${r.words.length} words: 0..${r.words.length - 1}); check the fault list was made for this model and storage format`,
+      );
+    }
+    if (!Number.isInteger(length) || length < 1 || (!type.multiBit && length !== 1)) {
+      throw new PrunefiError(
+        'FAULT_LIST',
+        `${where}: length ${f.length} is invalid for fault type '${f.type}' (${type.multiBit ? 'a positive integer' : 'only 1'})`,
+      );
+    }
+    if (!Number.isInteger(f.bit) || f.bit < 0 || f.bit + length > r.bits) {
+      throw new PrunefiError(
+        'FAULT_LIST',
+        `${where}: bit ${f.bit}${length > 1 ? ` (length ${length})` : ''} is outside the ${r.bits}-bit words of region '${f.region}' of tensor '${this.name}' (${this.format.name}); bits run 0..${r.bits - length}`,
+      );
+    }
+  }
+
+  /**
+   * Applies faults (in order) to a copy of the touched words and returns the decoded elements
+   * that changed, or null when no stored word changed (a stuck-at on a bit already at that value).
+   */
+  apply(faults: readonly Fault[]): TensorChange | null {
+    const patched = new Map<RegionName, Map<number, number>>();
+    for (const f of faults) {
+      const r = this.region(f.region);
+      let m = patched.get(f.region);
+      if (!m) {
+        m = new Map();
+        patched.set(f.region, m);
+      }
+      const old = m.get(f.index) ?? r.words[f.index]!;
+      m.set(f.index, FAULT_TYPES.get(f.type).apply(old, f.bit, f.length ?? 1));
+    }
+    let wordsChanged = 0;
+    for (const [name, m] of patched) {
+      const words = this.region(name).words;
+      for (const [i, w] of m) {
+        if (w === words[i]) m.delete(i);
+        else wordsChanged++;
+      }
+      if (m.size === 0) patched.delete(name);
+    }
+    if (wordsChanged === 0) return null;
+    const valuesOnly = patched.size === 1 && patched.has('values');
+    if (valuesOnly) return this.valueChange(patched.get('values')!, wordsChanged);
+    const regions = this.regions.map((r) => {
+      const m = patched.get(r.name);
+      if (!m) return r;
+      const words = r.words.slice();
+      for (const [i, w] of m) words[i] = w;
+      return { name: r.name, bits: r.bits, words };
+    });
+    return this.diff(this.decode(regions), wordsChanged);
+  }
+
+  private valueChange(m: Map<number, number>, wordsChanged: number): TensorChange {
+    const scales = this.regions.find((r) => r.name === 'scales');
+    const pos: number[] = [];
+    const vals: number[] = [];
+    const gb = bitsView(this.golden);
+    const one = new Float32Array(1);
+    const oneBits = bitsView(one);
+    for (const [k, w] of [...m].sort((a, b) => a[0] - b[0])) {
+      const p = this.valuePositions ? this.valuePositions[k]! : k;
+      const c = this.channelOf(p);
+      one[0] = this.format.decode(w, scales ? bitsToFloat(scales.words[c]!) : 1);
+      if (oneBits[0] === gb[p]) continue;
+      pos.push(p);
+      vals.push(one[0]!);
+    }
+    const order = pos.map((_, i) => i).sort((a, b) => pos[a]! - pos[b]!);
+    return {
+      tensor: this,
+      wordsChanged,
+      positions: Int32Array.from(order, (i) => pos[i]!),
+      values: Float32Array.from(order, (i) => vals[i]!),
+    };
+  }
+
+  private diff(decoded: Float32Array, wordsChanged: number): TensorChange {
+    const a = bitsView(decoded);
+    const g = bitsView(this.golden);
+    const pos: number[] = [];
+    for (let i = 0; i < a.length; i++) if (a[i] !== g[i]) pos.push(i);
+    return {
+      tensor: this,
+      wordsChanged,
+      positions: Int32Array.from(pos),
+      values: Float32Array.from(pos, (i) => decoded[i]!),
+    };
+  }
+}
+
+const scratch = new Float32Array(1);
+const scratchBits = bitsView(scratch);
+function bitsToFloat(b: number): number {
+  scratchBits[0] = b;
+  return scratch[0]!;
+}
+
+/** A stored layer: the tensors of one Conv/Gemm/MatMul node. */
+export interface StoredLayer {
+  name: string;
+  /** Index of the layer's node in `graph.nodes`. */
+  nodeIndex: number;
+  tensors: StoredTensor[];
+}
+
+/**
+ * The weight memory of a whole model. Build it from the graph that will run (after BatchNorm
+ * folding, when folding), so what is stored is exactly what the model computes with.
+ */
+export class StoredModel {
+  readonly numberFormat: NumberFormat;
+  readonly storage: StorageFormat;
+  readonly faultScales: boolean;
+  readonly layers: StoredLayer[];
+  readonly tensors: StoredTensor[];
+  private readonly byName: Map<string, StoredTensor>;
+
+  constructor(graph: Graph, options: MemoryOptions = {}) {
+    this.numberFormat = NUMBER_FORMATS.get(options.numberFormat ?? 'float32');
+    this.storage = STORAGE_FORMATS.get(options.storage ?? 'dense');
+    this.faultScales = options.faultScales ?? false;
+    this.layers = [];
+    this.byName = new Map();
+    const index = new Map(graph.nodes.map((n, i) => [n, i]));
+    for (const l of weightLayers(graph)) {
+      const name = layerName(l.weight);
+      const tensors: StoredTensor[] = [];
+      for (const [role, init] of [
+        ['weight', l.weight],
+        ['bias', l.bias],
+      ] as const) {
+        if (!init || this.byName.has(init)) continue;
+        // Biases stay dense and, for int8, float32 (accelerators keep them wider than weights).
+        const fmt = role === 'bias' && this.numberFormat.scaled ? FLOAT32 : this.numberFormat;
+        const st = new StoredTensor(
+          init,
+          name,
+          role,
+          graph.initializers.get(init)!,
+          role === 'weight' ? l.outAxis : 0,
+          fmt,
+          role === 'bias' ? DENSE : this.storage,
+        );
+        this.byName.set(init, st);
+        tensors.push(st);
+      }
+      this.layers.push({ name, nodeIndex: index.get(l.node)!, tensors });
+    }
+    this.tensors = [...this.byName.values()];
+  }
+
+  /** The stored tensor called `name`; an unknown name is a FAULT_LIST error listing close names. */
+  tensor(name: string, where = 'fault'): StoredTensor {
+    const t = this.byName.get(name);
+    if (!t) {
+      const names = [...this.byName.keys()];
+      const stem = name.split('.')[0] ?? name;
+      const near = names.filter((n) => n.startsWith(stem)).slice(0, 8);
+      throw new PrunefiError(
+        'FAULT_LIST',
+        `${where}: tensor '${name}' is not a stored weight of this model; stored tensors are ${(near.length ? near : names.slice(0, 8)).join(', ')}${names.length > 8 ? ', ...' : ''} (${names.length} in all; see 'prunefi info')`,
+      );
+    }
+    return t;
+  }
+
+  /** The layer holding `tensor`. */
+  layerOf(tensor: string): StoredLayer {
+    const t = this.tensor(tensor);
+    return this.layers.find((l) => l.tensors.includes(t))!;
+  }
+
+  /** Total stored bits of every tensor (all regions). */
+  get bits(): number {
+    return this.tensors.reduce((s, t) => s + t.bits, 0);
+  }
+
+  /** The decoded golden values of every stored tensor, as float32 initializers. */
+  goldenInitializers(): Map<string, Tensor> {
+    return new Map(this.tensors.map((t) => [t.name, tensor('float32', t.dims, t.golden)]));
+  }
+
+  /** Validates every fault (naming `where` and the fault's position in errors). */
+  validate(faults: readonly Fault[], where = 'fault list'): void {
+    faults.forEach((f, i) => {
+      this.tensor(f.tensor, `${where}, fault ${i}`).validate(f, `${where}, fault ${i}`);
+    });
+  }
+
+  /**
+   * Applies faults: `wordsChanged` counts stored words whose bits changed (0 = the experiment has
+   * no effect and needs no inference), `changes` the tensors whose decoded values changed.
+   */
+  apply(faults: readonly Fault[]): { wordsChanged: number; changes: TensorChange[] } {
+    this.validate(faults);
+    const byTensor = new Map<string, Fault[]>();
+    for (const f of faults) {
+      const list = byTensor.get(f.tensor);
+      if (list) list.push(f);
+      else byTensor.set(f.tensor, [f]);
+    }
+    const changes: TensorChange[] = [];
+    let wordsChanged = 0;
+    for (const [name, fs] of byTensor) {
+      const c = this.tensor(name).apply(fs);
+      if (!c) continue;
+      wordsChanged += c.wordsChanged;
+      if (c.positions.length > 0) changes.push(c);
+    }
+    return { wordsChanged, changes };
+  }
+}
