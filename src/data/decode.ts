@@ -1,10 +1,13 @@
 /**
  * Decodes one JPEG or PNG file to 8-bit RGB planes (CHW), as torchvision's ImageFolder loader does
  * with PIL's `convert('RGB')`: grayscale is replicated to three channels and alpha is dropped.
+ * Baseline JPEGs give PIL's pixels exactly (see jpeg.ts); progressive and other rarer JPEG
+ * flavours go through jpeg-js, whose pixels can differ from PIL's by a few levels.
  * Runs in decode workers as well as on the main thread, so it imports nothing heavy.
  */
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { decodeJpeg } from './jpeg.js';
 
 /** A decoded image: `data` holds 3 planes of height × width bytes (R, G, B). */
 export interface DecodedImage {
@@ -17,7 +20,7 @@ export interface DecodedImage {
  * Bumped whenever decoding can produce different pixels for the same file: it is part of every
  * cache key, so caches made by an older decoder are rebuilt rather than reused.
  */
-export const DECODER_VERSION = 1;
+export const DECODER_VERSION = 2;
 
 /** File extensions treated as images, lower case. */
 export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png'];
@@ -54,6 +57,9 @@ function rgbaToPlanes(rgba: Uint8Array, width: number, height: number): Uint8Arr
  */
 export function decodeImage(bytes: Uint8Array): DecodedImage {
   if (isJpeg(bytes)) {
+    // libjpeg-exact for baseline files; jpeg-js (pixel-replicated chroma) for the other flavours.
+    const exact = decodeJpeg(bytes);
+    if (exact) return exact;
     const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 2048 });
     return { width: img.width, height: img.height, data: rgbaToPlanes(img.data, img.width, img.height) };
   }
