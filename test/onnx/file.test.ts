@@ -56,6 +56,11 @@ for (const file of SHARED_MODELS) {
     assert.deepEqual(expected.dims, [2, 10]);
     assertBitIdentical(await runOnce(readFileSync(join(dir, 'copy.onnx')), feeds), expected, 'file copy');
     assertBitIdentical(await runOnce(copy, feeds), expected, 'in-memory copy');
+    if (file.includes('alexnet')) {
+      // Once with every optimization on, as `prunefi eval` runs (seconds per session for ResNet).
+      const optimized = await runOnce(original, feeds, 'all');
+      assertBitIdentical(await runOnce(copy, feeds, 'all'), optimized, 'optimized in-memory copy');
+    }
   });
 }
 

@@ -57,8 +57,8 @@ test(
     assert.equal(model.graph.nodes.filter((n) => n.opType === 'Identity').length, 3, 'input left untouched');
     const zoo = summarize(zooResnet().graph);
     assert.deepEqual(
-      s.layers.map((l) => [l.name, l.op, l.weightShape, l.params, l.macs, l.outputShape]),
-      zoo.layers.map((l) => [l.name, l.op, l.weightShape, l.params, l.macs, l.outputShape]),
+      s.layers.map((l) => [l.name, l.node, l.op, l.weightShape, l.params, l.macs, l.outputShape]),
+      zoo.layers.map((l) => [l.name, l.node, l.op, l.weightShape, l.params, l.macs, l.outputShape]),
       'layer by layer, the trained export and the zoo model agree',
     );
   },
@@ -73,7 +73,8 @@ test(
       assert.equal(s.params, 2_472_266);
       assert.equal(s.macs, ALEXNET_MACS);
       assert.deepEqual(s.layers[0], {
-        name: '/features/features.0/Conv',
+        name: 'features.0',
+        node: '/features/features.0/Conv',
         op: 'Conv',
         inputShape: [1, 3, 32, 32],
         outputShape: [1, 64, 8, 8],

@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import type { Model } from '../../src/onnx/ir.js';
 import { type Tensor, tensor } from '../../src/onnx/tensor.js';
-import { createSession } from '../../src/runtime/session.js';
+import { createSession, type SessionOptions } from '../../src/runtime/session.js';
 import { tempDir } from '../helpers/paths.js';
 
 /** A fresh temporary folder, removed when test `t` ends (model copies run to tens of MB). */
@@ -27,9 +27,17 @@ export function patternInput(dims: readonly number[]): Tensor<'float32'> {
   );
 }
 
-/** Runs a model (or ONNX bytes) once, single-threaded, and returns its first output. */
-export async function runOnce(model: Model | Uint8Array, feeds: Record<string, Tensor>): Promise<Tensor> {
-  const session = await createSession(model, { threads: 1 });
+/**
+ * Runs a model (or ONNX bytes) once, single-threaded, and returns its first output. Graph
+ * optimizations default to off: they cost seconds per ResNet session (Conv+BatchNorm fusion,
+ * layout transforms) and comparisons between two runs hold at any level as long as both use it.
+ */
+export async function runOnce(
+  model: Model | Uint8Array,
+  feeds: Record<string, Tensor>,
+  optimization: SessionOptions['optimization'] = 'disabled',
+): Promise<Tensor> {
+  const session = await createSession(model, { threads: 1, optimization });
   try {
     const out = await session.run(feeds);
     return out[session.outputNames[0]!]!;
