@@ -26,7 +26,10 @@ export interface ZooEntry extends RegistryEntry {
   readonly inputShape: readonly [number, number, number];
   /** Default number of classes. */
   readonly numClasses: number;
-  /** The dataset the default input shape is meant for (a dataset registry name). */
+  /**
+   * The dataset the default input shape is meant for ('mnist', 'cifar10'); also the name of its
+   * normalization preset (src/data `normalizations`), with which the PyTorch originals were trained.
+   */
   readonly dataset: string;
   /** Builds a freshly initialized model. */
   build(options?: BuildOptions): Model;

@@ -38,6 +38,10 @@ test('the registry lists four documented architectures', () => {
     assert.equal(e.numClasses, 10);
   }
   assert.deepEqual(ZOO.get('lenet5').inputShape, [1, 28, 28]);
+  assert.deepEqual(
+    ZOO.list().map((e) => e.dataset),
+    ['mnist', 'cifar10', 'cifar10', 'cifar10'],
+  );
   assertPrunefiError(
     () => ZOO.get('resnet50'),
     'UNKNOWN_NAME',
