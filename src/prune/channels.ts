@@ -526,6 +526,33 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
   };
 }
 
+/**
+ * For each entry of a slice's tensor, the channel of `group` it belongs to, or -1 (entries of
+ * other groups sharing the axis after a Concat).
+ */
+export function channelOfEntries(
+  graph: Graph,
+  slice: ChannelSlice,
+  group: number,
+  analysis: ChannelAnalysis,
+): Int32Array {
+  const t = graph.initializers.get(slice.tensor)!;
+  const sizes = new Map(analysis.groups.map((g) => [g.id, g.size]));
+  const axisChannel = new Int32Array(t.dims[slice.axis]!).fill(-1);
+  let offset = 0;
+  for (const s of slice.segments) {
+    const size = sizes.get(s.group)!;
+    if (s.group === group)
+      for (let c = 0; c < size; c++) axisChannel.fill(c, offset + c * s.inner, offset + (c + 1) * s.inner);
+    offset += size * s.inner;
+  }
+  const inner = numel(t.dims.slice(slice.axis + 1));
+  const size = t.dims[slice.axis]!;
+  const out = new Int32Array(t.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = axisChannel[Math.floor(i / inner) % size]!;
+  return out;
+}
+
 /** Why a group cannot be pruned at all (pinned), or undefined when it can. */
 export function pinnedReason(g: ChannelGroup): string | undefined {
   return g.pinned.length ? g.pinned.join('; ') : undefined;

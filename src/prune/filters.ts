@@ -146,11 +146,14 @@ function describe(g: ChannelGroup): string {
  * would empty the small layers; Torch-Pruning's default normalization does the same), and the
  * total removed is round(ratio × all channels). A choice that would remove every channel of a
  * group is a PrunefiError: the layer would vanish and the network would be cut in two.
+ * Criteria whose scores are comparable across layers (loss estimates, BatchNorm scales) pass
+ * `normalize` 'none'.
  */
 export function selectChannels(
   targets: readonly GroupTarget[],
   scores: readonly Float64Array[],
   scope: Scope,
+  normalize: 'mean' | 'none' = 'mean',
 ): ChannelPlan {
   const plan: ChannelPlan = new Map();
   const record = (t: GroupTarget, mask: Uint8Array): void => {
@@ -175,7 +178,7 @@ export function selectChannels(
   const pools = pooled.map((i) => {
     const s = scores[i]!;
     const mean = s.reduce((a, b) => a + b, 0) / (s.length || 1);
-    return mean > 0 ? s.map((v) => v / mean) : s.slice();
+    return normalize === 'mean' && mean > 0 ? s.map((v) => v / mean) : s.slice();
   });
   const total = pooled.reduce((a, i) => a + targets[i]!.group.size, 0);
   maskLowest(pools, countToPrune(targets[pooled[0]!]!.ratio, total)).forEach((m, j) => {

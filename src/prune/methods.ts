@@ -1,10 +1,9 @@
 /**
- * The registry of pruning methods that need neither data nor training: magnitude, random, N:M
- * and the filter criteria. Methods that train or need gradients register next to the training
- * engine they use (see index.ts), all in the one `PRUNE_METHODS` registry.
+ * The pruning methods that need neither data nor training: magnitude, random, N:M and the
+ * filter criteria (the others live in saliency.ts, regularized.ts and gradual.ts; registry.ts
+ * lists them all).
  */
 import { PrunefiError } from '../core/errors.js';
-import { Registry } from '../core/registry.js';
 import { numel } from '../onnx/tensor.js';
 import type { ChannelAnalysis } from './channels.js';
 import {
@@ -148,13 +147,3 @@ export const fpgm: PruneMethod = {
     return runFilterMethod(ctx, geometricMedianScores);
   },
 };
-
-/** Every pruning method, by name. */
-export const PRUNE_METHODS = new Registry<PruneMethod>('pruning method', [
-  magnitude,
-  random,
-  nm,
-  l1Filter,
-  l2Filter,
-  fpgm,
-]);

@@ -11,11 +11,12 @@ import { summarize } from '../onnx/summary.js';
 import { numel, toFloat32 } from '../onnx/tensor.js';
 import { analyzeChannels, blockedReason, type ChannelPlan } from './channels.js';
 import { applyMasks } from './masks.js';
-import { PRUNE_METHODS } from './methods.js';
 import { resolveOptions } from './options.js';
 import { PRUNE_META, weightsSha256 } from './provenance.js';
+import { PRUNE_METHODS } from './registry.js';
 import { checkRemovable, removeChannels } from './remove.js';
 import { selectTargets } from './targets.js';
+import { fineTune, type TrainingSetup } from './training.js';
 import type { Masks, MethodContext, PruneMethod, PruneOptions, ResolvedOptions } from './types.js';
 
 /** Options of one pruning call. */
@@ -24,6 +25,10 @@ export interface PruneRequest extends PruneOptions {
   remove?: boolean;
   /** With `remove`: channels behind an op the structural pass cannot follow are masked, not an error. */
   maskFallback?: boolean;
+  /** Training data and recipe: required by methods that need data or training, and by fine-tuning. */
+  setup?: TrainingSetup;
+  /** Epochs of fine-tuning after pruning (default 0), with the pruned weights held at zero. */
+  finetuneEpochs?: number;
   /** sha256 of the parent file's bytes, recorded in the metadata when given. */
   parentFileSha256?: string;
   signal?: AbortSignal;
@@ -67,6 +72,8 @@ export interface PruneResult {
   macsBefore: number;
   macsAfter: number;
   notes: string[];
+  /** Set when fine-tuned: epochs run and the test accuracy after the last one (with a test set). */
+  finetuned?: { epochs: number; accuracy?: number };
 }
 
 function countNonzero(v: Float32Array): number {
@@ -88,13 +95,19 @@ export async function pruneModel(
 ): Promise<PruneResult> {
   const m = typeof method === 'string' ? PRUNE_METHODS.get(method) : method;
   const options = resolveOptions(m, request);
-  if (m.needsData || m.needsGradients || m.needsTraining) {
+  const finetuneEpochs = request.finetuneEpochs ?? 0;
+  if (!Number.isInteger(finetuneEpochs) || finetuneEpochs < 0) {
+    throw new RangeError(`finetuneEpochs must be a non-negative integer, got ${finetuneEpochs}`);
+  }
+  if (!request.setup && (m.needsData || m.needsTraining || finetuneEpochs > 0)) {
     const what = [m.needsData && 'data', m.needsGradients && 'gradients', m.needsTraining && 'training']
       .filter(Boolean)
       .join(', ');
     throw new PrunefiError(
       'PRUNE',
-      `pruning method '${m.name}' needs ${what}, but no training data was given; pass --data (or the data option)`,
+      finetuneEpochs > 0 && !m.needsData && !m.needsTraining
+        ? 'fine-tuning needs training data; pass --data'
+        : `pruning method '${m.name}' needs ${what}, but no training data was given; pass --data with a dataset that has a training split`,
     );
   }
   const remove = request.remove ?? m.granularity === 'filter';
@@ -122,12 +135,14 @@ export async function pruneModel(
     rng: Rng.seeded(options.seed).split('prune', m.name),
   };
   if (m.granularity === 'filter') ctx.channels = analyzeChannels(work.graph);
+  if (request.setup) ctx.setup = request.setup;
   if (request.signal) ctx.signal = request.signal;
   if (request.onProgress) ctx.onProgress = request.onProgress;
   const result = await m.run(ctx);
   const notes = [...skipped.map((s) => `${s.weight}: not pruned (${s.reason})`), ...result.notes];
-  applyMasks(work.graph, result.masks);
-  let out = work;
+  const pruned = result.model ?? work;
+  applyMasks(pruned.graph, result.masks);
+  let out = pruned;
   let removed = false;
   if (remove && result.plan && ctx.channels) {
     const plan: ChannelPlan = new Map(result.plan);
@@ -142,8 +157,15 @@ export async function pruneModel(
         }
       }
     } else checkRemovable(ctx.channels, plan);
-    out = removeChannels(work, ctx.channels, plan);
+    out = removeChannels(pruned, ctx.channels, plan);
     removed = plan.size > 0;
+  }
+  let finetuned: { accuracy?: number; epochs: number } | undefined;
+  if (finetuneEpochs > 0) {
+    const ft = await fineTune(out, result.masks, request.setup!, finetuneEpochs, options.seed);
+    out = ft.model;
+    const acc = ft.history[ft.history.length - 1]?.testAccuracy;
+    finetuned = { epochs: ft.history.length, ...(acc === undefined ? {} : { accuracy: acc }) };
   }
   const report = layerReport(parent, out, new Set(targets.map((t) => t.weight)));
   const targetRows = report.layers.filter((l) => l.target);
@@ -163,6 +185,7 @@ export async function pruneModel(
   meta.set(`${PRUNE_META}parent_params`, String(report.paramsBefore));
   meta.set('prunefi.parent.weights_sha256', weightsSha256(model.graph));
   if (request.parentFileSha256) meta.set('prunefi.parent.file_sha256', request.parentFileSha256);
+  if (finetuned) meta.set(`${PRUNE_META}finetune_epochs`, String(finetuned.epochs));
   const res: PruneResult = {
     model: out,
     method: m.name,
@@ -174,6 +197,7 @@ export async function pruneModel(
     ...report,
   };
   if (result.plan) res.plan = result.plan;
+  if (finetuned) res.finetuned = finetuned;
   return res;
 }
 

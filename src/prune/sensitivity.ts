@@ -8,9 +8,9 @@ import { throwIfAborted } from '../core/progress.js';
 import { cloneModel, materializeIdentityConstants } from '../onnx/graph.js';
 import type { Model } from '../onnx/ir.js';
 import { analyzeChannels, pinnedReason } from './channels.js';
-import { PRUNE_METHODS } from './methods.js';
 import { checkSparsity, resolveOptions } from './options.js';
 import { type PruneRequest, pruneModel } from './prune.js';
+import { PRUNE_METHODS } from './registry.js';
 import { selectTargets } from './targets.js';
 import type { PruneMethod } from './types.js';
 

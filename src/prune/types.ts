@@ -10,6 +10,7 @@ import type { Rng } from '../core/rng.js';
 import type { Model } from '../onnx/ir.js';
 import type { ChannelAnalysis, ChannelPlan } from './channels.js';
 import type { PruneTarget } from './targets.js';
+import type { TrainingSetup } from './training.js';
 
 /** What a method removes: single weights, N of every M weights, or whole filters/channels. */
 export type Granularity = 'unstructured' | 'n:m' | 'filter';
@@ -78,6 +79,8 @@ export interface MethodContext {
   rng: Rng;
   /** The channel dependency analysis (filter methods only). */
   channels?: ChannelAnalysis;
+  /** Training data and recipe (methods that need data, gradients or training). */
+  setup?: TrainingSetup;
   signal?: AbortSignal;
   onProgress?: ProgressCallback;
 }
@@ -85,6 +88,8 @@ export interface MethodContext {
 /** What a method returns. */
 export interface MethodResult {
   masks: Masks;
+  /** Methods that train: the trained (or rewound) weights the masks apply to. */
+  model?: Model;
   /** Filter methods: the channels removed from each channel group. */
   plan?: ChannelPlan;
   /** Facts worth showing the user (layers skipped and why). */

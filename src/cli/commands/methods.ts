@@ -1,5 +1,5 @@
 /** `prunefi methods`: the pruning methods registry, with what each needs and its options. */
-import { PRUNE_METHODS } from '../../prune/methods.js';
+import { PRUNE_METHODS } from '../../prune/registry.js';
 import type { Command } from '../command.js';
 import { opt } from '../command.js';
 import { table } from '../format.js';

@@ -6,80 +6,58 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PrunefiError } from '../../core/errors.js';
-import { throwIfAborted } from '../../core/progress.js';
 import { batches } from '../../data/batch.js';
-import { loadDataset } from '../../data/load.js';
 import type { ImageSet } from '../../data/types.js';
 import { resolveModel } from '../../models/zoo.js';
 import { saveModel } from '../../onnx/file.js';
+import { checkModelFitsData, imageInput, logitsOutput } from '../../onnx/io.js';
 import type { Model } from '../../onnx/ir.js';
-import { PRUNE_METHODS } from '../../prune/methods.js';
 import { parseMethodOption } from '../../prune/options.js';
 import { fileSha256 } from '../../prune/provenance.js';
 import { type PruneRequest, type PruneResult, pruneModel } from '../../prune/prune.js';
+import { PRUNE_METHODS } from '../../prune/registry.js';
 import type { PruneMethod, Scope } from '../../prune/types.js';
-import { createSession } from '../../runtime/session.js';
-import { type Command, type OptionSpec, opt, type ParsedArgs } from '../command.js';
+import { classify } from '../../runtime/infer.js';
+import { createSession, type SessionOptions } from '../../runtime/session.js';
+import { type CliContext, type Command, type OptionSpec, opt, type ParsedArgs } from '../command.js';
 import { formatInt, formatPercent, formatSI, table } from '../format.js';
+import { dataOptions, loadDataArg, runtimeOptions, sessionOptions } from '../shared.js';
 
 /**
- * Top-1 accuracy of a model on an image set, in batches through ONNX Runtime. The model's first
- * non-initializer input takes the images and its first output gives the logits.
+ * Top-1 accuracy of a model on an image set (the shared batched classifier of `prunefi eval`).
  */
 export async function accuracyOf(
   model: Model,
   set: ImageSet,
-  options: { batch?: number; threads?: number; signal?: AbortSignal } = {},
+  options: { batch: number; session: SessionOptions; signal?: AbortSignal },
 ): Promise<number> {
-  const input = model.graph.inputs.find((v) => !model.graph.initializers.has(v.name));
-  if (!input) throw new PrunefiError('ONNX_INVALID', 'the model has no input to feed images to');
-  const session = await createSession(
-    model,
-    options.threads === undefined ? {} : { threads: options.threads },
-  );
-  let correct = 0;
+  const session = await createSession(model, options.session);
   try {
-    for (const b of batches(set, { batchSize: options.batch ?? 250 })) {
-      throwIfAborted(options.signal);
-      const out = await session.run({ [input.name]: b.x });
-      const logits = out[session.outputNames[0]!]!;
-      const classes = logits.dims[1]!;
-      const v = logits.data as Float32Array;
-      for (let i = 0; i < b.y.length; i++) {
-        let best = 0;
-        for (let c = 1; c < classes; c++) if (v[i * classes + c]! > v[i * classes + best]!) best = c;
-        if (best === b.y[i]) correct++;
-      }
-    }
+    const r = await classify(
+      session,
+      imageInput(model).name,
+      logitsOutput(model).name,
+      batches(set, { batchSize: options.batch }),
+      set.count,
+      options.signal ? { signal: options.signal } : {},
+    );
+    return r.count ? r.correct / r.count : 0;
   } finally {
     await session.release();
   }
-  return set.count ? correct / set.count : 0;
 }
 
-/** Options shared by `prune` and `sensitivity`: the evaluation data. */
+/** Options shared by `prune` and `sensitivity`: evaluation data and runtime. */
 export const EVAL_OPTIONS: Record<string, OptionSpec> = {
-  data: {
-    type: 'string',
-    placeholder: 'spec',
-    description: "dataset for accuracy (mnist, a CIFAR-10 folder/archive, 'cifar10-binary:<path>'...)",
-  },
-  'eval-limit': {
-    type: 'int',
-    min: 1,
-    placeholder: 'n',
-    description: 'evaluate on n test images (balanced over classes)',
-  },
-  batch: { type: 'int', min: 1, default: 250, description: 'images per inference batch' },
-  threads: { type: 'int', min: 1, description: 'ONNX Runtime threads (default: one per core)' },
+  ...dataOptions,
+  batch: { type: 'int', min: 1, default: 256, description: 'images per inference call' },
+  ...runtimeOptions,
 };
 
-/** Loads the test split named by --data (and --eval-limit), or undefined without --data. */
-export async function evalSet(args: ParsedArgs): Promise<ImageSet | undefined> {
-  const spec = opt.str(args, 'data');
-  if (!spec) return undefined;
-  const limit = opt.num(args, 'eval-limit');
-  return loadDataset(spec, { split: 'test', ...(limit === undefined ? {} : { limit }) });
+/** Loads the test split named by --data (and --limit), or undefined without --data. */
+export async function evalSet(args: ParsedArgs, ctx: CliContext, cmd: string): Promise<ImageSet | undefined> {
+  if (!opt.str(args, 'data')) return undefined;
+  return loadDataArg(args, ctx, cmd, opt.str(args, 'split') ?? 'test');
 }
 
 /** Parses repeated `key=value` arguments of option `--name`. */
@@ -224,8 +202,13 @@ export const pruneCommand: Command = {
     const model = resolveModel(arg, { seed: req.seed ?? 0 });
     if (!arg.startsWith('zoo:')) req.parentFileSha256 = fileSha256(arg);
     req.signal = ctx.signal;
-    const set = await evalSet(args);
-    const evalOpts = { batch: opt.num(args, 'batch') ?? 250, signal: ctx.signal, ...threads(args) };
+    const set = await evalSet(args, ctx, 'prune');
+    if (set) checkModelFitsData(model, set.shape, set.classes.length, arg, set.name);
+    const evalOpts = {
+      batch: opt.num(args, 'batch') ?? 256,
+      signal: ctx.signal,
+      session: sessionOptions(args),
+    };
     const before = set ? await accuracyOf(model, set, evalOpts) : undefined;
     const result = await pruneModel(model, method, req);
     const after = set ? await accuracyOf(result.model, set, evalOpts) : undefined;
@@ -261,9 +244,3 @@ export const pruneCommand: Command = {
     return 0;
   },
 };
-
-/** The --threads option as session options. */
-export function threads(args: ParsedArgs): { threads?: number } {
-  const t = opt.num(args, 'threads');
-  return t === undefined ? {} : { threads: t };
-}

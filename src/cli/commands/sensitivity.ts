@@ -6,11 +6,12 @@
 import { PrunefiError } from '../../core/errors.js';
 import { resolveModel } from '../../models/zoo.js';
 import { atomicWrite } from '../../onnx/file.js';
-import { PRUNE_METHODS } from '../../prune/methods.js';
+import { PRUNE_METHODS } from '../../prune/registry.js';
 import { sensitivity } from '../../prune/sensitivity.js';
 import { type Command, opt } from '../command.js';
 import { formatPercent, table } from '../format.js';
-import { accuracyOf, checkOutputPath, EVAL_OPTIONS, evalSet, threads } from './prune.js';
+import { sessionOptions } from '../shared.js';
+import { accuracyOf, checkOutputPath, EVAL_OPTIONS, evalSet } from './prune.js';
 
 /** The `sensitivity` command. */
 export const sensitivityCommand: Command = {
@@ -46,7 +47,7 @@ export const sensitivityCommand: Command = {
     },
     ...EVAL_OPTIONS,
   },
-  help: 'example:\n  prunefi sensitivity ../shared/models/alexnet_cifar.onnx --data ../shared/datasets/cifar10-jpeg --eval-limit 1000',
+  help: 'example:\n  prunefi sensitivity ../shared/models/alexnet_cifar.onnx --data ../shared/datasets/cifar10-jpeg --limit 1000',
   async run(args, ctx) {
     const method = PRUNE_METHODS.get(opt.str(args, 'method') ?? 'magnitude');
     if (!opt.str(args, 'data')) {
@@ -58,8 +59,12 @@ export const sensitivityCommand: Command = {
     const out = opt.str(args, 'output');
     if (out) checkOutputPath(out, '--output');
     const model = resolveModel(args.positionals[0]!, { seed: opt.num(args, 'seed') ?? 0 });
-    const set = (await evalSet(args))!;
-    const evalOpts = { batch: opt.num(args, 'batch') ?? 250, signal: ctx.signal, ...threads(args) };
+    const set = (await evalSet(args, ctx, 'sensitivity'))!;
+    const evalOpts = {
+      batch: opt.num(args, 'batch') ?? 256,
+      signal: ctx.signal,
+      session: sessionOptions(args),
+    };
     const bar = ctx.progress('sensitivity');
     const sparsities = opt.nums(args, 'sparsity');
     const layers = opt.strs(args, 'layer');

@@ -1,0 +1,184 @@
+/**
+ * What pruning needs from the training engine (src/train): a recipe for the methods that train
+ * and for fine-tuning, gradients of the loss over a few batches, and fine-tuning with the pruned
+ * weights held at zero.
+ */
+import { Rng } from '../core/rng.js';
+import { batches } from '../data/batch.js';
+import type { ImageSet } from '../data/types.js';
+import { cloneModel } from '../onnx/graph.js';
+import type { Model } from '../onnx/ir.js';
+import { trainableParameters } from '../train/autodiff/graph.js';
+import type { Objective } from '../train/autodiff/objective.js';
+import { type GradientHookArgs, type TrainProgress, type TrainResult, train } from '../train/loop.js';
+import { GradientSession } from '../train/session.js';
+import type { FloatArray, WeightStore } from '../train/weights.js';
+import { nonzeroMask } from './masks.js';
+import type { Masks } from './types.js';
+
+/**
+ * A training recipe. The defaults are the fine-tuning budget of the acceptance runs: SGD with
+ * momentum 0.9 and weight decay 5e-4, batch 128, one-cycle at peak lr 0.01, random crop (padding
+ * 4) and horizontal flip for 3-channel images (flips would corrupt digits, so grey images get
+ * no augmentation).
+ */
+export interface TrainRecipe {
+  batchSize: number;
+  lr: number;
+  optimizer: string;
+  momentum: number;
+  weightDecay: number;
+  schedule: string;
+  warmupEpochs?: number;
+  labelSmoothing?: number;
+  /** Default: crop+flip for 3-channel images, none otherwise. */
+  augment?: { padding: number; flip: boolean };
+}
+
+/** The default recipe (see `TrainRecipe`). */
+export const DEFAULT_RECIPE: TrainRecipe = {
+  batchSize: 128,
+  lr: 0.01,
+  optimizer: 'sgd',
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  schedule: 'onecycle',
+};
+
+/** Data and recipe for methods that need data, gradients or training, and for fine-tuning. */
+export interface TrainingSetup {
+  train: ImageSet;
+  /** Evaluated after each training epoch when given. */
+  test?: ImageSet;
+  recipe: TrainRecipe;
+  threads?: number;
+  signal?: AbortSignal;
+  /** Progress of every training run, labelled by what it is for ('slimming', 'fine-tune'...). */
+  onTrainProgress?: (stage: string, p: TrainProgress) => void;
+}
+
+/** Options of one training run for a pruning stage. */
+export interface StageOptions {
+  stage: string;
+  epochs: number;
+  seed: number;
+  masks?: Masks;
+  /** Changes to the setup's recipe for this stage (regularization phases use a constant lr). */
+  recipe?: Partial<TrainRecipe>;
+  modifyGradients?: (args: GradientHookArgs) => void;
+  onStepEnd?: (args: { weights: WeightStore; step: number; epoch: number }) => void;
+}
+
+/** Trains `model` with the setup's recipe for one pruning stage. */
+export function trainStage(model: Model, setup: TrainingSetup, o: StageOptions): Promise<TrainResult> {
+  const r = { ...setup.recipe, ...o.recipe };
+  const augment = r.augment ?? (setup.train.shape[0] === 3 ? { padding: 4, flip: true } : undefined);
+  return train(model, {
+    train: setup.train,
+    ...(setup.test ? { test: setup.test } : {}),
+    epochs: o.epochs,
+    batchSize: r.batchSize,
+    optimizer: r.optimizer,
+    lr: r.lr,
+    momentum: r.momentum,
+    weightDecay: r.weightDecay,
+    schedule: r.schedule,
+    ...(r.warmupEpochs !== undefined ? { warmupEpochs: r.warmupEpochs } : {}),
+    ...(r.labelSmoothing !== undefined ? { labelSmoothing: r.labelSmoothing } : {}),
+    ...(augment ? { augment } : {}),
+    seed: o.seed,
+    ...(o.masks ? { masks: o.masks } : {}),
+    ...(o.modifyGradients ? { modifyGradients: o.modifyGradients } : {}),
+    ...(o.onStepEnd ? { onStepEnd: o.onStepEnd } : {}),
+    ...(setup.threads !== undefined ? { threads: setup.threads } : {}),
+    ...(setup.signal ? { signal: setup.signal } : {}),
+    onProgress: (p) => setup.onTrainProgress?.(o.stage, p),
+  });
+}
+
+/** Options of `meanGradients`. */
+export interface GradientOptions {
+  /** Values to differentiate (initializer names). */
+  wrt: readonly string[];
+  /** Number of batches to average over. */
+  batches: number;
+  batchSize: number;
+  seed: number;
+  /** Values fed instead of the model's (e.g. perturbed weights for a Hessian-vector product). */
+  overrides?: ReadonlyMap<string, FloatArray>;
+  objective?: Objective;
+}
+
+/**
+ * The gradients of the mean cross-entropy over `batches` shuffled training batches, with
+ * BatchNorm in eval mode and no dropout (as Synaptic-Flow scores pruning-at-initialization
+ * methods), summed over batches and divided by their number. `perBatch` sees each batch's
+ * gradients (Taylor accumulates squared per-batch terms).
+ */
+export async function meanGradients(
+  model: Model,
+  set: ImageSet,
+  o: GradientOptions,
+  perBatch?: (grads: Map<string, FloatArray>) => void,
+): Promise<Map<string, Float64Array>> {
+  const session = await GradientSession.create(model, {
+    wrt: o.wrt,
+    batchNorm: 'eval',
+    dropout: false,
+    objective: o.objective ?? { kind: 'cross-entropy' },
+  });
+  const sums = new Map(o.wrt.map((w) => [w, new Float64Array(session.weights.get(w).length)]));
+  let n = 0;
+  try {
+    for (const b of batches(set, {
+      batchSize: o.batchSize,
+      shuffle: Rng.seeded(o.seed).split('saliency'),
+      dropLast: false,
+    })) {
+      if (n >= o.batches) break;
+      const out = await session.run({
+        x: b.x,
+        labels: b.y,
+        ...(o.overrides ? { overrides: o.overrides } : {}),
+      });
+      perBatch?.(out.grads);
+      for (const [w, s] of sums) {
+        const g = out.grads.get(w)!;
+        for (let i = 0; i < s.length; i++) s[i] = s[i]! + g[i]!;
+      }
+      n++;
+    }
+  } finally {
+    await session.release();
+  }
+  for (const s of sums.values()) for (let i = 0; i < s.length; i++) s[i] = s[i]! / n;
+  return sums;
+}
+
+/**
+ * The masks that hold a pruned model's zeros during fine-tuning: for every trainable tensor the
+ * pruning masked, its current non-zero pattern (after physical removal the shapes changed, so the
+ * pattern is read from the smaller model rather than carried over).
+ */
+export function fineTuneMasks(model: Model, pruned: Masks): Masks {
+  const params = new Set(trainableParameters(model.graph));
+  const out: Masks = new Map();
+  for (const name of pruned.keys()) if (params.has(name)) out.set(name, nonzeroMask(model.graph, name));
+  return out;
+}
+
+/** Fine-tunes a pruned model, keeping its pruned weights at zero. */
+export function fineTune(
+  model: Model,
+  masks: Masks,
+  setup: TrainingSetup,
+  epochs: number,
+  seed: number,
+): Promise<TrainResult> {
+  return trainStage(cloneModel(model), setup, {
+    stage: 'fine-tune',
+    epochs,
+    seed,
+    masks: fineTuneMasks(model, masks),
+  });
+}
