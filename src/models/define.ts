@@ -96,7 +96,7 @@ export function defineArchitecture(spec: ArchitectureSpec): ZooEntry {
         for (const [value, dims] of shapes) {
           if (dims.some((d) => d < 1)) {
             throw new RangeError(
-              `inputShape [${inputShape.join(', ')}] is too small for ${spec.name}: '${value}' would have shape [${dims.join(', ')}]; use at least ${spec.inputShape.slice(1).join('x')} pixels`,
+              `inputShape [${inputShape.join(', ')}] is too small for ${spec.name}: '${value}' would have shape [${dims.join(', ')}]; use larger images (the architecture is designed for ${spec.inputShape.slice(1).join('x')})`,
             );
           }
         }
