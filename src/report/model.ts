@@ -76,6 +76,12 @@ export interface TrialOutcome {
   nonFinite: number;
   /** Number of faults injected in this trial. */
   faults: number;
+  /**
+   * Seed of this trial's fault draw. Optional; when two sweeps' trials at a BER carry the same
+   * seeds, the report pairs them (trial with trial) in comparisons, which removes the
+   * between-draw variance from the difference; otherwise it compares them as independent samples.
+   */
+  seed?: number;
 }
 
 /** A bit-error-rate sweep of one variant under one fault model. */
@@ -83,6 +89,14 @@ export interface BerSweep {
   variantId: string;
   faultModel: FaultModelInfo;
   images: number;
+  /**
+   * Fault-free accuracy on this sweep's images: the reference the tolerance threshold ("BER at
+   * which mean accuracy falls N points below clean") is measured from. Optional; when absent the
+   * variant's `cleanAccuracy` is used and the report says so, because that is measured on a
+   * possibly different image set.
+   */
+  cleanAccuracy?: number;
+  /** BERs (each > 0, at most 1) with the outcome of every trial; order does not matter. */
   points: { ber: number; trials: TrialOutcome[] }[];
 }
 
