@@ -48,8 +48,39 @@ export interface StepOutputs {
 export interface GradientSessionOptions extends TrainingGraphOptions {
   threads?: number;
   optimization?: SessionOptions['optimization'];
+  /** ORT per-op profiling file prefix (see `endProfiling`); benchmarks only. */
+  profile?: string;
+  memoryPattern?: boolean;
   /** Share an existing state (e.g. the trainer's) instead of copying the model's initializers. */
   weights?: WeightStore;
+}
+
+/**
+ * The kernel of a Conv's stride-1 input gradient: W [Co, Ci/g, ...k] → [Ci, Co/g, ...k] with
+ * input and output channels swapped within each group and the kernel reversed in space (which
+ * is reversing its flattened spatial index). Writes into `out` when it has the right size.
+ */
+export function flipConvWeight(
+  w: FloatArray,
+  dims: readonly number[],
+  group: number,
+  out?: FloatArray,
+): FloatArray {
+  const [co, cig] = [dims[0]!, dims[1]!];
+  const kk = numel(dims.slice(2));
+  const cog = co / group;
+  const res =
+    out && out.length === w.length && out.constructor === w.constructor ? out : (w.slice() as FloatArray);
+  for (let o = 0; o < co; o++) {
+    const gi = Math.floor(o / cog);
+    const oo = o % cog;
+    for (let i = 0; i < cig; i++) {
+      const src = (o * cig + i) * kk;
+      const dst = ((gi * cig + i) * cog + oo) * kk + kk - 1;
+      for (let k = 0; k < kk; k++) res[dst - k] = w[src + k]!;
+    }
+  }
+  return res;
 }
 
 /**
@@ -64,6 +95,8 @@ export function prepareForTraining(model: Model): Model {
 
 /** One training graph in one runtime session, plus the state it is fed. */
 export class GradientSession {
+  private readonly derived = new Map<string, FloatArray>();
+
   private constructor(
     readonly graph: TrainingGraph,
     readonly weights: WeightStore,
@@ -81,6 +114,8 @@ export class GradientSession {
     const session = await createSession(graph.model, {
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
       ...(options.optimization ? { optimization: options.optimization } : {}),
+      ...(options.profile !== undefined ? { profile: options.profile } : {}),
+      ...(options.memoryPattern !== undefined ? { memoryPattern: options.memoryPattern } : {}),
     });
     return new GradientSession(graph, weights, session);
   }
@@ -119,6 +154,13 @@ export class GradientSession {
           : tensor('float32', dims, over)
         : this.weights.tensor(name);
     }
+    for (const d of g.derivedInputs) {
+      const src = inputs.overrides?.get(d.source) ?? this.weights.get(d.source);
+      const buf = flipConvWeight(src, this.weights.dimsOf(d.source), d.group, this.derived.get(d.name));
+      this.derived.set(d.name, buf);
+      feeds[d.name] =
+        buf instanceof Float64Array ? tensor('float64', d.dims, buf) : tensor('float32', d.dims, buf);
+    }
     const out = await this.session.run(feeds);
     const grads = new Map<string, FloatArray>();
     for (const w of g.wrt) {
@@ -144,6 +186,11 @@ export class GradientSession {
       grads,
       batchStats,
     };
+  }
+
+  /** Writes the ORT profile of a session created with `profile`. */
+  endProfiling(): void {
+    this.session.endProfiling();
   }
 
   /** Frees the runtime session. */

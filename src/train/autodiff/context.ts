@@ -43,6 +43,20 @@ export interface DropoutMask {
 }
 
 /**
+ * A graph input computed from a weight before every run instead of inside the graph: the
+ * spatially flipped, group-transposed Conv kernel of the stride-1 input gradient (ONNX
+ * Runtime's Slice with negative steps and 5-D Transpose are slow; a TypeScript copy is cheap).
+ */
+export interface DerivedInput {
+  name: string;
+  /** The weight (a state input) it is computed from: [Co, Ci/g, ...kernel]. */
+  source: string;
+  group: number;
+  /** [Ci, Co/g, ...kernel]. */
+  dims: number[];
+}
+
+/**
  * Emission state for one training graph. Rules call `emit` for every node they add; the
  * builder owns the order (forward nodes, then the objective, then backward in reverse).
  */
@@ -51,6 +65,7 @@ export class GradContext {
   readonly constants = new Map<string, Tensor>();
   readonly bnStats: BatchNormStats[] = [];
   readonly dropoutMasks: DropoutMask[] = [];
+  readonly derivedInputs: DerivedInput[] = [];
   /** Extra graph inputs rules add (dropout masks). */
   readonly extraInputs: { name: string; elemType: DType; shape: (number | string)[] }[] = [];
   /** Values a forward rule saved for the same node's backward rule. */

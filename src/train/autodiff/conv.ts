@@ -3,7 +3,8 @@
  * - input gradient: for stride 1, a plain Conv of dY with the flipped, transposed weight (Conv
  *   runs about twice as fast as ConvTranspose there); otherwise ConvTranspose;
  * - weight gradient: explicit im2col (a depthwise Conv with a constant one-hot kernel) followed
- *   by one batched MatMul and a sum over the batch, several times faster than the classic
+ *   by one batched MatMul and a sum over the batch (many output positions), or by one Gemm over
+ *   batch × positions (few positions, deep layers); several times faster than the classic
  *   "Conv over transposed tensors" form, which is kept as the `conv` strategy for comparison.
  */
 import { attrInt, attrInts, getInt, type Node } from '../../onnx/ir.js';
@@ -53,17 +54,24 @@ function inputGrad(ctx: GradContext, n: Node, dY: string, g: ConvGeom): string {
     // dX = Conv(dY, W flipped in space with in/out channels swapped per group).
     const [co, cig] = [g.w[0]!, g.w[1]!];
     const cog = co / group;
-    const grouped = ctx.op('Reshape', [w, ctx.ints([group, cog, cig, ...kernel])]);
-    const swapped = ctx.op('Transpose', [grouped], { perm: attrInts([0, 2, 1, ...range(3, 3 + r)]) });
-    const wt = ctx.op('Reshape', [swapped, ctx.ints([cig * group, cog, ...kernel])]);
-    const axes = range(2, 2 + r);
-    const flipped = ctx.op('Slice', [
-      wt,
-      ctx.ints(axes.map(() => -1)),
-      ctx.ints(axes.map(() => -(2 ** 53 - 1))),
-      ctx.ints(axes),
-      ctx.ints(axes.map(() => -1)),
-    ]);
+    const dims = [cig * group, cog, ...kernel];
+    let flipped: string;
+    if (ctx.source.initializers.has(w)) {
+      flipped = ctx.name(`${w}@flipped`);
+      ctx.derivedInputs.push({ name: flipped, source: w, group, dims });
+    } else {
+      const grouped = ctx.op('Reshape', [w, ctx.ints([group, cog, cig, ...kernel])]);
+      const swapped = ctx.op('Transpose', [grouped], { perm: attrInts([0, 2, 1, ...range(3, 3 + r)]) });
+      const wt = ctx.op('Reshape', [swapped, ctx.ints(dims)]);
+      const axes = range(2, 2 + r);
+      flipped = ctx.op('Slice', [
+        wt,
+        ctx.ints(axes.map(() => -1)),
+        ctx.ints(axes.map(() => -(2 ** 53 - 1))),
+        ctx.ints(axes),
+        ctx.ints(axes.map(() => -1)),
+      ]);
+    }
     return ctx.op('Conv', [dY, flipped], {
       pads: attrInts(flipPads),
       dilations: attrInts(dilations),
@@ -135,6 +143,16 @@ function weightGradIm2col(ctx: GradContext, n: Node, dY: string, g: ConvGeom): s
   const group = g.group;
   const kk = numel(g.kernel);
   const p = numel(g.y.slice(2));
+  if (group === 1 && cig * kk * co > p * (cig * kk + co)) {
+    // Few output positions: one Gemm contracting over batch × positions beats N small
+    // products whose [Ci·K, Co] outputs would have to be written and summed (cost model:
+    // output elements per image vs the elements the two transposes move).
+    const flat = (v: string, c: number): string =>
+      ctx.op('Reshape', [ctx.op('Transpose', [v], { perm: attrInts([1, 0, 2]) }), ctx.ints([c, -1])]);
+    const dy2 = flat(ctx.op('Reshape', [dY, ctx.ints([0, co, p])]), co);
+    const dw = ctx.op('Gemm', [dy2, flat(cols, cig * kk)], { transB: attrInt(1) });
+    return ctx.op('Reshape', [dw, ctx.ints(g.w)]);
+  }
   if (group === 1) {
     const dyT = ctx.op('Transpose', [ctx.op('Reshape', [dY, ctx.ints([0, co, p])])], {
       perm: attrInts([0, 2, 1]),

@@ -68,7 +68,9 @@ registerRules(
     description: 'max(x, 0); gradient passes where the output is positive',
     reference: '',
     differentiable: firstInput,
-    backward: (ctx, n, [dY]) => [gate(ctx, ctx.op('Greater', [out(n), ctx.float(0)]), dY!)],
+    // Where the output is 0 the gradient is 0, and the output itself is that 0: selecting
+    // from it avoids a broadcast scalar (a slower kernel path).
+    backward: (ctx, n, [dY]) => [ctx.op('Where', [ctx.op('Greater', [out(n), ctx.float(0)]), dY!, out(n)])],
   },
   {
     name: 'LeakyRelu',

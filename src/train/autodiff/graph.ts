@@ -13,6 +13,7 @@ import {
   type BatchNormMode,
   type BatchNormStats,
   type ConvWeightGradStrategy,
+  type DerivedInput,
   type DropoutMask,
   type FloatType,
   GradContext,
@@ -68,6 +69,8 @@ export interface TrainingGraph {
   wrt: string[];
   bnStats: BatchNormStats[];
   dropoutMasks: DropoutMask[];
+  /** Inputs computed from weights before every run (see DerivedInput). */
+  derivedInputs: DerivedInput[];
 }
 
 const FLOAT_TYPES: ReadonlySet<DType> = new Set(['float32', 'float64', 'float16', 'bfloat16']);
@@ -220,6 +223,7 @@ export function buildTrainingGraph(model: Model, options: TrainingGraphOptions =
     wrt,
     bnStats: ctx.bnStats,
     dropoutMasks: ctx.dropoutMasks,
+    derivedInputs: ctx.derivedInputs,
     stateInputs: [],
   });
 }
@@ -247,6 +251,7 @@ function assemble(
     .map((v) => ({ ...v }));
   for (const i of objective.inputs) inputs.push({ name: i.name, elemType: i.elemType, shape: i.shape });
   for (const i of ctx.extraInputs) inputs.push({ name: i.name, elemType: i.elemType, shape: i.shape });
+  for (const d of ctx.derivedInputs) inputs.push({ name: d.name, elemType: ctx.dtype, shape: d.dims });
   for (const k of stateInputs) {
     const t = graph.initializers.get(k)!;
     inputs.push({ name: k, elemType: t.dtype, shape: [...t.dims] });
