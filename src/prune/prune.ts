@@ -29,6 +29,8 @@ export interface PruneRequest extends PruneOptions {
   setup?: TrainingSetup;
   /** Epochs of fine-tuning after pruning (default 0), with the pruned weights held at zero. */
   finetuneEpochs?: number;
+  /** Called with the pruned model before fine-tuning (to measure accuracy after pruning). */
+  onPruned?: (model: Model) => Promise<void>;
   /** sha256 of the parent file's bytes, recorded in the metadata when given. */
   parentFileSha256?: string;
   signal?: AbortSignal;
@@ -37,8 +39,10 @@ export interface PruneRequest extends PruneOptions {
 
 /** One weight layer before and after pruning. */
 export interface LayerReport {
-  /** Node name. */
+  /** Module name as PyTorch names it (the weight's prefix), as `prunefi info` shows it. */
   name: string;
+  /** ONNX node name. */
+  node: string;
   weight: string;
   op: string;
   shapeBefore: number[];
@@ -160,6 +164,7 @@ export async function pruneModel(
     out = removeChannels(pruned, ctx.channels, plan);
     removed = plan.size > 0;
   }
+  await request.onPruned?.(out);
   let finetuned: { accuracy?: number; epochs: number } | undefined;
   if (finetuneEpochs > 0) {
     const ft = await fineTune(out, result.masks, request.setup!, finetuneEpochs, options.seed);
@@ -209,18 +214,19 @@ export function layerReport(
 ): Pick<PruneResult, 'layers' | 'paramsBefore' | 'paramsAfter' | 'macsBefore' | 'macsAfter'> {
   const sb = summarize(parent.graph);
   const sa = summarize(pruned.graph);
-  const rowsB = new Map(sb.layers.map((l) => [l.name, l]));
-  const rowsA = new Map(sa.layers.map((l) => [l.name, l]));
+  const rowsB = new Map(sb.layers.map((l) => [l.node, l]));
+  const rowsA = new Map(sa.layers.map((l) => [l.node, l]));
   const layers: LayerReport[] = [];
   for (const l of weightLayers(parent.graph)) {
-    const name = l.node.name || l.node.outputs[0] || l.node.opType;
-    const b = rowsB.get(name);
-    const a = rowsA.get(name);
+    const node = l.node.name || l.node.outputs[0] || l.node.opType;
+    const b = rowsB.get(node);
+    const a = rowsA.get(node);
     const wb = parent.graph.initializers.get(l.weight)!;
     const wa = pruned.graph.initializers.get(l.weight);
     const nonzero = wa ? countNonzero(toFloat32(wa)) : 0;
     layers.push({
-      name,
+      name: b?.name ?? node,
+      node,
       weight: l.weight,
       op: l.node.opType,
       shapeBefore: [...wb.dims],

@@ -4,6 +4,7 @@
  * regularization (Wang et al. 2021, GReg-1 and GReg-2: an L2 penalty whose factor grows until the
  * channels to prune are near zero).
  */
+import { PrunefiError } from '../core/errors.js';
 import { batchCount } from '../data/batch.js';
 import type { Model } from '../onnx/ir.js';
 import { toFloat32 } from '../onnx/tensor.js';
@@ -74,6 +75,12 @@ export const slimming: PruneMethod = {
       );
       return false;
     });
+    if (groups.length === 0) {
+      throw new PrunefiError(
+        'PRUNE',
+        `network slimming needs BatchNorm after the pruned layers; this model has none (${notes.join('; ')})`,
+      );
+    }
     const scales = [...new Set(groups.flatMap((g) => batchNormScales(g.group)))];
     const lambda = ctx.options.method.lambda as number;
     const epochs = ctx.options.method.epochs as number;

@@ -7,6 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PrunefiError } from '../../core/errors.js';
 import { batches } from '../../data/batch.js';
+import { loadDataset } from '../../data/load.js';
 import type { ImageSet } from '../../data/types.js';
 import { resolveModel } from '../../models/zoo.js';
 import { saveModel } from '../../onnx/file.js';
@@ -16,6 +17,7 @@ import { parseMethodOption } from '../../prune/options.js';
 import { fileSha256 } from '../../prune/provenance.js';
 import { type PruneRequest, type PruneResult, pruneModel } from '../../prune/prune.js';
 import { PRUNE_METHODS } from '../../prune/registry.js';
+import { DEFAULT_RECIPE, type TrainingSetup } from '../../prune/training.js';
 import type { PruneMethod, Scope } from '../../prune/types.js';
 import { classify } from '../../runtime/infer.js';
 import { createSession, type SessionOptions } from '../../runtime/session.js';
@@ -129,6 +131,92 @@ function request(args: ParsedArgs, method: PruneMethod): PruneRequest {
   return r;
 }
 
+/** Fine-tuning and training options of `prune`. */
+const TRAIN_OPTIONS: Record<string, OptionSpec> = {
+  'finetune-epochs': {
+    type: 'int',
+    min: 0,
+    default: 0,
+    description: 'fine-tune after pruning for this many epochs',
+  },
+  'train-limit': {
+    type: 'int',
+    min: 1,
+    placeholder: 'N',
+    description: 'use only N training images (balanced)',
+  },
+  lr: {
+    type: 'number',
+    min: 0,
+    default: DEFAULT_RECIPE.lr,
+    description: 'peak learning rate of fine-tuning',
+  },
+  'train-batch': {
+    type: 'int',
+    min: 1,
+    default: DEFAULT_RECIPE.batchSize,
+    description: 'training batch size',
+  },
+  momentum: { type: 'number', min: 0, max: 1, default: DEFAULT_RECIPE.momentum, description: 'SGD momentum' },
+  'weight-decay': {
+    type: 'number',
+    min: 0,
+    default: DEFAULT_RECIPE.weightDecay,
+    description: 'weight decay',
+  },
+  schedule: {
+    type: 'string',
+    default: DEFAULT_RECIPE.schedule,
+    description: 'learning-rate schedule (constant, step, cosine, onecycle)',
+  },
+};
+
+/** Loads the training split and builds the recipe from the options. */
+async function trainingSetup(
+  args: ParsedArgs,
+  ctx: CliContext,
+  test: ImageSet | undefined,
+): Promise<TrainingSetup> {
+  const limit = opt.num(args, 'train-limit');
+  const cacheDir = opt.str(args, 'cache-dir');
+  const bar = ctx.progress('decode train');
+  let train: ImageSet;
+  try {
+    train = await loadDataset(opt.str(args, 'data')!, {
+      split: 'train',
+      ...(limit !== undefined ? { limit } : {}),
+      ...(cacheDir !== undefined ? { cacheDir } : {}),
+      onProgress: (done, total) => bar.update({ unit: 'images', done, total }),
+    });
+  } finally {
+    bar.done();
+  }
+  const trainBar = ctx.progress('train');
+  const threads = opt.num(args, 'threads');
+  return {
+    train,
+    ...(test ? { test } : {}),
+    recipe: {
+      ...DEFAULT_RECIPE,
+      lr: opt.num(args, 'lr') ?? DEFAULT_RECIPE.lr,
+      batchSize: opt.num(args, 'train-batch') ?? DEFAULT_RECIPE.batchSize,
+      momentum: opt.num(args, 'momentum') ?? DEFAULT_RECIPE.momentum,
+      weightDecay: opt.num(args, 'weight-decay') ?? DEFAULT_RECIPE.weightDecay,
+      schedule: opt.str(args, 'schedule') ?? DEFAULT_RECIPE.schedule,
+    },
+    ...(threads !== undefined ? { threads } : {}),
+    signal: ctx.signal,
+    onTrainProgress: (stage, p) =>
+      trainBar.update({
+        unit: 'steps',
+        done: p.step,
+        total: p.steps,
+        phase: `${stage} epoch ${p.epoch}/${p.epochs}${p.phase === 'eval' ? ' eval' : ''}`,
+        figures: { loss: p.loss, acc: p.accuracy },
+      }),
+  };
+}
+
 /** The `prune` command. */
 export const pruneCommand: Command = {
   name: 'prune',
@@ -179,6 +267,7 @@ export const pruneCommand: Command = {
     },
     json: { type: 'boolean', description: 'print the result as JSON instead of a table' },
     ...EVAL_OPTIONS,
+    ...TRAIN_OPTIONS,
   },
   help: [
     'examples:',
@@ -209,10 +298,26 @@ export const pruneCommand: Command = {
       signal: ctx.signal,
       session: sessionOptions(args),
     };
+    const finetuneEpochs = opt.num(args, 'finetune-epochs') ?? 0;
+    if (method.needsData || method.needsTraining || finetuneEpochs > 0) {
+      if (!opt.str(args, 'data')) {
+        throw new PrunefiError(
+          'PRUNE',
+          `${finetuneEpochs > 0 && !method.needsData ? 'fine-tuning' : `pruning method '${method.name}'`} needs training data; pass --data with a dataset that has a training split`,
+        );
+      }
+      req.setup = await trainingSetup(args, ctx, set);
+    }
+    req.finetuneEpochs = finetuneEpochs;
     const before = set ? await accuracyOf(model, set, evalOpts) : undefined;
+    let after: number | undefined;
+    req.onPruned = async (m) => {
+      if (set) after = await accuracyOf(m, set, evalOpts);
+    };
     const result = await pruneModel(model, method, req);
-    const after = set ? await accuracyOf(result.model, set, evalOpts) : undefined;
-    if (after !== undefined) result.model.metadata.set('prunefi.prune.accuracy', after.toFixed(6));
+    const tuned = set && result.finetuned ? await accuracyOf(result.model, set, evalOpts) : undefined;
+    const final = tuned ?? after;
+    if (final !== undefined) result.model.metadata.set('prunefi.prune.accuracy', final.toFixed(6));
     saveModel(result.model, out);
     if (opt.bool(args, 'json')) {
       const { model: _m, masks: _k, plan, ...rest } = result;
@@ -221,6 +326,7 @@ export const pruneCommand: Command = {
         output: out,
         accuracyBefore: before,
         accuracyAfter: after,
+        accuracyFinetuned: tuned,
         plan: plan && [...plan].map(([g, s]) => [g, [...s]]),
       };
       ctx.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
@@ -235,7 +341,7 @@ export const pruneCommand: Command = {
     ];
     if (set) {
       lines.push(
-        `accuracy on ${set.count} images of ${set.name}: before ${formatPercent(before!)}, after pruning ${formatPercent(after!)}, after fine-tuning -`,
+        `accuracy on ${set.count} images of ${set.name}: before ${formatPercent(before!)}, after pruning ${formatPercent(after!)}, after fine-tuning ${tuned === undefined ? '-' : `${formatPercent(tuned)} (${result.finetuned!.epochs} epochs)`}`,
       );
     } else lines.push('accuracy: pass --data to measure it');
     for (const n of result.notes) lines.push(`note: ${n}`);
