@@ -140,7 +140,7 @@ function idxSource(
     reference,
     usage: extra.usage,
     ...(extra.locate ? { locate: extra.locate } : {}),
-    recognise: (tree) => idxFiles(tree).size > 0 && extra.match(tree),
+    recognise: (tree, named) => idxFiles(tree).size > 0 && (named === true || extra.match(tree)),
     splits: (tree) => [...idxFiles(tree).keys()].sort().reverse(),
     inputs: (tree, split) => {
       const p = pair(tree, split);

@@ -335,7 +335,10 @@ function idctBlock(
   }
 }
 
-/** One component upsampled to full size (width × height), libjpeg's way for its sampling ratio. */
+/**
+ * One component upsampled to full size (width × height), libjpeg's way for its sampling ratio.
+ * Samples beyond the component's real size repeat its last row or column (libjpeg's context rows).
+ */
 function upsample(
   plane: Uint8Array,
   stride: number,
@@ -348,66 +351,65 @@ function upsample(
   const out = new Uint8Array(width * height);
   const cw = c.width;
   const ch = c.height;
-  // Rows and columns beyond the component's real size repeat its last one (libjpeg's context rows).
-  const at = (y: number, x: number): number => plane[Math.min(y, ch - 1) * stride + Math.min(x, cw - 1)]!;
   if (hx === 1 && vx === 1) {
     for (let y = 0; y < height; y++) out.set(plane.subarray(y * stride, y * stride + width), y * width);
     return out;
   }
-  if (hx === 2 && vx === 2 && cw > 2) {
-    // h2v2 fancy: 9/16, 3/16, 3/16, 1/16 of the four nearest samples, biases 8 and 7.
-    const row = new Int32Array(cw);
+  // Output rows are built at the full upsampled width 2·cw, then cut to the image width.
+  const line = new Uint8Array(hx * cw);
+  if (hx === 2 && cw > 2) {
+    const sums = new Int32Array(cw);
     for (let y = 0; y < height; y++) {
-      const iy = y >> 1;
-      const other = y & 1 ? Math.min(iy + 1, ch - 1) : Math.max(iy - 1, 0);
-      for (let x = 0; x < cw; x++) row[x] = at(iy, x) * 3 + at(other, x);
-      const o = y * width;
-      const put = (x: number, v: number): void => {
-        if (x < width) out[o + x] = v;
-      };
-      put(0, (row[0]! * 4 + 8) >> 4);
-      put(1, (row[0]! * 3 + row[1]! + 7) >> 4);
-      for (let i = 1; i < cw - 1; i++) {
-        put(2 * i, (row[i]! * 3 + row[i - 1]! + 8) >> 4);
-        put(2 * i + 1, (row[i]! * 3 + row[i + 1]! + 7) >> 4);
+      const iy = Math.floor(y / vx);
+      const near = iy * stride;
+      if (vx === 2) {
+        // h2v2 fancy: 9/16, 3/16, 3/16, 1/16 of the four nearest samples, biases 8 and 7.
+        const far = (y & 1 ? Math.min(iy + 1, ch - 1) : Math.max(iy - 1, 0)) * stride;
+        for (let x = 0; x < cw; x++) sums[x] = plane[near + x]! * 3 + plane[far + x]!;
+        line[0] = (sums[0]! * 4 + 8) >> 4;
+        line[1] = (sums[0]! * 3 + sums[1]! + 7) >> 4;
+        for (let i = 1; i < cw - 1; i++) {
+          const t = sums[i]! * 3;
+          line[2 * i] = (t + sums[i - 1]! + 8) >> 4;
+          line[2 * i + 1] = (t + sums[i + 1]! + 7) >> 4;
+        }
+        line[2 * cw - 2] = (sums[cw - 1]! * 3 + sums[cw - 2]! + 8) >> 4;
+        line[2 * cw - 1] = (sums[cw - 1]! * 4 + 7) >> 4;
+        out.set(line.subarray(0, width), y * width);
+        continue;
       }
-      put(2 * cw - 2, (row[cw - 1]! * 3 + row[cw - 2]! + 8) >> 4);
-      put(2 * cw - 1, (row[cw - 1]! * 4 + 7) >> 4);
-    }
-    return out;
-  }
-  if (hx === 2 && vx === 1 && cw > 2) {
-    // h2v1 fancy: 3/4 nearer + 1/4 further sample, biases 1 and 2; edge samples copied.
-    for (let y = 0; y < height; y++) {
-      const o = y * width;
-      const put = (x: number, v: number): void => {
-        if (x < width) out[o + x] = v;
-      };
-      put(0, at(y, 0));
-      put(1, (at(y, 0) * 3 + at(y, 1) + 2) >> 2);
-      for (let i = 1; i < cw - 1; i++) {
-        put(2 * i, (at(y, i) * 3 + at(y, i - 1) + 1) >> 2);
-        put(2 * i + 1, (at(y, i) * 3 + at(y, i + 1) + 2) >> 2);
+      if (vx === 1) {
+        // h2v1 fancy: 3/4 nearer + 1/4 further sample, biases 1 and 2; edge samples copied.
+        line[0] = plane[near]!;
+        line[1] = (plane[near]! * 3 + plane[near + 1]! + 2) >> 2;
+        for (let i = 1; i < cw - 1; i++) {
+          const t = plane[near + i]! * 3;
+          line[2 * i] = (t + plane[near + i - 1]! + 1) >> 2;
+          line[2 * i + 1] = (t + plane[near + i + 1]! + 2) >> 2;
+        }
+        line[2 * cw - 2] = (plane[near + cw - 1]! * 3 + plane[near + cw - 2]! + 1) >> 2;
+        line[2 * cw - 1] = plane[near + cw - 1]!;
+        out.set(line.subarray(0, width), y * width);
       }
-      put(2 * cw - 2, (at(y, cw - 1) * 3 + at(y, cw - 2) + 1) >> 2);
-      put(2 * cw - 1, at(y, cw - 1));
     }
-    return out;
+    if (vx <= 2) return out;
   }
   if (hx === 1 && vx === 2) {
     // h1v2 fancy: 3/4 nearer + 1/4 further row, biases 1 (upper) and 2 (lower).
     for (let y = 0; y < height; y++) {
       const iy = y >> 1;
-      const other = y & 1 ? Math.min(iy + 1, ch - 1) : Math.max(iy - 1, 0);
+      const near = iy * stride;
+      const far = (y & 1 ? Math.min(iy + 1, ch - 1) : Math.max(iy - 1, 0)) * stride;
       const bias = y & 1 ? 2 : 1;
-      for (let x = 0; x < width; x++) out[y * width + x] = (at(iy, x) * 3 + at(other, x) + bias) >> 2;
+      for (let x = 0; x < width; x++)
+        out[y * width + x] = (plane[near + x]! * 3 + plane[far + x]! + bias) >> 2;
     }
     return out;
   }
-  // Any other integral ratio: replicate each sample hx × vx times.
+  // Any other integral ratio (and h2 with a component 1 or 2 samples wide): replicate samples.
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++)
-      out[y * width + x] = plane[Math.floor(y / vx) * stride + Math.floor(x / hx)]!;
+    const row = Math.floor(y / vx) * stride;
+    for (let x = 0; x < width; x++) out[y * width + x] = plane[row + Math.floor(x / hx)]!;
   }
   return out;
 }

@@ -102,7 +102,7 @@ function notFound(spec: string, path: string): PrunefiError {
 
 function recognise(tree: FileTree, forced: DatasetSource | undefined): DatasetSource {
   if (forced) {
-    if (!forced.recognise(tree)) {
+    if (!forced.recognise(tree, true)) {
       throw new PrunefiError(
         'DATA_INVALID',
         `${tree.location} is not a '${forced.name}' dataset; expected ${forced.usage}`,

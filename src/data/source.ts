@@ -26,8 +26,11 @@ export interface DatasetSource extends RegistryEntry {
   readonly locate?: () => string;
   /** The forms of `--data` this source accepts, for help and error messages. */
   readonly usage: string;
-  /** True when this source can read the tree. */
-  recognise(tree: FileTree): boolean;
+  /**
+   * True when this source can read the tree. `named` is true when the user named this source
+   * (`<source>:<path>`): only the files matter then, not guesses from folder names.
+   */
+  recognise(tree: FileTree, named?: boolean): boolean;
   /** The splits the tree holds, e.g. ['train', 'test']. */
   splits(tree: FileTree): string[];
   /** The files whose bytes make up `split` (they key the cache for folder trees). */

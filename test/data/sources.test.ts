@@ -109,6 +109,11 @@ test('idx: a folder named *fashion* gets the Fashion-MNIST classes and normaliza
   assert.deepEqual(set.classes, FASHION_CLASSES);
   assert.equal(set.normalization.name, 'fashion-mnist');
   assert.ok(set.name.startsWith('fashion-mnist:'));
+  // Named explicitly, any IDX folder is read as Fashion-MNIST whatever its name.
+  makeIdxFolder(join(root, 'fm'), { gzip: false, train: 10, test: 10 });
+  const named = await loadDataset(`fashion-mnist:${join(root, 'fm')}`, { cacheDir: cache() });
+  assert.deepEqual(named.classes, FASHION_CLASSES);
+  assert.deepEqual((await loadDataset(join(root, 'fm'), { cacheDir: cache() })).classes.length, 10);
 });
 
 test('idx: mismatched counts and a wrong size are DATA_INVALID naming the file', async () => {
