@@ -213,6 +213,11 @@ export class Evaluator {
     return ev;
   }
 
+  /** The label of every image. */
+  get labels(): ArrayLike<number> {
+    return this.input.labels;
+  }
+
   /** Releases every session. */
   async release(): Promise<void> {
     const vs = await Promise.all(this.variants.values());

@@ -1,0 +1,45 @@
+/**
+ * The campaign config: everything that decides a campaign's results (model and image-set
+ * content hashes, memory layout, plan, seed, stopping rule). It is stored in the database with
+ * its hash; a database is only ever continued with the identical config. Runtime choices that
+ * do not change results (threads, batch size, fast or naive mode) are not part of it.
+ */
+import type { Model } from '../onnx/ir.js';
+import type { StoppingSpec } from './engine.js';
+import { Evaluator, type EvaluatorOptions, type ImageInput } from './evaluator.js';
+import { buildPlan, type Plan, type PlanSpec } from './plan.js';
+
+/** What a campaign is. */
+export interface CampaignConfig {
+  model: { spec: string; hash: string };
+  data: { spec: string; split: string; perClass: number; hash: string };
+  memory: { numberFormat: string; storage: string; faultScales: boolean; foldBn: boolean };
+  plan: PlanSpec;
+  seed: number;
+  stopping?: StoppingSpec;
+}
+
+/** A ready campaign: its evaluator (sessions, golden cache) and plan. */
+export interface PreparedCampaign {
+  evaluator: Evaluator;
+  plan: Plan;
+}
+
+/**
+ * Builds the evaluator and plan of a config for an already loaded model and image set (the CLI
+ * resolves and checks them against the config's hashes).
+ */
+export async function prepareCampaign(
+  config: CampaignConfig,
+  model: Model,
+  input: ImageInput,
+  runtime: Pick<EvaluatorOptions, 'mode' | 'threads' | 'batch' | 'cacheMiB' | 'onProgress'> = {},
+): Promise<PreparedCampaign> {
+  const evaluator = await Evaluator.create(model, input, { ...config.memory, ...runtime });
+  try {
+    return { evaluator, plan: buildPlan(config.plan, evaluator.memory, config.seed) };
+  } catch (err) {
+    await evaluator.release();
+    throw err;
+  }
+}

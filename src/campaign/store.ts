@@ -1,0 +1,341 @@
+/**
+ * The campaign result store: one SQLite file (better-sqlite3, WAL) holding the campaign config,
+ * its hash, the golden reference, and one row per finished experiment. Each row is committed in
+ * its own transaction the moment its experiment ends, so a campaign killed at any point (Ctrl-C,
+ * kill -9, power to the process cut) keeps every finished experiment and none half-written; the
+ * experiment index is the primary key, so a resumed campaign can never store one twice.
+ */
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { errorMessage, PrunefiError } from '../core/errors.js';
+import { canonicalJson, hashJson } from '../core/hash.js';
+import type { Fault } from '../fault/memory.js';
+import type { Outcome } from './outcome.js';
+
+/** One stored experiment. */
+export interface ExperimentRecord extends Outcome {
+  index: number;
+  /** The plan stratum ('bit=30', 'ber=1e-07', ...). */
+  stratum: string;
+  /** Layer hit (or 'multi' when faults span layers, '' when there are none). */
+  layer: string;
+  /** Bit of the first fault (-1 when there are none). */
+  bit: number;
+  faultCount: number;
+  /** The first faults (at most 64; the rest replay from the seed and index). */
+  faults: Fault[];
+  seconds: number;
+}
+
+/** Stored faults per row: enough to read a row alone; every list replays from (seed, index). */
+export const STORED_FAULTS = 64;
+
+const SCHEMA = 1;
+
+function storeError(path: string, what: string, err: unknown): PrunefiError {
+  const code = (err as { code?: string }).code ?? '';
+  let hint = 'check the path';
+  if (
+    code.startsWith('SQLITE_READONLY') ||
+    code === 'SQLITE_CANTOPEN' ||
+    /read-?only|EACCES|EROFS/i.test(errorMessage(err))
+  ) {
+    hint =
+      'the file or its folder is read-only: choose a writable --db path (results already stored are intact)';
+  } else if (code === 'SQLITE_FULL') {
+    hint =
+      'the disk is full: free space, then `prunefi campaign resume` continues where it stopped (stored results are intact)';
+  } else if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    hint = 'it is not a prunefi campaign database';
+  }
+  return new PrunefiError('CAMPAIGN_STORE', `${what} ${path}: ${errorMessage(err)}; ${hint}`, { cause: err });
+}
+
+/**
+ * The first path at which two JSON values differ ('plan.perBit'), with both values, or null
+ * when they are equal: the message a refused database gives.
+ */
+export function firstDifference(
+  a: unknown,
+  b: unknown,
+  path = '',
+): { path: string; a: unknown; b: unknown } | null {
+  if (canonicalJson(a) === canonicalJson(b)) return null;
+  if (a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    for (const k of keys) {
+      const d = firstDifference(
+        (a as Record<string, unknown>)[k],
+        (b as Record<string, unknown>)[k],
+        path ? `${path}.${k}` : k,
+      );
+      if (d) return d;
+    }
+  }
+  return { path: path || '(root)', a, b };
+}
+
+const COLUMNS = [
+  'idx',
+  'stratum',
+  'layer',
+  'bit',
+  'fault_count',
+  'faults',
+  'effect',
+  'images',
+  'correct',
+  'sdc',
+  'critical_sdc',
+  'nan_images',
+  'inf_images',
+  'max_logit_dev',
+  'words_changed',
+  'weights_changed',
+  'images_run',
+  'seconds',
+] as const;
+
+interface Row {
+  idx: number;
+  stratum: string;
+  layer: string;
+  bit: number;
+  fault_count: number;
+  faults: string;
+  effect: string;
+  images: number;
+  correct: number;
+  sdc: number;
+  critical_sdc: number;
+  nan_images: number;
+  inf_images: number;
+  max_logit_dev: number | null;
+  words_changed: number;
+  weights_changed: number;
+  images_run: number;
+  seconds: number;
+}
+
+function toRecord(r: Row): ExperimentRecord {
+  return {
+    index: r.idx,
+    stratum: r.stratum,
+    layer: r.layer,
+    bit: r.bit,
+    faultCount: r.fault_count,
+    faults: JSON.parse(r.faults) as Fault[],
+    effect: r.effect as Outcome['effect'],
+    images: r.images,
+    correct: r.correct,
+    accuracy: r.correct / r.images,
+    sdc: r.sdc,
+    criticalSdc: r.critical_sdc,
+    nanImages: r.nan_images,
+    infImages: r.inf_images,
+    // SQLite stores Infinity as a REAL; NaN never occurs (deviations of NaN logits are Infinity).
+    maxLogitDeviation: r.max_logit_dev ?? Number.POSITIVE_INFINITY,
+    wordsChanged: r.words_changed,
+    weightsChanged: r.weights_changed,
+    imagesRun: r.images_run,
+    seconds: r.seconds,
+  };
+}
+
+/** An open campaign database. */
+export class CampaignStore {
+  readonly path: string;
+  readonly config: unknown;
+  readonly configHash: string;
+  private readonly db: Database.Database;
+  private readonly insertStmt: Database.Statement;
+
+  private constructor(path: string, db: Database.Database, config: unknown) {
+    this.path = path;
+    this.db = db;
+    this.config = config;
+    this.configHash = hashJson(config);
+    this.insertStmt = db.prepare(
+      `INSERT INTO experiments (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
+    );
+  }
+
+  /**
+   * Opens the database for `config`, creating it when absent. An existing database made for a
+   * different config is refused (CAMPAIGN_CONFIG_MISMATCH naming the first differing field), so
+   * results of two campaigns never mix.
+   */
+  static openOrCreate(path: string, config: unknown): CampaignStore {
+    const existed = existsSync(path);
+    const db = CampaignStore.connect(path, false);
+    try {
+      if (!existed || !CampaignStore.hasSchema(db)) {
+        db.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+          CREATE TABLE IF NOT EXISTS experiments (
+            idx INTEGER PRIMARY KEY, stratum TEXT NOT NULL, layer TEXT NOT NULL, bit INTEGER NOT NULL,
+            fault_count INTEGER NOT NULL, faults TEXT NOT NULL, effect TEXT NOT NULL,
+            images INTEGER NOT NULL, correct INTEGER NOT NULL, sdc INTEGER NOT NULL,
+            critical_sdc INTEGER NOT NULL, nan_images INTEGER NOT NULL, inf_images INTEGER NOT NULL,
+            max_logit_dev REAL, words_changed INTEGER NOT NULL, weights_changed INTEGER NOT NULL,
+            images_run INTEGER NOT NULL, seconds REAL NOT NULL)`);
+        const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+        db.transaction(() => {
+          put.run('schema', String(SCHEMA));
+          put.run('config', canonicalJson(config));
+          put.run('config_hash', hashJson(config));
+          put.run('created', new Date().toISOString());
+        })();
+        return new CampaignStore(path, db, config);
+      }
+      const stored = CampaignStore.readConfig(db, path);
+      const d = firstDifference(stored, config);
+      if (d) {
+        throw new PrunefiError(
+          'CAMPAIGN_CONFIG_MISMATCH',
+          `${path} holds a different campaign: '${d.path}' is ${JSON.stringify(d.a)} there but ${JSON.stringify(d.b)} now; use another --db, or 'prunefi campaign resume ${path}' to continue the stored campaign`,
+        );
+      }
+      return new CampaignStore(path, db, stored);
+    } catch (err) {
+      db.close();
+      if (err instanceof PrunefiError) throw err;
+      throw storeError(path, 'cannot initialize campaign database', err);
+    }
+  }
+
+  /** Opens an existing campaign database (for resume, status, export). */
+  static open(path: string, readonly = false): CampaignStore {
+    if (!existsSync(path)) {
+      throw new PrunefiError(
+        'CAMPAIGN_STORE',
+        `campaign database ${path} does not exist; start a campaign with 'prunefi campaign run --db ${path} ...'`,
+      );
+    }
+    const db = CampaignStore.connect(path, readonly);
+    try {
+      if (!CampaignStore.hasSchema(db)) {
+        throw new PrunefiError(
+          'CAMPAIGN_STORE',
+          `${path} is not a prunefi campaign database (no campaign tables)`,
+        );
+      }
+      return new CampaignStore(path, db, CampaignStore.readConfig(db, path));
+    } catch (err) {
+      db.close();
+      if (err instanceof PrunefiError) throw err;
+      throw storeError(path, 'cannot read campaign database', err);
+    }
+  }
+
+  private static connect(path: string, readonly: boolean): Database.Database {
+    let db: Database.Database;
+    try {
+      db = new Database(path, { readonly, fileMustExist: readonly });
+      if (!readonly) {
+        db.pragma('journal_mode = WAL');
+        // NORMAL in WAL mode: a committed row survives the process being killed (the WAL is in
+        // the OS cache); only an OS crash may lose the last few rows, never corrupt the file.
+        db.pragma('synchronous = NORMAL');
+      }
+      db.pragma('busy_timeout = 5000');
+    } catch (err) {
+      throw storeError(path, 'cannot open campaign database', err);
+    }
+    return db;
+  }
+
+  private static hasSchema(db: Database.Database): boolean {
+    try {
+      return !!db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name='meta'").get();
+    } catch (err) {
+      throw storeError('(database)', 'cannot read', err);
+    }
+  }
+
+  private static readConfig(db: Database.Database, path: string): unknown {
+    const row = db.prepare("SELECT value FROM meta WHERE key = 'config'").get() as
+      | { value: string }
+      | undefined;
+    if (!row)
+      throw new PrunefiError('CAMPAIGN_STORE', `${path} has no campaign config; it was not made by prunefi`);
+    return JSON.parse(row.value) as unknown;
+  }
+
+  /** A meta value (golden reference, status) or undefined. */
+  meta(key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
+      | { value: string }
+      | undefined;
+    return row?.value;
+  }
+
+  /** Sets a meta value atomically. */
+  setMeta(key: string, value: string): void {
+    try {
+      this.db
+        .prepare(
+          'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+        )
+        .run(key, value);
+    } catch (err) {
+      throw storeError(this.path, 'cannot write to campaign database', err);
+    }
+  }
+
+  /** Indices of the stored experiments, ascending. */
+  doneIndices(): Int32Array {
+    const rows = this.db.prepare('SELECT idx FROM experiments ORDER BY idx').raw().all() as [number][];
+    return Int32Array.from(rows, (r) => r[0]);
+  }
+
+  /** Number of stored experiments. */
+  count(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM experiments').get() as { n: number }).n;
+  }
+
+  /** Stores one experiment in its own transaction; a duplicate index is a programming error. */
+  insert(r: ExperimentRecord): void {
+    const row: Row = {
+      idx: r.index,
+      stratum: r.stratum,
+      layer: r.layer,
+      bit: r.bit,
+      fault_count: r.faultCount,
+      faults: JSON.stringify(r.faults.slice(0, STORED_FAULTS)),
+      effect: r.effect,
+      images: r.images,
+      correct: r.correct,
+      sdc: r.sdc,
+      critical_sdc: r.criticalSdc,
+      nan_images: r.nanImages,
+      inf_images: r.infImages,
+      max_logit_dev: r.maxLogitDeviation,
+      words_changed: r.wordsChanged,
+      weights_changed: r.weightsChanged,
+      images_run: r.imagesRun,
+      seconds: r.seconds,
+    };
+    try {
+      this.insertStmt.run(row);
+    } catch (err) {
+      throw storeError(this.path, `cannot store experiment ${r.index} in`, err);
+    }
+  }
+
+  /** Every stored experiment, by index. */
+  records(): ExperimentRecord[] {
+    return (this.db.prepare(`SELECT ${COLUMNS.join(', ')} FROM experiments ORDER BY idx`).all() as Row[]).map(
+      toRecord,
+    );
+  }
+
+  /** Limits the database's size in pages (tests use it to simulate a full disk). */
+  limitPages(pages: number): void {
+    this.db.pragma(`max_page_count = ${Math.floor(pages)}`);
+  }
+
+  /** Closes the database (checkpointing the WAL into the main file). */
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
