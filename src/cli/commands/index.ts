@@ -1,7 +1,10 @@
 /** Every CLI command, in the order `prunefi --help` lists them. */
 import type { Command } from '../command.js';
+import { campaignCommand } from './campaign.js';
 import { evalCommand } from './evaluate.js';
+import { faultsCommand } from './faults.js';
 import { infoCommand } from './info.js';
+import { injectCommand } from './inject.js';
 import { methodsCommand } from './methods.js';
 import { pruneCommand } from './prune.js';
 import { datasetsCommand, modelsCommand } from './registries.js';
@@ -15,4 +18,7 @@ export const COMMANDS: readonly Command[] = [
   pruneCommand,
   methodsCommand,
   sensitivityCommand,
+  injectCommand,
+  campaignCommand,
+  faultsCommand,
 ];
