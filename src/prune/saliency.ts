@@ -164,11 +164,15 @@ export const grasp: PruneMethod = {
   },
 };
 
+/** |θ| of every tensor of a SynFlow session (the same in every round). */
+const absCache = new WeakMap<GradientSession, Map<string, FloatArray>>();
+
 /**
  * SynFlow's scores |θ ⊙ ∂R/∂θ| under `masks`, where R is the sum of the outputs of the network
  * with every floating-point tensor replaced by its absolute value (Tanaka's linearization, which
  * includes BatchNorm statistics) and masked weights zero, on one all-ones input.
  */
+
 export async function synflowScores(
   session: GradientSession,
   model: Model,
@@ -186,10 +190,16 @@ export async function synflowScores(
     );
   }
   dims[0] = 1;
-  const overrides = new Map<string, FloatArray>();
-  for (const name of session.weights.names()) overrides.set(name, session.weights.get(name).map(Math.abs));
+  // |θ| of everything is the same every round: compute it once per session.
+  let abs = absCache.get(session);
+  if (!abs) {
+    abs = new Map(session.weights.names().map((n) => [n, session.weights.get(n).map(Math.abs)]));
+    absCache.set(session, abs);
+  }
+  const overrides = new Map(abs);
   for (const t of targets) {
-    const a = overrides.get(t.weight)!;
+    const a = abs.get(t.weight)!.slice();
+    overrides.set(t.weight, a);
     const m = masks.get(t.weight)!;
     for (let i = 0; i < a.length; i++) if (!m[i]) a[i] = 0;
   }
