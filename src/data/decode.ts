@@ -1,8 +1,8 @@
 /**
  * Decodes one JPEG or PNG file to 8-bit RGB planes (CHW), as torchvision's ImageFolder loader does
  * with PIL's `convert('RGB')`: grayscale is replicated to three channels and alpha is dropped.
- * Baseline JPEGs give PIL's pixels exactly (see jpeg.ts); progressive and other rarer JPEG
- * flavours go through jpeg-js, whose pixels can differ from PIL's by a few levels.
+ * Sequential and progressive JPEGs give PIL's pixels exactly (see jpeg.ts); the rare flavours it
+ * leaves out (CMYK, arithmetic coding, 12-bit) go through jpeg-js.
  * Runs in decode workers as well as on the main thread, so it imports nothing heavy.
  */
 import jpeg from 'jpeg-js';
@@ -20,7 +20,7 @@ export interface DecodedImage {
  * Bumped whenever decoding can produce different pixels for the same file: it is part of every
  * cache key, so caches made by an older decoder are rebuilt rather than reused.
  */
-export const DECODER_VERSION = 2;
+export const DECODER_VERSION = 3;
 
 /** File extensions treated as images, lower case. */
 export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png'];
@@ -57,7 +57,7 @@ function rgbaToPlanes(rgba: Uint8Array, width: number, height: number): Uint8Arr
  */
 export function decodeImage(bytes: Uint8Array): DecodedImage {
   if (isJpeg(bytes)) {
-    // libjpeg-exact for baseline files; jpeg-js (pixel-replicated chroma) for the other flavours.
+    // libjpeg-exact for the usual files; jpeg-js for the rare flavours jpeg.ts leaves out.
     const exact = decodeJpeg(bytes);
     if (exact) return exact;
     const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 2048 });

@@ -1,14 +1,15 @@
 /**
- * A baseline JPEG decoder that reproduces libjpeg(-turbo)'s default output bit for bit: the
+ * A JPEG decoder that reproduces libjpeg(-turbo)'s default output bit for bit: the
  * accurate integer IDCT ("islow"), "fancy" triangular chroma upsampling and its fixed-point
  * YCbCr→RGB tables. This is what PIL (and so every PyTorch/torchvision pipeline) decodes with;
  * jpeg-js instead upsamples chroma by pixel replication and rounds differently, which moves 69% of
  * CIFAR-10 test pixels by up to 85 levels. Matching PIL exactly lets prunefi's fault campaigns be
  * compared image by image with PyTorch runs.
  *
- * Scope: 8-bit sequential Huffman JPEG (SOF0/SOF1) with 1 or 3 components, interleaved or not,
- * with restart intervals. `decodeJpeg` returns undefined for everything else (progressive,
- * arithmetic, lossless, 12-bit, CMYK) and the caller falls back to jpeg-js.
+ * Scope: 8-bit Huffman JPEG, sequential (SOF0/SOF1) or progressive (SOF2), with 1 or 3
+ * components, interleaved or not, with restart intervals. `decodeJpeg` returns undefined for the
+ * rest (arithmetic coding, lossless, hierarchical, 12-bit, CMYK) and the caller falls back to
+ * jpeg-js.
  */
 
 /** Decoded image as RGB planes (3 × height × width). */
@@ -431,6 +432,7 @@ for (let i = 0; i < 256; i++) {
 }
 
 interface Frame {
+  progressive: boolean;
   width: number;
   height: number;
   hmax: number;
@@ -443,6 +445,13 @@ interface Frame {
 function u16(d: Uint8Array, p: number): number {
   if (p + 1 >= d.length) throw new CorruptJpeg('truncated marker segment');
   return (d[p]! << 8) | d[p + 1]!;
+}
+
+/** Where the entropy-coded data of a scan ends: the next marker that is not a restart marker. */
+function scanEnd(d: Uint8Array, p: number): number {
+  while (p + 1 < d.length && !(d[p] === 0xff && d[p + 1] !== 0 && !(d[p + 1]! >= 0xd0 && d[p + 1]! <= 0xd7)))
+    p++;
+  return p;
 }
 
 function decodeScan(
@@ -499,15 +508,134 @@ function decodeScan(
       }
     }
   }
-  // Position after the entropy-coded data: the next marker that is not a restart marker.
-  let p = r.pos;
-  while (p + 1 < d.length && !(d[p] === 0xff && d[p + 1] !== 0 && !(d[p + 1]! >= 0xd0 && d[p + 1]! <= 0xd7)))
-    p++;
-  return p;
+  return scanEnd(d, r.pos);
+}
+
+/** Stands for a table a progressive scan does not use. */
+const EMPTY_TABLE = buildHuffman(new Uint8Array(16), new Uint8Array(0));
+
+/**
+ * One scan of a progressive JPEG (T.81 Annex G): DC first and refinement scans (interleaved),
+ * and AC spectral-selection and successive-approximation scans (one component each, with
+ * end-of-band runs). Coefficients accumulate in the components across scans.
+ */
+function decodeProgressiveScan(
+  d: Uint8Array,
+  start: number,
+  frame: Frame,
+  comps: { c: Component; dc: Huffman; ac: Huffman }[],
+  restartInterval: number,
+  spec: { ss: number; se: number; ah: number; al: number },
+): number {
+  const { ss, se, ah, al } = spec;
+  if (ss > se || se > 63 || (ss === 0 && se !== 0) || (ss > 0 && comps.length !== 1)) {
+    throw new CorruptJpeg('bad progressive scan parameters');
+  }
+  const r = new BitReader(d, start);
+  for (const { c } of comps) c.pred = 0;
+  let eobrun = 0;
+  const p1 = 1 << al;
+  const m1 = -1 << al;
+  /** Successive-approximation bit for an already non-zero coefficient. */
+  const refine = (coefs: Int16Array, z: number): void => {
+    const v = coefs[z]!;
+    if (r.bits(1) && (v & p1) === 0) coefs[z] = v >= 0 ? v + p1 : v + m1;
+  };
+  const block = (s: { c: Component; dc: Huffman; ac: Huffman }, row: number, col: number): void => {
+    const c = s.c;
+    const base = (row * c.blocksW + col) * 64;
+    const coefs = c.coefs;
+    if (ss === 0) {
+      if (ah === 0) {
+        const t = r.decode(s.dc);
+        if (t > 16) throw new CorruptJpeg('bad DC category');
+        c.pred += r.receive(t);
+        coefs[base] = c.pred * p1;
+      } else if (r.bits(1)) {
+        coefs[base] = coefs[base]! | p1;
+      }
+      return;
+    }
+    let k = ss;
+    if (ah === 0) {
+      if (eobrun > 0) {
+        eobrun--;
+        return;
+      }
+      for (; k <= se; k++) {
+        const rs = r.decode(s.ac);
+        const run = rs >> 4;
+        const size = rs & 15;
+        if (size === 0) {
+          if (run < 15) {
+            eobrun = (1 << run) - 1 + r.bits(run);
+            break;
+          }
+          k += 15;
+          continue;
+        }
+        k += run;
+        if (k > 63) throw new CorruptJpeg('AC coefficient index past 63');
+        coefs[base + ZIGZAG[k]!] = r.receive(size) * p1;
+      }
+      return;
+    }
+    if (eobrun === 0) {
+      for (; k <= se; k++) {
+        const rs = r.decode(s.ac);
+        let run = rs >> 4;
+        const size = rs & 15;
+        let value = 0;
+        if (size !== 0) {
+          value = r.bits(1) ? p1 : m1;
+        } else if (run !== 15) {
+          eobrun = (1 << run) + r.bits(run);
+          break;
+        }
+        // Refine the non-zero coefficients passed over; stop at the run's target zero.
+        while (k <= se) {
+          const z = base + ZIGZAG[k]!;
+          if (coefs[z] !== 0) refine(coefs, z);
+          else if (--run < 0) break;
+          k++;
+        }
+        if (value !== 0 && k <= se) coefs[base + ZIGZAG[k]!] = value;
+      }
+    }
+    if (eobrun > 0) {
+      for (; k <= se; k++) {
+        const z = base + ZIGZAG[k]!;
+        if (coefs[z] !== 0) refine(coefs, z);
+      }
+      eobrun--;
+    }
+  };
+  const single = comps.length === 1;
+  const first = comps[0]!;
+  const mcusX = single ? first.c.usedW : frame.mcusX;
+  const total = mcusX * (single ? first.c.usedH : frame.mcusY);
+  for (let m = 0; m < total; m++) {
+    if (restartInterval > 0 && m > 0 && m % restartInterval === 0) {
+      r.restart();
+      for (const { c } of comps) c.pred = 0;
+      eobrun = 0;
+    }
+    const my = Math.floor(m / mcusX);
+    const mx = m - my * mcusX;
+    if (single) {
+      block(first, my, mx);
+      continue;
+    }
+    for (const s of comps) {
+      for (let v = 0; v < s.c.v; v++)
+        for (let h = 0; h < s.c.h; h++) block(s, my * s.c.v + v, mx * s.c.h + h);
+    }
+  }
+  return scanEnd(d, r.pos);
 }
 
 /**
- * Decodes a baseline JPEG to RGB planes exactly as libjpeg-turbo does with its default settings
+ * Decodes a sequential or progressive JPEG to RGB planes exactly as libjpeg-turbo does with its default settings
  * (what PIL's `Image.open(...).convert('RGB')` returns). Returns undefined for JPEG flavours it
  * does not handle (see the module comment); throws an Error for a damaged file.
  */
@@ -543,7 +671,8 @@ function decodeOrUnsupported(d: Uint8Array): JpegPlanes | undefined {
     if (end > d.length) throw new CorruptJpeg(`marker 0xFF${marker.toString(16)} segment runs past the end`);
     switch (marker) {
       case 0xc0:
-      case 0xc1: {
+      case 0xc1:
+      case 0xc2: {
         if (d[seg] !== 8) return undefined;
         const height = u16(d, seg + 1);
         const width = u16(d, seg + 3);
@@ -586,10 +715,9 @@ function decodeOrUnsupported(d: Uint8Array): JpegPlanes | undefined {
           c.blocksH = n === 1 ? c.usedH : mcusY * c.v;
           c.coefs = new Int16Array(c.blocksW * c.blocksH * 64);
         }
-        frame = { width, height, hmax, vmax, mcusX, mcusY, components };
+        frame = { progressive: marker === 0xc2, width, height, hmax, vmax, mcusX, mcusY, components };
         break;
       }
-      case 0xc2:
       case 0xc3:
       case 0xc5:
       case 0xc6:
@@ -658,10 +786,20 @@ function decodeOrUnsupported(d: Uint8Array): JpegPlanes | undefined {
           const c = frame.components.find((x) => x.id === id);
           const dc = dcTables[t >> 4];
           const ac = acTables[t & 15];
-          if (!c || !dc || !ac) throw new CorruptJpeg('scan refers to a missing component or Huffman table');
-          comps.push({ c, dc, ac });
+          // Progressive scans use only one kind of table (DC or AC); the other may be undefined.
+          const ss = d[seg + 1 + 2 * n]!;
+          const needDc = !frame.progressive || ss === 0;
+          const needAc = !frame.progressive || ss > 0;
+          if (!c || (needDc && !dc) || (needAc && !ac)) {
+            throw new CorruptJpeg('scan refers to a missing component or Huffman table');
+          }
+          comps.push({ c, dc: dc ?? EMPTY_TABLE, ac: ac ?? EMPTY_TABLE });
         }
-        p = decodeScan(d, end, frame, comps, restartInterval);
+        const q = seg + 1 + 2 * n;
+        const spectral = { ss: d[q]!, se: d[q + 1]!, ah: d[q + 2]! >> 4, al: d[q + 2]! & 15 };
+        p = frame.progressive
+          ? decodeProgressiveScan(d, end, frame, comps, restartInterval, spectral)
+          : decodeScan(d, end, frame, comps, restartInterval);
         continue;
       }
       default:

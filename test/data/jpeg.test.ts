@@ -35,11 +35,10 @@ for (const [name, g] of Object.entries(golden)) {
       assert.equal(diff, -1, `first differing byte ${diff}: ${img.data[diff]} vs PIL ${expected[diff]}`);
     } else {
       assert.equal(decodeJpeg(bytes), undefined, 'left to jpeg-js');
-      // jpeg-js replicates chroma instead of interpolating it and rounds its IDCT differently:
-      // 6.3 levels off on average on this deliberately noisy picture (1.4 on CIFAR-10 photos).
+      // CMYK goes to jpeg-js: same colour maths as PIL up to rounding (measured mean 0.06, max 1).
       let sum = 0;
       for (let i = 0; i < expected.length; i++) sum += Math.abs(img.data[i]! - expected[i]!);
-      assert.ok(sum / expected.length < 10, `mean |diff| ${(sum / expected.length).toFixed(2)}`);
+      assert.ok(sum / expected.length < 0.5, `mean |diff| ${(sum / expected.length).toFixed(2)}`);
     }
   });
 }
