@@ -3,7 +3,7 @@
  * the test that checks "each number shown is in the CSV" can re-format the CSV value and compare
  * text exactly. No locale-dependent formatting: output must not change between machines.
  */
-import { powerLabel } from './charts/scale.js';
+import { tenTo } from './charts/scale.js';
 
 /** Integer with thousands separators: 11173962 → '11,173,962'. */
 export function fmtInt(n: number): string {
@@ -31,17 +31,17 @@ export function fmtSI(n: number, unit = ''): string {
   return `${d === 1 ? String(Math.round(v)) : v.toFixed(abs / d >= 100 ? 0 : 1)} ${p}${unit}`.trim();
 }
 
-/** Two significant digits in scientific form as papers write it: 1.27e-7 → '1.3×10⁻⁷'. */
+/**
+ * Two significant digits, in scientific form as papers write it outside 0.01–9999:
+ * 1.27e-7 → '1.3×10⁻⁷', 9.96e-7 → '1.0×10⁻⁶', 0.0456 → '0.046'.
+ */
 export function fmtSci(x: number): string {
   if (x === 0) return '0';
   if (!Number.isFinite(x)) return String(x);
-  let e = Math.floor(Math.log10(Math.abs(x)));
-  let m = Number((x / 10 ** e).toFixed(1));
-  if (Math.abs(m) >= 10) {
-    m /= 10;
-    e += 1;
-  }
-  return powerLabel(m, e);
+  const [m, e] = x.toExponential(1).split('e') as [string, string];
+  const exp = Number(e);
+  if (exp >= -2 && exp <= 3) return String(Number(x.toPrecision(2)));
+  return `${m}×${tenTo(exp)}`;
 }
 
 /** A ratio: '6.2×', '0.45×', '12×'. */

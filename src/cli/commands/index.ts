@@ -8,6 +8,7 @@ import { injectCommand } from './inject.js';
 import { methodsCommand } from './methods.js';
 import { pruneCommand } from './prune.js';
 import { datasetsCommand, modelsCommand } from './registries.js';
+import { reportCommand } from './report.js';
 import { sensitivityCommand } from './sensitivity.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -21,4 +22,5 @@ export const COMMANDS: readonly Command[] = [
   injectCommand,
   campaignCommand,
   faultsCommand,
+  reportCommand,
 ];

@@ -34,11 +34,20 @@ const SUPERSCRIPT: Record<string, string> = {
   '9': '⁹',
 };
 
+/** `10ᵉ` with a superscript exponent. */
+export function tenTo(exponent: number): string {
+  return `10${[...String(exponent)].map((c) => SUPERSCRIPT[c] ?? c).join('')}`;
+}
+
+/** m·10^e as an exact double (parsed, so 1e-5 is 1e-5 and not 10 ** -5 = 9.999…e-6). */
+function decimal(mantissa: number, exponent: number): number {
+  return Number(`${mantissa}e${exponent}`);
+}
+
 /** `m × 10^e` written as `m×10ᵉ` (or `10ᵉ` when m is 1), the way papers label log axes. */
 export function powerLabel(mantissa: number, exponent: number): string {
-  if (exponent >= -2 && exponent <= 3) return String(Number((mantissa * 10 ** exponent).toPrecision(6)));
-  const pow = `10${[...String(exponent)].map((c) => SUPERSCRIPT[c] ?? c).join('')}`;
-  return mantissa === 1 ? pow : `${mantissa}×${pow}`;
+  if (exponent >= -2 && exponent <= 3) return String(decimal(mantissa, exponent));
+  return mantissa === 1 ? tenTo(exponent) : `${mantissa}×${tenTo(exponent)}`;
 }
 
 /** The 1-2-5 step that gives about `count` intervals over `span`. */
@@ -126,8 +135,8 @@ export function logScale(
     hi *= 10;
   }
   if (opts.nice !== false) {
-    lo = 10 ** Math.floor(Math.log10(lo) + 1e-9);
-    hi = 10 ** Math.ceil(Math.log10(hi) - 1e-9);
+    lo = decimal(1, Math.floor(Math.log10(lo) + 1e-9));
+    hi = decimal(1, Math.ceil(Math.log10(hi) - 1e-9));
   }
   const l0 = Math.log10(lo);
   const l1 = Math.log10(hi);
@@ -143,7 +152,7 @@ export function logScale(
       const out: Tick[] = [];
       for (let e = Math.floor(l0 + 1e-9); e <= Math.ceil(l1 - 1e-9); e++) {
         for (let m = 1; m <= 9; m++) {
-          const v = m * 10 ** e;
+          const v = decimal(m, e);
           const lv = Math.log10(v);
           if (lv < l0 - 1e-9 || lv > l1 + 1e-9) continue;
           const labelled = m === 1 || (dense && (m === 2 || m === 5));

@@ -1,0 +1,303 @@
+/**
+ * The plain-language conclusion, computed from the derived statistics. Wording follows the
+ * evidence: a difference is stated as a finding only when its Holm-adjusted p-value is below
+ * alpha; otherwise the sentence says the evidence is weak and the intervals overlap. Numbers in
+ * the text are formatted from the same values the tables and CSV carry.
+ */
+import type {
+  Comparison,
+  CostStats,
+  Derived,
+  GroupStats,
+  RatioEst,
+  SweepStats,
+  ThresholdEst,
+} from './derive.js';
+import { fmtInterval, fmtP, fmtPct, fmtPoints, fmtRatio, fmtSci } from './format.js';
+import type { ReportData, Variant } from './model.js';
+
+/** What the data say about one base model under one fault model. */
+export type Verdict = 'improves' | 'worsens' | 'mixed' | 'no-clear-effect' | 'no-baseline' | 'no-data';
+
+/** The conclusion of one group: a headline verdict and supporting sentences. */
+export interface GroupConclusion {
+  key: string;
+  verdict: Verdict;
+  /** One sentence answering "does pruning improve fault tolerance here?". */
+  headline: string;
+  /** Which variant is most tolerant, how strong the evidence is, and at what cost. */
+  details: string[];
+  /** Caveats about the data or the method (reference accuracy, censoring, pairing). */
+  notes: string[];
+  /** Most tolerant pruned variant by point estimate, and those it cannot be told apart from. */
+  best: string | null;
+  tiedWithBest: string[];
+}
+
+/** A p-value in a sentence: 'p = 0.031' or 'p < 0.001'. */
+function pEq(p: number): string {
+  return p < 0.001 ? 'p < 0.001' : `p = ${fmtP(p)}`;
+}
+
+/** A ratio's point estimate as text: '6.2×', 'at least 8.0×', or 'not measurable'. */
+export function ratioValue(r: RatioEst): string {
+  if (r.bound === 'unknown') return 'not measurable';
+  return `${r.bound === 'lower' ? '≥ ' : r.bound === 'upper' ? '≤ ' : ''}${fmtRatio(r.value)}`;
+}
+
+/** A ratio's interval as text: '4.1× to 9.4×', open ends marked with ≤ / ≥. */
+export function ratioInterval(r: RatioEst): string {
+  return `${r.loOpen ? '≤ ' : ''}${fmtRatio(r.lo)} to ${r.hiOpen ? '≥ ' : ''}${fmtRatio(r.hi)}`;
+}
+
+/** How a ratio estimate reads in a sentence: '6.2× (95% CI 4.1× to 9.4×)'. */
+export function describeRatio(r: RatioEst, confidence: number, extra = ''): string {
+  if (r.bound === 'unknown')
+    return `not measurable: both thresholds lie beyond the same end of the swept range${extra ? `; ${extra}` : ''}`;
+  return `${ratioValue(r)} (${Math.round(confidence * 100)}% CI ${ratioInterval(r)}${extra ? `; ${extra}` : ''})`;
+}
+
+/** A threshold BER as text: '1.3×10⁻⁷' or '> 1.0×10⁻⁵' when censored. */
+export function describeThreshold(t: ThresholdEst): string {
+  return t.censored === 'above'
+    ? `> ${fmtSci(t.value)}`
+    : t.censored === 'below'
+      ? `< ${fmtSci(t.value)}`
+      : fmtSci(t.value);
+}
+
+function metricValue(g: GroupStats, s: SweepStats): string {
+  return g.primary === 'threshold' ? describeThreshold(s.threshold) : fmtPct(s.auc!.value);
+}
+
+function metricName(g: GroupStats, drop: number): string {
+  if (g.primary === 'threshold')
+    return `tolerable BER (where mean accuracy has fallen ${Math.round(drop * 100)} points)`;
+  return `normalized AUC (mean accuracy over BER ${fmtSci(g.grid[0]!)} to ${fmtSci(g.grid[g.grid.length - 1]!)})`;
+}
+
+/** The comparison of a against b, oriented so the ratio is a/b. */
+function oriented(c: Comparison, a: string): { ratio: RatioEst; c: Comparison } {
+  if (c.a === a) return { ratio: c.ratio, c };
+  const r = c.ratio;
+  const flip = { lower: 'upper', upper: 'lower', none: 'none', unknown: 'unknown' } as const;
+  return {
+    ratio: {
+      value: 1 / r.value,
+      lo: 1 / r.hi,
+      hi: 1 / r.lo,
+      bound: flip[r.bound],
+      loOpen: r.hiOpen,
+      hiOpen: r.loOpen,
+      paired: r.paired,
+    },
+    c,
+  };
+}
+
+function list(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join('; ')}; and ${items[items.length - 1]}`;
+}
+
+function costSentence(
+  label: string,
+  cost: CostStats,
+  base: Variant,
+  baseCost: CostStats,
+  storage: string,
+  confidence: number,
+): string {
+  const parts: string[] = [];
+  if (cost.cleanDiff) {
+    const d = cost.cleanDiff;
+    const ci = `${Math.round(confidence * 100)}% CI ${fmtInterval(fmtPoints(d.lo), fmtPoints(d.hi))}`;
+    const change = d.hi < 0 ? 'a measurable loss' : d.lo > 0 ? 'a measurable gain' : 'no measurable change';
+    parts.push(
+      `clean accuracy ${fmtPct(cost.clean.value)} against ${fmtPct(baseCost.clean.value)} unpruned (${fmtPoints(d.value)}, ${ci}: ${change})`,
+    );
+  }
+  if (cost.nonzeroRatio !== null)
+    parts.push(`${fmtPct(cost.nonzeroRatio, 0)} of the unpruned model's non-zero parameters`);
+  if (cost.memoryRatio !== null)
+    parts.push(`${fmtRatio(cost.memoryRatio)} its stored bits in ${storage} format`);
+  return parts.length
+    ? `Cost of ${label}: ${parts.join('; ')}.`
+    : `No cost figures relative to ${base.label} are available for ${label}.`;
+}
+
+function conclude(data: ReportData, d: Derived, g: GroupStats): GroupConclusion {
+  const conf = d.options.confidence;
+  const alpha = d.options.alpha;
+  const byId = new Map(data.variants.map((v) => [v.id, v]));
+  const label = (id: string): string => byId.get(id)!.label;
+  const subject = `${g.model} under ${g.faultModel.label}`;
+  const out: GroupConclusion = {
+    key: g.key,
+    verdict: 'no-data',
+    headline: '',
+    details: [],
+    notes: [],
+    best: null,
+    tiedWithBest: [],
+  };
+  if (g.sweeps.length === 0) {
+    out.headline = `${subject}: no BER sweeps, so fault tolerance under accumulated faults cannot be compared.`;
+  }
+  const vsBase = g.comparisons.filter((c) => c.family === 'vs-unpruned');
+  const metric = metricName(g, d.options.drop);
+  if (g.sweeps.length > 0 && !g.sweeps.some((s) => s.variantId === g.baselineId)) {
+    out.verdict = 'no-baseline';
+    out.headline = `${subject}: the data have no BER sweep of the unpruned model, so whether pruning helps cannot be judged; only pruned variants are compared.`;
+  } else if (vsBase.length > 0) {
+    const better = vsBase.filter((c) => c.significant && c.ratio.value > 1);
+    const worse = vsBase.filter((c) => c.significant && c.ratio.value < 1);
+    const weak = vsBase.filter((c) => !c.significant);
+    const item = (c: Comparison): string =>
+      `${label(c.a)}: ${describeRatio(c.ratio, conf, `adjusted ${pEq(c.pHolm)}`)}`;
+    const n = vsBase.length;
+    const has = (k: number): string => (k === 1 ? 'has' : 'have');
+    if (better.length && !worse.length) {
+      out.verdict = 'improves';
+      out.headline = `Pruning improves the fault tolerance of ${subject}: ${better.length} of ${n} pruned variants ${has(better.length)} a higher ${metric} than the unpruned model, none a lower one.`;
+    } else if (worse.length && !better.length) {
+      out.verdict = 'worsens';
+      out.headline = `Pruning reduces the fault tolerance of ${subject}: ${worse.length} of ${n} pruned variants ${has(worse.length)} a lower ${metric} than the unpruned model, none a higher one.`;
+    } else if (better.length && worse.length) {
+      out.verdict = 'mixed';
+      out.headline = `For ${subject} it depends on the method: ${better.length} of ${n} pruned variants are more fault-tolerant than the unpruned model and ${worse.length} less (by ${metric}).`;
+    } else {
+      out.verdict = 'no-clear-effect';
+      out.headline = `For ${subject} the data do not show that pruning changes fault tolerance: no pruned variant's ${metric} differs from the unpruned model's after Holm correction, so the evidence is weak either way.`;
+    }
+    if (better.length)
+      out.details.push(
+        `More tolerant than unpruned (ratio of ${g.primary === 'threshold' ? 'tolerable BER' : 'AUC'}): ${list(better.map(item))}.`,
+      );
+    if (worse.length) out.details.push(`Less tolerant than unpruned: ${list(worse.map(item))}.`);
+    if (weak.length) {
+      out.details.push(
+        `Weak evidence, the ${Math.round(conf * 100)}% interval includes no change or the difference does not survive Holm correction: ${list(weak.map(item))}.`,
+      );
+    }
+  } else if (g.sweeps.length === 1) {
+    out.verdict = 'no-data';
+    out.headline = `${subject}: only the unpruned model was swept, so there is nothing to compare.`;
+  }
+
+  // Which pruned variant is most tolerant, and is it really ahead of the others?
+  const pruned = g.sweeps.filter((s) => s.variantId !== g.baselineId);
+  const score = (s: SweepStats): number =>
+    g.primary === 'threshold' ? s.threshold.value : (s.auc?.value ?? Number.NaN);
+  if (pruned.length > 0 && pruned.every((s) => Number.isFinite(score(s)))) {
+    const ranked = [...pruned].sort((a, b) => score(b) - score(a));
+    const best = ranked[0]!;
+    out.best = best.variantId;
+    const vsB = best.vsBaseline?.[g.primary === 'threshold' ? 'threshold' : 'auc'];
+    const baseText = vsB ? `, ${describeRatio(vsB, conf)} the unpruned model's` : '';
+    let sentence = `Most tolerant pruned variant: ${label(best.variantId)}, ${metric.split(' (')[0]} ${metricValue(g, best)}${baseText}.`;
+    if (ranked.length > 1) {
+      const between = g.comparisons.filter(
+        (c) => c.family === 'between-pruned' && (c.a === best.variantId || c.b === best.variantId),
+      );
+      const rel = ranked.slice(1).map((s) => {
+        const c = between.find((x) => x.a === s.variantId || x.b === s.variantId)!;
+        return { s, ...oriented(c, best.variantId) };
+      });
+      const tied = rel.filter((r) => !r.c.significant);
+      const ahead = rel.filter((r) => r.c.significant && r.ratio.value > 1);
+      const describe = (r: (typeof rel)[number]): string =>
+        `${label(r.s.variantId)} (ratio ${describeRatio(r.ratio, conf, `adjusted ${pEq(r.c.pHolm)}`)})`;
+      out.tiedWithBest = tied.map((r) => r.s.variantId);
+      if (tied.length === 0) {
+        sentence += ` It is clearly ahead of every other pruned variant; the runner-up is ${describe(rel[0]!)}.`;
+      } else {
+        sentence += ` But the evidence that it beats ${list(tied.map(describe))} is weak: the intervals overlap and the difference does not survive Holm correction, so treat ${tied.length === 1 ? 'these two' : 'these'} as tied.`;
+        if (ahead.length)
+          sentence += ` It is clearly ahead of ${list(ahead.map((r) => label(r.s.variantId)))}.`;
+      }
+    }
+    out.details.push(sentence);
+    const base = g.baselineId ? byId.get(g.baselineId) : undefined;
+    const baseCost = g.costs.find((c) => c.variantId === g.baselineId);
+    const shown = [best.variantId, ...out.tiedWithBest];
+    for (const id of shown) {
+      const cost = g.costs.find((c) => c.variantId === id);
+      if (base && baseCost && cost)
+        out.details.push(costSentence(label(id), cost, base, baseCost, g.faultModel.storageFormat, conf));
+    }
+    if (shown.some((id) => (g.costs.find((c) => c.variantId === id)?.memoryRatio ?? 0) >= 0.995)) {
+      const fmt = g.faultModel.storageFormat;
+      out.notes.push(
+        `${fmt[0]!.toUpperCase()}${fmt.slice(1)} storage keeps pruned zeros, so unstructured pruning saves no memory in this fault model; the cost table lists the bits under every storage format.`,
+      );
+    }
+  }
+
+  if (g.primary === 'auc' && g.sweeps.length)
+    out.notes.push(`Compared by normalized AUC: ${g.primaryReason}.`);
+  const fromVariant = g.sweeps.filter((s) => s.cleanSource === 'variant');
+  if (fromVariant.length) {
+    out.notes.push(
+      `${fromVariant.length} sweep${fromVariant.length > 1 ? 's carry' : ' carries'} no fault-free accuracy on the fault-injection images, so ${fromVariant.length > 1 ? 'their thresholds are' : 'its threshold is'} measured from the test-set clean accuracy instead.`,
+    );
+  }
+  if (g.comparisons.length) {
+    const paired = g.comparisons.filter((c) => c.ratio.paired).length;
+    const how =
+      paired === g.comparisons.length
+        ? 'paired by fault seed (trial i of each variant used the same seed)'
+        : paired === 0
+          ? 'unpaired (the trials do not share fault seeds)'
+          : `paired by fault seed where trials share seeds (${paired} of ${g.comparisons.length}), unpaired otherwise`;
+    out.notes.push(
+      `Comparisons: bootstrap over trials (${g.bootstrap} replicates), ${how}; Holm correction within each family (pruned vs unpruned, pruned vs pruned) at family-wise α = ${alpha}.`,
+    );
+  }
+  const censored = g.sweeps.filter((s) => s.threshold.censored !== 'none');
+  if (g.primary === 'threshold' && censored.length) {
+    out.notes.push(
+      `${list(censored.map((s) => `${label(s.variantId)} ${s.threshold.censored === 'above' ? 'never lost' : 'had already lost'} ${Math.round(d.options.drop * 100)} points ${s.threshold.censored === 'above' ? 'within' : 'at the start of'} the swept range`))}; ${censored.length > 1 ? 'their thresholds are bounds' : 'its threshold is a bound'}, and comparisons involving ${censored.length > 1 ? 'them' : 'it'} are conservative.`,
+    );
+  }
+  if (g.bits.length) {
+    const base = g.bits.find((b) => b.variantId === g.baselineId);
+    const lowest = [...g.bits].sort((a, b) => a.sdcBits.value - b.sdcBits.value)[0]!;
+    const t = (b: (typeof g.bits)[number]): string =>
+      `${label(b.variantId)} ${fmtPct(b.sdcRate.value, 2)} ${fmtInterval(fmtPct(b.sdcRate.lo, 2), fmtPct(b.sdcRate.hi, 2))} per flipped bit, ${fmtSci(b.sdcBits.value)} SDC-prone bits`;
+    out.notes.push(
+      `Single bit flips (descriptive, not tested): ${base ? `${t(base)}; ` : ''}fewest SDC-prone bits: ${t(lowest)}.`,
+    );
+  }
+  return out;
+}
+
+const VERDICT_TEXT: Record<Verdict, string> = {
+  improves: 'pruning improves fault tolerance',
+  worsens: 'pruning reduces fault tolerance',
+  mixed: 'whether pruning helps depends on the method',
+  'no-clear-effect': 'no clear effect of pruning (weak evidence)',
+  'no-baseline': 'no unpruned baseline to compare with',
+  'no-data': 'nothing to compare',
+};
+
+/**
+ * The one-paragraph short answer across all groups: the verdict per model and fault model and
+ * the most tolerant pruned variant, naming the variants it is statistically tied with.
+ */
+export function shortAnswer(data: ReportData, conclusions: readonly GroupConclusion[]): string {
+  const label = (id: string): string => data.variants.find((v) => v.id === id)!.label;
+  const parts = conclusions.map((c) => {
+    const [model, fm] = c.key.split('|');
+    const best = c.best
+      ? `; most tolerant pruned variant ${label(c.best)}${c.tiedWithBest.length ? ` (statistically tied with ${c.tiedWithBest.map(label).join(', ')})` : ''}`
+      : '';
+    return `${model} under ${fm}: ${VERDICT_TEXT[c.verdict]}${best}`;
+  });
+  return `In short — ${parts.join('. ')}.`;
+}
+
+/** Conclusions for every group of the derived statistics, in group order. */
+export function concludeReport(data: ReportData, derived: Derived): GroupConclusion[] {
+  return derived.groups.map((g) => conclude(data, derived, g));
+}

@@ -1,0 +1,158 @@
+/**
+ * `renderReport`: ReportData in, a report folder out — one self-contained HTML file, the input
+ * data as JSON (so the report can be rendered again), every shown number as CSV and JSON, and
+ * every figure as an SVG file. Output depends only on the input and the options: no clocks, no
+ * randomness beyond the seeded bootstrap, so re-rendering reproduces the same bytes.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { errorMessage, PrunefiError } from '../core/errors.js';
+import type { Figure } from './charts/frame.js';
+import { concludeReport, type GroupConclusion, shortAnswer } from './conclude.js';
+import { type Derived, type DeriveOptions, deriveStatistics } from './derive.js';
+import { groupFigures } from './figures.js';
+import { type GroupSection, renderHtml } from './html.js';
+import { ledgerCsv, type NumberRow } from './ledger.js';
+import type { ReportData } from './model.js';
+import { buildLedger } from './numbers.js';
+import {
+  accuracyTable,
+  comparisonTable,
+  costTable,
+  durationsTable,
+  groupSlug,
+  seedsTable,
+  toleranceTable,
+} from './tables.js';
+import { validateReportData } from './validate.js';
+
+/** Options of `renderReport`. */
+export interface RenderOptions extends DeriveOptions {
+  /** File name stem: writes <basename>.html, <basename>.json, <basename>-numbers.csv/.json. Default 'report'. */
+  basename?: string;
+}
+
+/** What `renderReport` wrote (absolute paths) and what it concluded. */
+export interface RenderResult {
+  html: string;
+  /** The input ReportData, from which `prunefi report` renders the report again. */
+  data: string;
+  numbersCsv: string;
+  numbersJson: string;
+  figures: string[];
+  conclusions: GroupConclusion[];
+}
+
+/** The derived content of a report, before any file is written (for callers that embed it). */
+export interface ReportContent {
+  derived: Derived;
+  conclusions: GroupConclusion[];
+  numbers: NumberRow[];
+  figures: Figure[];
+  html: string;
+}
+
+/**
+ * Computes everything a report shows and the HTML page, without touching the file system.
+ * `basename` only affects the links the page makes to its companion files.
+ */
+export function buildReport(data: ReportData, options: RenderOptions = {}): ReportContent {
+  validateReportData(data, 'renderReport data');
+  const base = options.basename ?? 'report';
+  const derived = deriveStatistics(data, options);
+  const conclusions = concludeReport(data, derived);
+  const ledger = buildLedger(data, derived);
+  const figures: Figure[] = [];
+  const groups: GroupSection[] = derived.groups.map((g, i) => {
+    const f = groupFigures(data, derived, g);
+    figures.push(...f.ber, ...f.bits);
+    return {
+      id: `group-${groupSlug(g)}`,
+      heading: `${g.model} — ${g.faultModel.label}`,
+      conclusion: conclusions[i]!,
+      tolerance: toleranceTable(data, g, ledger, derived.options.drop),
+      cost: costTable(data, g, ledger),
+      accuracy: g.sweeps.length ? accuracyTable(data, g, ledger) : null,
+      comparisons: g.comparisons.length ? comparisonTable(data, g, ledger) : null,
+      berFigures: f.ber,
+      bitFigures: f.bits,
+    };
+  });
+  const html = renderHtml({
+    data,
+    derived,
+    groups,
+    shortAnswer: shortAnswer(data, conclusions),
+    provenance: [seedsTable(data, ledger), durationsTable(data, ledger)],
+    files: [
+      { href: `${base}.json`, what: 'the input data of this report; `prunefi report` renders it again' },
+      { href: `${base}-numbers.csv`, what: 'every number shown, one per row, with intervals and notes' },
+      {
+        href: `${base}-numbers.json`,
+        what: 'the same numbers plus the derived statistics and conclusions, as JSON',
+      },
+      ...figures.map((f) => ({ href: `figures/${f.id}.svg`, what: f.title })),
+    ],
+  });
+  return { derived, conclusions, numbers: ledger.rows, figures, html };
+}
+
+/**
+ * Renders the report for `data` into `outDir` (created if missing). `data` is validated first
+ * (`PrunefiError('REPORT_INPUT')`); a file that cannot be written is `PrunefiError('IO')`.
+ */
+export function renderReport(data: ReportData, outDir: string, options: RenderOptions = {}): RenderResult {
+  if (typeof outDir !== 'string' || outDir === '')
+    throw new TypeError(`renderReport: outDir must be a folder path, got ${String(outDir)}`);
+  const base = options.basename ?? 'report';
+  if (!/^[\w.-]+$/.test(base))
+    throw new RangeError(
+      `renderReport: basename must be a plain file name stem (letters, digits, . _ -), got '${base}'`,
+    );
+  const content = buildReport(data, options);
+  const dir = resolve(outDir);
+  const figDir = join(dir, 'figures');
+  const write = (path: string, text: string): string => {
+    try {
+      writeFileSync(path, text);
+    } catch (err) {
+      throw new PrunefiError(
+        'IO',
+        `cannot write report file ${path}: ${errorMessage(err)}; check the folder exists and is writable`,
+        { cause: err },
+      );
+    }
+    return path;
+  };
+  try {
+    mkdirSync(figDir, { recursive: true });
+  } catch (err) {
+    throw new PrunefiError(
+      'IO',
+      `cannot create report folder ${figDir}: ${errorMessage(err)}; choose a writable output path`,
+      { cause: err },
+    );
+  }
+  const figures = content.figures.map((f) =>
+    write(join(figDir, `${f.id}.svg`), `<?xml version="1.0" encoding="UTF-8"?>\n${f.svg}\n`),
+  );
+  const numbersJson = {
+    format: 'prunefi-report-numbers',
+    version: 1,
+    options: content.derived.options,
+    conclusions: content.conclusions,
+    numbers: content.numbers,
+    derived: content.derived.groups,
+  };
+  return {
+    html: write(join(dir, `${base}.html`), content.html),
+    data: write(join(dir, `${base}.json`), `${JSON.stringify(data, null, 2)}\n`),
+    numbersCsv: write(join(dir, `${base}-numbers.csv`), ledgerCsv(content.numbers)),
+    numbersJson: write(
+      join(dir, `${base}-numbers.json`),
+      `${JSON.stringify(numbersJson, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`,
+    ),
+    figures,
+    conclusions: content.conclusions,
+  };
+}

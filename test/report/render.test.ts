@@ -1,0 +1,265 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { NumberRow } from '../../src/report/ledger.js';
+import type { ReportData } from '../../src/report/model.js';
+import { buildReport, renderReport } from '../../src/report/render.js';
+import { CELL_FORMATS, type CellFormat } from '../../src/report/tables.js';
+import { cli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/paths.js';
+import { FLOAT32_CSR, FLOAT32_DENSE, syntheticReport } from './synthetic.js';
+
+// Two models under two fault models (dense and CSR storage): four groups.
+const data = syntheticReport({ trials: 8, bitExperiments: 60, faultModels: [FLOAT32_DENSE, FLOAT32_CSR] });
+const opts = { bootstrap: 400 };
+const dir = tempDir('prunefi-report-');
+const out = renderReport(data, dir, opts);
+
+/** Minimal RFC 4180 parser for the ledger CSV (quoted fields may hold commas, quotes, newlines). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',' || ch === '\n') {
+      row.push(field);
+      field = '';
+      if (ch === '\n') {
+        rows.push(row);
+        row = [];
+      }
+    } else if (ch !== '\r') field += ch;
+  }
+  return rows;
+}
+
+function csvRows(): Map<string, NumberRow> {
+  const [head, ...rows] = parseCsv(readFileSync(out.numbersCsv, 'utf8'));
+  const num = (s: string): number | null => (s === '' ? null : Number(s));
+  return new Map(
+    rows.map((r) => {
+      const o = Object.fromEntries(head!.map((h, i) => [h, r[i] ?? ''])) as Record<string, string>;
+      const row: NumberRow = {
+        ...(o as unknown as NumberRow),
+        value: num(o.value!),
+        lo: num(o.lo!),
+        hi: num(o.hi!),
+        n: num(o.n!),
+      };
+      return [row.id, row];
+    }),
+  );
+}
+
+const unescapeHtml = (s: string): string =>
+  s.replace(/&#(\d+);/g, (_, d: string) => String.fromCharCode(Number(d)));
+
+test('writes one HTML file, the input JSON, the numbers as CSV and JSON, and one SVG per figure', () => {
+  const html = readFileSync(out.html, 'utf8');
+  assert.ok(html.startsWith('<!DOCTYPE html>'));
+  const figs = readdirSync(join(dir, 'figures')).sort();
+  assert.equal(figs.length, out.figures.length);
+  // 4 groups × (4 BER + 4 single-bit figures).
+  assert.equal(figs.length, 32);
+  for (const f of out.figures) {
+    const svg = readFileSync(f, 'utf8');
+    assert.match(
+      svg,
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/,
+    );
+    const id = f.slice(f.lastIndexOf('/') + 1, -4);
+    assert.ok(html.includes(`<figure id="fig-${id}">`), `figure ${id} inline in the HTML`);
+    assert.match(svg, new RegExp(`<title id="${id}-title">`), 'accessible title');
+    assert.match(svg, new RegExp(`<desc id="${id}-desc">[^<]{20,}`), 'accessible description');
+  }
+  assert.deepEqual(JSON.parse(readFileSync(out.data, 'utf8')), data);
+  const numbers = JSON.parse(readFileSync(out.numbersJson, 'utf8')) as {
+    numbers: NumberRow[];
+    conclusions: unknown[];
+  };
+  assert.equal(numbers.numbers.length, csvRows().size);
+  assert.equal(numbers.conclusions.length, 4);
+});
+
+test('the page is self-contained: nothing is fetched from anywhere', () => {
+  const html = readFileSync(out.html, 'utf8');
+  assert.doesNotMatch(html, /<(link|img|iframe|object|embed)\b/i);
+  assert.doesNotMatch(html, /<script[^>]+src=/i);
+  assert.doesNotMatch(html, /(src|href)="(https?:)?\/\//i);
+  assert.doesNotMatch(html, /url\((?!#)/i, 'CSS and SVG url() only point at ids inside the page');
+  assert.doesNotMatch(html, /@import|@font-face/i);
+});
+
+test('every number in every table is in the CSV, and its text is the formatted CSV value', () => {
+  const html = readFileSync(out.html, 'utf8');
+  const rows = csvRows();
+  const labels = new Set(data.variants.map((v) => v.label));
+  const cells = [...html.matchAll(/<td([^>]*)>(.*?)<\/td>/g)];
+  assert.ok(cells.length > 500, `${cells.length} cells`);
+  let numeric = 0;
+  for (const [, attrs, body] of cells) {
+    const ref = /data-ref="([^"]*)"/.exec(attrs!)?.[1];
+    const v = unescapeHtml(/<span class="v">(.*?)<\/span>/.exec(body!)![1]!);
+    const sub = unescapeHtml(/<span class="ci">(.*?)<\/span>/.exec(body!)?.[1] ?? '');
+    if (!ref) {
+      // Text cells hold labels and words, 'na' cells a dash: never a number that escaped the ledger.
+      if (/class="na"/.test(attrs!)) assert.equal(v, '–');
+      else {
+        assert.match(attrs!, /class="text"/);
+        assert.ok(
+          labels.has(v) || ['vs unpruned', 'between pruned', 'paired', 'unpaired'].includes(v),
+          `text cell '${v}'`,
+        );
+      }
+      continue;
+    }
+    numeric++;
+    const row = rows.get(unescapeHtml(ref));
+    assert.ok(row, `CSV row ${ref}`);
+    const fmt = /data-fmt="([^"]*)"/.exec(attrs!)![1] as CellFormat;
+    const expected = CELL_FORMATS[fmt](row);
+    assert.equal(v, expected.text, `${ref}`);
+    assert.equal(sub, expected.sub, `${ref} interval`);
+  }
+  assert.ok(numeric > 400);
+  // The threshold of every sweep is in the CSV with its interval.
+  for (const s of data.berSweeps) {
+    const model = data.variants.find((v) => v.id === s.variantId)!.model;
+    const r = rows.get(
+      ['tolerance', model, s.faultModel.label, s.variantId, '', 'thresholdBer', ''].join('/'),
+    );
+    assert.ok(r && r.value !== null && r.lo !== null && r.hi !== null, `threshold of ${s.variantId}`);
+  }
+});
+
+test('rendering is deterministic: the same input gives byte-identical files, also when re-rendered from report.json', async () => {
+  const again = renderReport(data, tempDir('prunefi-report-'), opts);
+  for (const k of ['html', 'data', 'numbersCsv', 'numbersJson'] as const) {
+    assert.equal(readFileSync(again[k], 'utf8'), readFileSync(out[k], 'utf8'), k);
+  }
+  for (const [i, f] of again.figures.entries()) {
+    assert.equal(readFileSync(f, 'utf8'), readFileSync(out.figures[i]!, 'utf8'));
+  }
+  // The CLI re-renders the saved input: same page.
+  const cliDir = tempDir('prunefi-report-cli-');
+  const r = await cli('report', out.data, '-o', join(cliDir, 'report.html'), '--bootstrap', '400');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Pruning improves the fault tolerance of resnet18-cifar/m);
+  assert.match(r.stdout, /report: .*report\.html/);
+  assert.equal(readFileSync(join(cliDir, 'report.html'), 'utf8'), readFileSync(out.html, 'utf8'));
+  assert.equal(readFileSync(join(cliDir, 'report.json'), 'utf8'), readFileSync(out.data, 'utf8'));
+});
+
+test('the page leads with the question and the answer, then the evidence, then provenance', () => {
+  const html = readFileSync(out.html, 'utf8');
+  const at = (s: string): number => {
+    const i = html.indexOf(s);
+    assert.ok(i >= 0, s);
+    return i;
+  };
+  assert.ok(at(`<p class="question">${data.question}</p>`) < at('<section id="answer">'));
+  assert.ok(at('<section id="answer">') < at('<p class="short">In short — '));
+  assert.ok(at('<p class="short">') < at('<section id="group-'));
+  assert.ok(at('<section id="group-') < at('<section id="methods">'));
+  assert.ok(at('<section id="methods">') < at('<section id="provenance">'));
+  for (const s of [data.provenance.command, data.provenance.configHash, 'v20.20.2', '2 h 15 min 20 s']) at(s);
+});
+
+test('bad input: REPORT_INPUT errors name the file, the JSON path, what was expected and what was found', async () => {
+  const bad = (mutate: (d: ReportData) => void, pattern: RegExp): void => {
+    const d = structuredClone(data);
+    mutate(d);
+    assert.throws(
+      () => buildReport(d),
+      (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'REPORT_INPUT', e.message);
+        assert.match(e.message, pattern);
+        return true;
+      },
+    );
+  };
+  bad((d) => {
+    (d as unknown as Record<string, unknown>).title = 3;
+  }, /\$\.title must be a string, got 3/);
+  bad((d) => {
+    d.berSweeps[0]!.points[0]!.ber = 0;
+  }, /\$\.berSweeps\[0\]\.points\[0\]\.ber must be a bit error rate in \(0, 1\], got 0/);
+  bad((d) => {
+    d.berSweeps[1]!.points[2]!.trials[3]!.accuracy = 1.5;
+  }, /\$\.berSweeps\[1\]\.points\[2\]\.trials\[3\]\.accuracy must be a number in \[0, 1\], got 1\.5/);
+  bad((d) => {
+    d.berSweeps[0]!.variantId = 'nope';
+  }, /variantId must be the id of a variant in \$\.variants, got 'nope'/);
+  bad((d) => {
+    d.variants[1]!.id = d.variants[0]!.id;
+  }, /\$\.variants\[1\]\.id must be unique among variants/);
+  bad((d) => {
+    d.variants[1]!.method = 'none';
+  }, /\$\.variants\[1\]\.method must be 'none' for only one variant of model 'resnet18-cifar'/);
+  bad((d) => {
+    d.variants[0]!.nonzeroParams = d.variants[0]!.params + 1;
+  }, /nonzeroParams must be at most params/);
+  bad((d) => {
+    d.bitSweeps[0]!.byBit[0]!.sdcExperiments = 10_000;
+  }, /byBit\[0\]\.sdcExperiments must be at most experiments/);
+  bad((d) => {
+    d.berSweeps[2]!.faultModel = { ...FLOAT32_DENSE, storageFormat: 'csr' };
+  }, /faultModel must be the same definition everywhere it is labelled 'float32 dense bit-flip'/);
+  bad((d) => {
+    d.berSweeps[0]!.points[1]!.ber = d.berSweeps[0]!.points[0]!.ber;
+  }, /ber must be different from the other points of the sweep/);
+  bad((d) => {
+    d.berSweeps[0]!.points[0]!.trials = [];
+  }, /trials must be a non-empty array, got an array of length 0/);
+  assert.throws(() => renderReport(data, ''), TypeError);
+  assert.throws(() => renderReport(data, dir, { basename: '../x' }), {
+    name: 'RangeError',
+    message: /basename/,
+  });
+  // Every message tells the user what to do.
+  assert.throws(
+    () => buildReport({} as ReportData),
+    /regenerate the report data with 'prunefi study' or fix the file/,
+  );
+});
+
+test('CLI: missing file, invalid JSON, invalid data and a non-HTML output are errors (exit 2) that write nothing', async () => {
+  const tmp = tempDir('prunefi-report-bad-');
+  const broken = join(tmp, 'broken.json');
+  writeFileSync(broken, '{"title": ');
+  const invalid = join(tmp, 'invalid.json');
+  writeFileSync(invalid, JSON.stringify({ ...data, variants: 'x' }));
+  const cases: [string[], RegExp][] = [
+    [
+      ['report', join(tmp, 'missing.json'), '-o', join(tmp, 'r.html')],
+      /cannot read report data .*missing\.json: ENOENT/,
+    ],
+    [['report', broken, '-o', join(tmp, 'r.html')], /broken\.json is not valid JSON/],
+    [['report', invalid, '-o', join(tmp, 'r.html')], /invalid\.json: \$\.variants must be an array, got 'x'/],
+    [['report', out.data, '-o', join(tmp, 'r.txt')], /--output must name an \.html file, got/],
+    [['report', out.data, '-o', join(tmp, 'r.html'), '--drop', '2'], /--drop must be at most 0\.99, got 2/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = await cli(...args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, pattern);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  }
+  assert.deepEqual(readdirSync(tmp).sort(), ['broken.json', 'invalid.json']);
+  // A folder holding report.json is accepted as input.
+  const r = await cli('report', dir, '-o', join(tmp, 'again.html'), '--bootstrap', '400', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { html: string; figures: string[]; conclusions: { verdict: string }[] };
+  assert.equal(j.figures.length, 32);
+  assert.equal(j.conclusions.length, 4);
+});
