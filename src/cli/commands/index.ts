@@ -10,12 +10,14 @@ import { pruneCommand } from './prune.js';
 import { datasetsCommand, modelsCommand } from './registries.js';
 import { reportCommand } from './report.js';
 import { sensitivityCommand } from './sensitivity.js';
+import { trainCommand } from './train.js';
 
 export const COMMANDS: readonly Command[] = [
   infoCommand,
   evalCommand,
   modelsCommand,
   datasetsCommand,
+  trainCommand,
   pruneCommand,
   methodsCommand,
   sensitivityCommand,

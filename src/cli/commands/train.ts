@@ -1,0 +1,203 @@
+/**
+ * `prunefi train`: trains or fine-tunes a model (file or zoo:name) on a dataset's training split,
+ * evaluates on its test split after every epoch, writes a checkpoint every epoch (and on Ctrl-C)
+ * and the trained inference model with the recipe in its metadata.
+ */
+import { existsSync } from 'node:fs';
+import type { ImageSet } from '../../data/index.js';
+import { loadDataset } from '../../data/index.js';
+import { saveModel } from '../../onnx/file.js';
+import { checkModelFitsData } from '../../onnx/io.js';
+import { type TrainOptions, train } from '../../train/loop.js';
+import { optimizers } from '../../train/optim.js';
+import { defaultRecipe } from '../../train/recipe.js';
+import { schedules } from '../../train/schedule.js';
+import { type CliContext, type Command, opt, type ParsedArgs } from '../command.js';
+import { formatPercent } from '../format.js';
+import { formatDuration } from '../progress.js';
+import { dataOptions, loadDataArg, loadModelArg, printJson } from '../shared.js';
+
+async function loadTrainSplit(a: ParsedArgs, ctx: CliContext, quiet: boolean): Promise<ImageSet> {
+  const limit = opt.num(a, 'train-limit');
+  const cacheDir = opt.str(a, 'cache-dir');
+  const bar = ctx.progress('decode train', quiet);
+  try {
+    return await loadDataset(opt.required<string>(a, 'data', 'train'), {
+      split: 'train',
+      ...(limit !== undefined ? { limit } : {}),
+      ...(cacheDir !== undefined ? { cacheDir } : {}),
+      onProgress: (done, total) => bar.update({ unit: 'images', done, total }),
+    });
+  } finally {
+    bar.done();
+  }
+}
+
+/** The `train` command. */
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train or fine-tune a model on a dataset (checkpoints every epoch, --resume continues exactly)',
+  options: {
+    model: { type: 'string', placeholder: 'file|zoo:name', description: 'the model to train' },
+    ...dataOptions,
+    'train-limit': {
+      type: 'int',
+      min: 1,
+      placeholder: 'N',
+      description: 'use only N training images (balanced)',
+    },
+    output: {
+      type: 'string',
+      short: 'o',
+      placeholder: 'file.onnx',
+      description: 'where to write the trained model',
+    },
+    epochs: { type: 'int', min: 1, default: 10, description: 'epochs to train' },
+    lr: {
+      type: 'number',
+      min: 0,
+      description: 'learning rate (peak for onecycle); default by data, see below',
+    },
+    batch: { type: 'int', min: 1, description: 'training batch size (default by data)' },
+    optimizer: { type: 'string', choices: optimizers.names(), description: 'optimizer (default by data)' },
+    momentum: { type: 'number', min: 0, max: 1, description: 'SGD momentum / AdamW beta1 (default 0.9)' },
+    nesterov: { type: 'boolean', description: 'Nesterov momentum (sgd)' },
+    'weight-decay': {
+      type: 'number',
+      min: 0,
+      description: 'weight decay, decoupled for adamw (default 5e-4)',
+    },
+    schedule: {
+      type: 'string',
+      choices: schedules.names(),
+      description: 'learning-rate schedule (default onecycle)',
+    },
+    warmup: {
+      type: 'number',
+      min: 0,
+      default: 0,
+      placeholder: 'epochs',
+      description: 'linear warm-up (epochs)',
+    },
+    'label-smoothing': {
+      type: 'number',
+      min: 0,
+      max: 0.99,
+      default: 0,
+      description: 'cross-entropy label smoothing',
+    },
+    augment: {
+      type: 'string',
+      choices: ['auto', 'on', 'off'],
+      default: 'auto',
+      description: 'random crop (padding 4) + horizontal flip; auto: on for colour images, off for grey ones',
+    },
+    seed: {
+      type: 'int',
+      min: 0,
+      default: 0,
+      description: 'seed of initialization order, shuffling, augmentation',
+    },
+    threads: { type: 'int', min: 1, placeholder: 'N', description: 'ONNX Runtime intra-op threads' },
+    checkpoint: {
+      type: 'string',
+      placeholder: 'file',
+      description: 'checkpoint written every epoch and on Ctrl-C (default: <output>.ckpt)',
+    },
+    resume: { type: 'string', placeholder: 'file', description: 'continue a run from its checkpoint' },
+    json: { type: 'boolean', description: 'print the run summary as JSON' },
+  },
+  help: [
+    'Examples:',
+    '  prunefi train --model zoo:lenet5 --data mnist --epochs 3 -o lenet5.onnx',
+    '  prunefi train --model zoo:alexnet-cifar --data ../shared/datasets/cifar10-jpeg --epochs 40 --lr 0.05 -o alexnet.onnx',
+    '  prunefi train --model model.onnx --data cifar10 --epochs 1 --lr 0.001 --schedule constant -o tuned.onnx',
+    'Default recipe when not given: grey ≤32×32 images (MNIST-like): adamw, lr 2e-3, batch 16, no augmentation;',
+    'colour images: sgd momentum 0.9, lr 0.05, batch 128, crop+flip; both one-cycle with weight decay 5e-4.',
+    'Ctrl-C stops at the next step and saves the checkpoint; rerun the same command with --resume <checkpoint>',
+    'to continue: the result is bit-identical to an uninterrupted run.',
+  ].join('\n'),
+  async run(a, ctx) {
+    const modelArg = opt.required<string>(a, 'model', 'train');
+    const output = opt.required<string>(a, 'output', 'train');
+    const json = opt.bool(a, 'json');
+    const model = loadModelArg(modelArg);
+    const trainSet = await loadTrainSplit(a, ctx, json);
+    const testSet = await loadDataArg(a, ctx, 'train', opt.str(a, 'split') ?? 'test', json);
+    checkModelFitsData(model, trainSet.shape, trainSet.classes.length, modelArg, trainSet.name);
+    const preset = defaultRecipe(trainSet);
+    const augmentArg = opt.str(a, 'augment') ?? 'auto';
+    const augment =
+      augmentArg === 'on' ? { padding: 4, flip: true } : augmentArg === 'auto' ? preset.augment : undefined;
+    const checkpoint = opt.str(a, 'checkpoint') ?? `${output}.ckpt`;
+    const resume = opt.str(a, 'resume');
+    const threads = opt.num(a, 'threads');
+    const bar = ctx.progress('train', json);
+    const options: TrainOptions = {
+      train: trainSet,
+      test: testSet,
+      epochs: opt.num(a, 'epochs') ?? 10,
+      batchSize: opt.num(a, 'batch') ?? preset.batchSize,
+      optimizer: opt.str(a, 'optimizer') ?? preset.optimizer,
+      lr: opt.num(a, 'lr') ?? preset.lr,
+      momentum: opt.num(a, 'momentum') ?? preset.momentum ?? 0.9,
+      weightDecay: opt.num(a, 'weight-decay') ?? preset.weightDecay ?? 5e-4,
+      ...(opt.bool(a, 'nesterov') ? { nesterov: true } : {}),
+      schedule: opt.str(a, 'schedule') ?? preset.schedule,
+      warmupEpochs: opt.num(a, 'warmup') ?? 0,
+      labelSmoothing: opt.num(a, 'label-smoothing') ?? 0,
+      seed: opt.num(a, 'seed') ?? 0,
+      ...(augment ? { augment } : {}),
+      checkpoint,
+      ...(resume ? { resume } : {}),
+      ...(threads !== undefined ? { threads } : {}),
+      signal: ctx.signal,
+      onProgress: (p) =>
+        bar.update({
+          unit: 'steps',
+          done: p.step,
+          total: p.steps,
+          phase: `epoch ${p.epoch}/${p.epochs}${p.phase === 'eval' ? ' eval' : ''}`,
+          figures: { loss: p.loss, acc: p.accuracy, 'img/s': Math.round(p.imagesPerSecond) },
+        }),
+    };
+    const start = performance.now();
+    let result: Awaited<ReturnType<typeof train>>;
+    try {
+      result = await train(model, options);
+    } finally {
+      bar.done();
+    }
+    const seconds = (performance.now() - start) / 1000;
+    if (result.interrupted) {
+      ctx.stderr.write(
+        `interrupted after ${result.globalStep} steps; checkpoint saved to ${checkpoint}. Continue with the same command plus --resume ${checkpoint}\n`,
+      );
+      return 130;
+    }
+    saveModel(result.model, output);
+    const last = result.history[result.history.length - 1];
+    const summary = {
+      model: modelArg,
+      output,
+      data: trainSet.name,
+      epochs: result.history.length,
+      testAccuracy: last?.testAccuracy,
+      trainAccuracy: last?.trainAccuracy,
+      seconds,
+      checkpoint: existsSync(checkpoint) ? checkpoint : undefined,
+      history: result.history,
+    };
+    if (json) printJson(ctx, summary);
+    else {
+      for (const h of result.history) {
+        ctx.stdout.write(
+          `epoch ${h.epoch}: train loss ${h.trainLoss.toFixed(4)} acc ${formatPercent(h.trainAccuracy, 2)}` +
+            `${h.testAccuracy !== undefined ? `, test acc ${formatPercent(h.testAccuracy, 2)}` : ''} (${formatDuration(h.seconds)}, ${h.imagesPerSecond.toFixed(0)} img/s)\n`,
+        );
+      }
+      ctx.stdout.write(`wrote ${output} (${formatDuration(seconds)} total)\n`);
+    }
+    return 0;
+  },
+};
