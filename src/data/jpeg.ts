@@ -65,6 +65,24 @@ function buildHuffman(counts: Uint8Array, values: Uint8Array): Huffman {
   return { fast, maxcode, valoffset, values };
 }
 
+/**
+ * Huffman tables by their DHT bytes. Most files of a dataset share their encoder's tables (PIL and
+ * libjpeg write the standard ones), so each is built once rather than once per image.
+ */
+const huffmanCache = new Map<string, Huffman>();
+
+function cachedHuffman(spec: Uint8Array): Huffman {
+  const key = String.fromCharCode.apply(null, spec as unknown as number[]);
+  let table = huffmanCache.get(key);
+  if (!table) {
+    if (huffmanCache.size >= 256) huffmanCache.clear();
+    // Copies: a view would keep the whole archive the file came from alive.
+    table = buildHuffman(spec.slice(0, 16), spec.slice(16));
+    huffmanCache.set(key, table);
+  }
+  return table;
+}
+
 class CorruptJpeg extends Error {}
 
 /** Reads entropy-coded bits, unstuffing 0xFF00 and feeding zeros once a marker is reached. */
@@ -738,7 +756,7 @@ function decodeOrUnsupported(d: Uint8Array): JpegPlanes | undefined {
           let total = 0;
           for (const c of counts) total += c;
           if (q + 17 + total > end || th > 3) throw new CorruptJpeg('bad Huffman table');
-          const table = buildHuffman(counts, d.subarray(q + 17, q + 17 + total));
+          const table = cachedHuffman(d.subarray(q + 1, q + 17 + total));
           (tc === 0 ? dcTables : acTables)[th] = table;
           q += 17 + total;
         }
