@@ -34,7 +34,7 @@ export interface CacheEntry extends RawSplit {
 
 /** The cache folder: `cacheDir`, else $PRUNEFI_CACHE, else ~/.cache/prunefi. */
 export function cacheRoot(cacheDir?: string): string {
-  return cacheDir ?? process.env.PRUNEFI_CACHE ?? join(homedir(), '.cache', 'prunefi');
+  return cacheDir || process.env.PRUNEFI_CACHE || join(homedir(), '.cache', 'prunefi');
 }
 
 /** The file of the cache entry with key `key`. */

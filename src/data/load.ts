@@ -46,10 +46,8 @@ export interface LoadOptions {
 }
 
 function accepted(): string {
-  return datasetSources
-    .list()
-    .map((s) => `${s.usage}`)
-    .join('; ');
+  const forms = datasetSources.list().map((s) => s.usage);
+  return `${forms.join('; ')}; or <source>:<path> to name the format (${datasetSources.names().join(', ')})`;
 }
 
 interface Target {
