@@ -47,6 +47,7 @@ export function ratioValue(r: RatioEst): string {
 
 /** A ratio's interval as text: '4.1× to 9.4×', open ends marked with ≤ / ≥. */
 export function ratioInterval(r: RatioEst): string {
+  if (!(Number.isFinite(r.lo) && Number.isFinite(r.hi))) return 'unknown';
   return `${r.loOpen ? '≤ ' : ''}${fmtRatio(r.lo)} to ${r.hiOpen ? '≥ ' : ''}${fmtRatio(r.hi)}`;
 }
 
@@ -166,6 +167,9 @@ function conclude(data: ReportData, d: Derived, g: GroupStats): GroupConclusion 
     } else if (better.length && worse.length) {
       out.verdict = 'mixed';
       out.headline = `For ${subject} it depends on the method: ${better.length} of ${n} pruned variants are more fault-tolerant than the unpruned model and ${worse.length} less (by ${metric}).`;
+    } else if (vsBase.every((c) => !c.testable)) {
+      out.verdict = 'no-clear-effect';
+      out.headline = `For ${subject} the data cannot tell whether pruning changes fault tolerance: with a single trial per BER the spread between fault draws is unknown, so no comparison can be tested.`;
     } else {
       out.verdict = 'no-clear-effect';
       out.headline = `For ${subject} the data do not show that pruning changes fault tolerance: no pruned variant's ${metric} differs from the unpruned model's after Holm correction, so the evidence is weak either way.`;
@@ -234,6 +238,19 @@ function conclude(data: ReportData, d: Derived, g: GroupStats): GroupConclusion 
     }
   }
 
+  const single = g.sweeps.filter((s) => s.minTrials < 2);
+  if (single.length) {
+    out.notes.push(
+      `${list(single.map((s) => label(s.variantId)))} ${single.length > 1 ? 'have' : 'has'} a single trial at some BER: without a second trial the spread between fault draws is unknown, so no interval is given and no difference involving ${single.length > 1 ? 'them' : 'it'} is claimed. Run at least 2 (better 20 or more) trials per BER.`,
+    );
+  } else {
+    const few = Math.min(...g.sweeps.map((s) => s.minTrials));
+    if (g.sweeps.length && few < 10) {
+      out.notes.push(
+        `Only ${few} trials per BER in some sweeps: bootstrap intervals from so few trials tend to be too narrow, so treat results near the significance threshold with caution.`,
+      );
+    }
+  }
   if (g.primary === 'auc' && g.sweeps.length)
     out.notes.push(`Compared by normalized AUC: ${g.primaryReason}.`);
   const fromVariant = g.sweeps.filter((s) => s.cleanSource === 'variant');

@@ -100,6 +100,8 @@ export interface SweepStats {
   cleanSource: 'sweep' | 'variant';
   /** Accuracy level that defines the threshold: clean − drop. */
   level: number;
+  /** Fewest trials at any BER of the sweep (intervals need at least 2). */
+  minTrials: number;
   points: PointStats[];
   threshold: ThresholdEst;
   /** Mean accuracy over the group's common log-BER range (normalized AUC), null if < 2 common BERs. */
@@ -122,6 +124,11 @@ export interface Comparison {
   /** Holm-adjusted within the family. */
   pHolm: number;
   significant: boolean;
+  /**
+   * Both sweeps have at least 2 trials at every BER. With one trial there is no estimate of the
+   * trial-to-trial spread, so no interval or test is possible: p is 1 and the interval NaN.
+   */
+  testable: boolean;
 }
 
 /** Single-fault sweep summary of one variant. */
@@ -242,6 +249,7 @@ interface Prepared {
   acc: Float64Array[];
   /** Resampling stream key per point: the seed list when every trial has a unique seed. */
   keys: string[];
+  minTrials: number;
 }
 
 function prepare(s: ReportData['berSweeps'][number]): Prepared {
@@ -255,7 +263,13 @@ function prepare(s: ReportData['berSweeps'][number]): Prepared {
     keys.push(seeded ? `seeds:${trials.map((t) => t.seed).join(',')}` : `variant:${s.variantId}`);
     return Float64Array.from(trials, (t) => t.accuracy);
   });
-  return { variantId: s.variantId, bers: pts.map((p) => p.ber), acc, keys };
+  return {
+    variantId: s.variantId,
+    bers: pts.map((p) => p.ber),
+    acc,
+    keys,
+    minTrials: Math.min(...acc.map((a) => a.length)),
+  };
 }
 
 /**
@@ -323,10 +337,14 @@ function ratioOf(
   b: { value: number; rep: Float64Array; censored: Censor; loOpen: boolean; hiOpen: boolean },
   paired: boolean,
   confidence: number,
+  testable: boolean,
 ): { ratio: RatioEst; diff: Float64Array } {
   const diff = new Float64Array(a.rep.length);
-  for (let j = 0; j < diff.length; j++) diff[j] = a.rep[j]! - b.rep[j]!;
-  const e = percentileEst(a.value / b.value, diff, confidence);
+  // Untestable: an all-zero difference gives p = 1; the interval is NaN (unknown), not zero-width.
+  if (testable) for (let j = 0; j < diff.length; j++) diff[j] = a.rep[j]! - b.rep[j]!;
+  const e = testable
+    ? percentileEst(a.value / b.value, diff, confidence)
+    : { value: a.value / b.value, lo: Number.NaN, hi: Number.NaN };
   const da = censorDir(a.censored);
   const db = censorDir(b.censored);
   const bound = da !== 0 && da === db ? 'unknown' : da - db > 0 ? 'lower' : da - db < 0 ? 'upper' : 'none';
@@ -345,6 +363,16 @@ function ratioOf(
 }
 
 function thresholdEst(r: Replicated, confidence: number): ThresholdEst {
+  if (r.prep.minTrials < 2) {
+    return {
+      value: r.thr.ber,
+      lo: Number.NaN,
+      hi: Number.NaN,
+      censored: r.thr.censored,
+      loOpen: false,
+      hiOpen: false,
+    };
+  }
   const e = percentileEst(Math.log10(r.thr.ber), r.logThr, confidence);
   const lo = r.prep.bers[0]!;
   const hi = r.prep.bers[r.prep.bers.length - 1]!;
@@ -534,9 +562,15 @@ function deriveGroup(
       clean,
       cleanSource: s.cleanAccuracy === undefined ? 'variant' : 'sweep',
       level,
+      minTrials: prep.minTrials,
       points,
       threshold: thresholdEst(r, opt.confidence),
-      auc: aucRep && auc !== null ? percentileEst(auc, aucRep, opt.confidence) : null,
+      auc:
+        aucRep && auc !== null
+          ? prep.minTrials >= 2
+            ? percentileEst(auc, aucRep, opt.confidence)
+            : { value: auc, lo: Number.NaN, hi: Number.NaN }
+          : null,
       vsBaseline: null,
     };
   });
@@ -557,20 +591,24 @@ function deriveGroup(
     return { value: r.auc!, rep: r.logAuc, censored: 'none' as Censor, loOpen: false, hiOpen: false };
   };
   const hasAuc = grid.length >= 2;
+  const testable = (a: string, b: string): boolean =>
+    reps.get(a)!.prep.minTrials >= 2 && reps.get(b)!.prep.minTrials >= 2;
   const baseSweep = baseline ? sweepStats.find((s) => s.variantId === baseline.id) : undefined;
   if (baseline && baseSweep) {
     for (const st of sweepStats) {
       if (st.variantId === baseline.id) continue;
       const paired = bothPaired(reps.get(st.variantId)!.prep, reps.get(baseline.id)!.prep);
+      const ok = testable(st.variantId, baseline.id);
       st.vsBaseline = {
         threshold: ratioOf(
           side(st.variantId, 'threshold'),
           side(baseline.id, 'threshold'),
           paired,
           opt.confidence,
+          ok,
         ).ratio,
         auc: hasAuc
-          ? ratioOf(side(st.variantId, 'auc'), side(baseline.id, 'auc'), paired, opt.confidence).ratio
+          ? ratioOf(side(st.variantId, 'auc'), side(baseline.id, 'auc'), paired, opt.confidence, ok).ratio
           : null,
       };
     }
@@ -592,12 +630,13 @@ function deriveGroup(
   const family = (fam: Comparison['family'], list: [string, string][]): void => {
     const raw = list.map(([a, b]) => {
       const paired = bothPaired(reps.get(a)!.prep, reps.get(b)!.prep);
-      const { ratio, diff } = ratioOf(side(a, primary), side(b, primary), paired, opt.confidence);
-      return { family: fam, a, b, metric: primary, ratio, p: bootP(diff) };
+      const ok = testable(a, b);
+      const { ratio, diff } = ratioOf(side(a, primary), side(b, primary), paired, opt.confidence, ok);
+      return { family: fam, a, b, metric: primary, ratio, p: ok ? bootP(diff) : 1, testable: ok };
     });
     const adj = holmAdjust(raw.map((r) => r.p));
     raw.forEach((r, i) => {
-      comparisons.push({ ...r, pHolm: adj[i]!, significant: adj[i]! < opt.alpha });
+      comparisons.push({ ...r, pHolm: adj[i]!, significant: r.testable && adj[i]! < opt.alpha });
     });
   };
   if (primary === 'threshold' || hasAuc) {

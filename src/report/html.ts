@@ -99,8 +99,11 @@ document.querySelectorAll('table.sortable thead th button').forEach(function (b)
     var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
     rows.sort(function (r1, r2) {
       var a = r1.children[idx].getAttribute('data-sort'), c = r2.children[idx].getAttribute('data-sort');
-      var x = parseFloat(a), y = parseFloat(c);
-      if (!isNaN(x) && !isNaN(y)) return (x - y) * dir;
+      var num = /^-?[0-9.]+(e[-+]?[0-9]+)?$|^$/i;
+      if (num.test(a) && num.test(c)) {
+        var x = a === '' ? -Infinity : parseFloat(a), y = c === '' ? -Infinity : parseFloat(c);
+        return (x === y ? 0 : x < y ? -1 : 1) * dir;
+      }
       return String(a).localeCompare(String(c)) * dir;
     });
     rows.forEach(function (r) { body.appendChild(r); });

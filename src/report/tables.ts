@@ -87,7 +87,7 @@ export interface Cell {
   sub: string;
   ref?: string;
   fmt?: CellFormat;
-  /** Value the column sorts by (numbers sort numerically). */
+  /** Value the column sorts by (numbers numerically; '' = no value, sorted below every number). */
   sort: number | string;
   /** The ledger has no such number for this row (e.g. a ratio of the baseline to itself). */
   missing?: boolean;
@@ -107,10 +107,10 @@ export interface Table {
 
 /** A cell showing ledger row `id` with `fmt`, or a dash if the ledger has no such number. */
 export function numberCell(ledger: Ledger, id: string, fmt: CellFormat): Cell {
-  if (!ledger.has(id)) return { text: dash, sub: '', sort: Number.NEGATIVE_INFINITY, missing: true };
+  if (!ledger.has(id)) return { text: dash, sub: '', sort: '', missing: true };
   const r = ledger.get(id);
   const { text, sub } = CELL_FORMATS[fmt](r);
-  return { text, sub, ref: id, fmt, sort: r.value ?? Number.NEGATIVE_INFINITY };
+  return { text, sub, ref: id, fmt, sort: r.value ?? '' };
 }
 
 /** A plain text cell. */

@@ -160,3 +160,22 @@ test('ratio wording marks bounds and open interval ends', () => {
     '0.42× (90% CI 0.30× to 0.61×; adjusted p = 0.010)',
   );
 });
+
+test('a single trial per BER: the conclusion says nothing can be tested and asks for more trials', () => {
+  const data = constructedReport({
+    bers: BERS,
+    trials: 1,
+    variants: [
+      unpruned,
+      { method: 'magnitude', target: 0.9, clean: 0.88, means: [0.88, 0.88, 0.87, 0.84, 0.7] },
+    ],
+  });
+  const c = concludeReport(data, deriveStatistics(data, { bootstrap: 300 }))[0]!;
+  assert.equal(c.verdict, 'no-clear-effect');
+  assert.match(
+    c.headline,
+    /cannot tell whether pruning changes fault tolerance: with a single trial per BER/,
+  );
+  assert.ok(c.notes.some((n) => /Run at least 2 \(better 20 or more\) trials per BER/.test(n)));
+  assert.ok(!c.details.some((d) => /^More tolerant/.test(d)));
+});

@@ -182,3 +182,22 @@ test('bad derive options are RangeErrors naming the option', () => {
   });
   assert.deepEqual(resolveDeriveOptions({ drop: undefined }).drop, 0.05);
 });
+
+test('a single trial per BER gives no interval and no test, never a spurious significant difference', () => {
+  const data = constructedReport({
+    bers: BERS,
+    trials: 1,
+    variants: [
+      { method: 'none', target: 0, clean: 0.9, means: [0.9, 0.8, 0.5] },
+      { method: 'magnitude', target: 0.9, clean: 0.9, means: [0.9, 0.9, 0.8] },
+    ],
+  });
+  const g = deriveStatistics(data, { bootstrap: 300 }).groups[0]!;
+  const mag = g.sweeps[1]!;
+  assert.equal(mag.minTrials, 1);
+  assert.ok(Number.isNaN(mag.threshold.lo) && Number.isNaN(mag.auc!.hi));
+  assert.ok(Number.isNaN(mag.vsBaseline!.threshold.lo));
+  assertClose([mag.vsBaseline!.threshold.value], [10], { rtol: 1e-9 });
+  const c = g.comparisons[0]!;
+  assert.deepEqual([c.testable, c.p, c.significant], [false, 1, false]);
+});

@@ -98,6 +98,7 @@ test('the page is self-contained: nothing is fetched from anywhere', () => {
   assert.doesNotMatch(html, /(src|href)="(https?:)?\/\//i);
   assert.doesNotMatch(html, /url\((?!#)/i, 'CSS and SVG url() only point at ids inside the page');
   assert.doesNotMatch(html, /@import|@font-face/i);
+  assert.doesNotMatch(html.replace(/<script>[\s\S]*<\/script>/, ''), /NaN|undefined|Infinity/);
 });
 
 test('every number in every table is in the CSV, and its text is the formatted CSV value', () => {
@@ -173,6 +174,17 @@ test('the page leads with the question and the answer, then the evidence, then p
   assert.ok(at('<section id="group-') < at('<section id="methods">'));
   assert.ok(at('<section id="methods">') < at('<section id="provenance">'));
   for (const s of [data.provenance.command, data.provenance.configHash, 'v20.20.2', '2 h 15 min 20 s']) at(s);
+});
+
+test('reports with only BER sweeps or only single-bit sweeps render their own figures', () => {
+  const berOnly = { ...structuredClone(data), bitSweeps: [] };
+  const bitsOnly = { ...structuredClone(data), berSweeps: [] };
+  const a = buildReport(berOnly, opts);
+  assert.ok(a.figures.length === 16 && a.figures.every((f) => !f.id.startsWith('sdc-')));
+  const b = buildReport(bitsOnly, opts);
+  assert.ok(b.figures.length === 16 && b.figures.every((f) => f.id.startsWith('sdc-')));
+  assert.match(b.conclusions[0]!.headline, /no BER sweeps/);
+  assert.doesNotMatch(b.html.replace(/<script>[\s\S]*<\/script>/, ''), /NaN|undefined/);
 });
 
 test('bad input: REPORT_INPUT errors name the file, the JSON path, what was expected and what was found', async () => {

@@ -40,7 +40,7 @@ export function forestPlot(spec: ForestSpec): string {
   const rowH = 26;
   const plot: Rect = {
     x: left,
-    y: 40,
+    y: 50,
     w: WIDTH - left - noteW - 16,
     h: Math.max(1, spec.rows.length) * rowH + 8,
   };
@@ -50,9 +50,15 @@ export function forestPlot(spec: ForestSpec): string {
     .filter((v) => Number.isFinite(v) && (spec.scale === 'linear' || v > 0));
   if (spec.ref) vals.push(spec.ref.value);
   const dom: [number, number] = vals.length ? [Math.min(...vals), Math.max(...vals)] : [1, 10];
+  // Ratios often span less than a decade: pad the data range instead of widening it to whole
+  // decades, so the intervals use the width of the plot.
+  const span = Math.log10(dom[1] / dom[0]);
+  const pad = 10 ** Math.max(0.05, span * 0.08);
   const x =
     spec.scale === 'log'
-      ? logScale(dom, [plot.x, plot.x + plot.w])
+      ? logScale(span < 2 ? [dom[0] / pad, dom[1] * pad] : dom, [plot.x, plot.x + plot.w], {
+          nice: span >= 2,
+        })
       : linearScale(dom, [plot.x, plot.x + plot.w]);
   const parts: string[] = [axes(plot, x, null, spec.xLabel, '')];
   if (spec.ref) {
@@ -68,7 +74,11 @@ export function forestPlot(spec: ForestSpec): string {
       }),
     );
     parts.push(
-      el('text', { x: rx + 4, y: plot.y + 12, 'font-size': 11, fill: '#555555' }, esc(spec.ref.label)),
+      el(
+        'text',
+        { x: rx, y: plot.y - 5, 'text-anchor': 'middle', 'font-size': 11, fill: '#555555' },
+        esc(spec.ref.label),
+      ),
     );
   }
   spec.rows.forEach((r, i) => {

@@ -119,7 +119,8 @@ export function linearScale(
 
 /**
  * A base-10 logarithmic scale. Decades are labelled; when the domain spans fewer than three
- * decades the 2 and 5 multiples are labelled too so the axis never shows a single label.
+ * decades the 2 and 5 multiples are labelled too, and under one decade every multiple, so the
+ * axis never shows a single label.
  */
 export function logScale(
   domain: readonly [number, number],
@@ -143,6 +144,7 @@ export function logScale(
   const [r0, r1] = range;
   const map = (v: number): number => r0 + ((Math.log10(v) - l0) / (l1 - l0)) * (r1 - r0);
   const dense = l1 - l0 < 3;
+  const veryDense = l1 - l0 < 1;
   return {
     kind: 'log',
     domain: [lo, hi],
@@ -155,7 +157,7 @@ export function logScale(
           const v = decimal(m, e);
           const lv = Math.log10(v);
           if (lv < l0 - 1e-9 || lv > l1 + 1e-9) continue;
-          const labelled = m === 1 || (dense && (m === 2 || m === 5));
+          const labelled = m === 1 || veryDense || (dense && (m === 2 || m === 5));
           out.push({
             value: v,
             label: labelled ? (opts.format?.(v) ?? powerLabel(m, e)) : '',
