@@ -9,6 +9,7 @@
 import { philox4x32, type Rng } from '../core/rng.js';
 import type { Tensor } from '../onnx/tensor.js';
 import { normalizationTable } from './normalize.js';
+import { checkIndex } from './subset.js';
 import type { Batch, ImageSet, Normalization } from './types.js';
 
 /** Training augmentation, as torchvision's RandomCrop(size, padding) + RandomHorizontalFlip(). */
@@ -41,12 +42,6 @@ export interface BatchOptions {
    * batch before asking for the next one (a training loop); copy `x.data` to keep a batch.
    */
   reuse?: boolean;
-}
-
-function checkIndex(set: ImageSet, i: number): void {
-  if (!Number.isInteger(i) || i < 0 || i >= set.count) {
-    throw new RangeError(`image index ${i} is outside ${set.name} (${set.count} images)`);
-  }
 }
 
 /** Copies image `i` into `out` at `o`, normalized through `table` (256 floats per channel). */

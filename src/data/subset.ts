@@ -6,6 +6,13 @@
 import { imageSetHash } from './cache.js';
 import type { ImageSet } from './types.js';
 
+/** Throws RangeError unless `i` is the index of an image of `set`. */
+export function checkIndex(set: ImageSet, i: number): void {
+  if (!Number.isInteger(i) || i < 0 || i >= set.count) {
+    throw new RangeError(`image index ${i} is outside ${set.name} (${set.count} images)`);
+  }
+}
+
 function checkCount(what: string, n: number): void {
   if (!Number.isSafeInteger(n) || n < 0)
     throw new RangeError(`${what} must be a non-negative integer, got ${n}`);
@@ -64,9 +71,7 @@ export function subset(set: ImageSet, indices: ArrayLike<number>): ImageSet {
   const labels = new Uint8Array(indices.length);
   for (let j = 0; j < indices.length; j++) {
     const i = indices[j]!;
-    if (!Number.isInteger(i) || i < 0 || i >= set.count) {
-      throw new RangeError(`index ${i} is outside ${set.name} (${set.count} images)`);
-    }
+    checkIndex(set, i);
     images.set(set.images.subarray(i * per, (i + 1) * per), j * per);
     labels[j] = set.labels[i]!;
   }
