@@ -19,11 +19,17 @@
  * no claim is made that the data do not support.
  */
 import { Rng } from '../core/rng.js';
-import { percentileInterval, tInterval } from '../stats/bootstrap.js';
-import { holmAdjust, twoProportionZTest } from '../stats/compare.js';
-import type { Interval } from '../stats/interval.js';
-import { wilsonInterval } from '../stats/proportion.js';
-import { aucLogX, mean, thresholdCrossing } from '../stats/summary.js';
+import {
+  aucLogX,
+  holmAdjust,
+  type Interval,
+  mean,
+  percentileInterval,
+  thresholdCrossing,
+  tInterval,
+  twoProportionZTest,
+  wilsonInterval,
+} from '../stats/index.js';
 import type { BitSweep, FaultModelInfo, ReportData, Variant } from './model.js';
 
 /** Options of the derived statistics (all have defaults). */
