@@ -1,6 +1,6 @@
 /**
  * Training throughput of prunefi against PyTorch, side by side in one run (ratios are what
- * count on a shared machine). Reproduce with:
+ * count on a shared machine). Reproduce from the repository root with:
  *   npx tsc -p . && node dist/bench/train-speed.js [--model resnet18|alexnet|both] [--steps 4]
  *     [--threads 2] [--strategy im2col|conv] [--no-torch] [--profile prefix]
  * Each model is timed with its PyTorch batch size (ResNet18 64, AlexNet 128) on random inputs,
@@ -21,7 +21,8 @@ import { applyUpdate } from '../src/train/loop.js';
 import { Sgd } from '../src/train/optim.js';
 import { GradientSession } from '../src/train/session.js';
 
-const SHARED = resolve(import.meta.dirname, '../../..', 'shared');
+// Paths are relative to the working folder: run from the repository root.
+const SHARED = resolve('..', 'shared');
 const BATCH: Record<string, number> = { resnet18: 64, alexnet: 128 };
 
 const { values } = parseArgs({
@@ -38,7 +39,7 @@ const { values } = parseArgs({
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function torchSpeed(model: string, batch: number, threads: number): number | undefined {
-  const script = resolve(import.meta.dirname, '../../bench/torch_speed.py');
+  const script = resolve('bench/torch_speed.py');
   if (
     values['no-torch'] ||
     !existsSync(join(SHARED, 'bench/torch_baseline.py')) ||

@@ -12,6 +12,8 @@ import { batchCount, batches } from '../data/batch.js';
 import type { ImageSet, Normalization } from '../data/types.js';
 import type { Model } from '../onnx/ir.js';
 import { encodeModel } from '../onnx/proto.js';
+import { toFloat32 } from '../onnx/tensor.js';
+import { createSession } from '../runtime/session.js';
 import { type Checkpoint, type EpochRecord, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { type Optimizer, optimizers, type StepHyper } from './optim.js';
 import { schedules } from './schedule.js';
@@ -164,7 +166,9 @@ function argmaxCorrect(pred: FloatArray, classes: number, labels: ArrayLike<numb
 
 /**
  * Evaluates the model with the given state (eval-mode BatchNorm, no dropout) on a dataset:
- * top-1 accuracy and mean cross-entropy.
+ * top-1 accuracy and mean cross-entropy. It runs the inference model with the state written
+ * into its initializers, in a session of its own: ONNX Runtime pre-packs constant weights and
+ * runs that forward pass about 3× faster than a graph fed the weights as inputs.
  */
 export async function evaluate(
   model: Model,
@@ -176,35 +180,45 @@ export async function evaluate(
     threads?: number;
   } = {},
 ): Promise<Evaluation> {
-  const session = await GradientSession.create(model, {
-    wrt: [],
-    batchNorm: 'eval',
-    dropout: false,
-    ...(options.weights ? { weights: options.weights } : {}),
-    ...(options.threads !== undefined ? { threads: options.threads } : {}),
-  });
+  const inference = options.weights ? options.weights.toModel(prepareForTraining(model)) : model;
+  const input = inference.graph.inputs.find((v) => !inference.graph.initializers.has(v.name));
+  const output = inference.graph.outputs[0];
+  if (!input || !output)
+    throw new PrunefiError('TRAIN', 'the model needs a data input and an output to evaluate');
+  const session = await createSession(
+    inference,
+    options.threads !== undefined ? { threads: options.threads } : {},
+  );
+  let correct = 0;
+  let loss = 0;
   try {
-    return await evaluateWith(session, set, options.batchSize ?? 256, options.normalization);
+    const batchSize = options.batchSize ?? 256;
+    const norm = options.normalization ? { normalization: options.normalization } : {};
+    for (const b of batches(set, { batchSize, ...norm })) {
+      const out = await session.run({ [input.name]: b.x }, [output.name]);
+      const logits = toFloat32(out[output.name]!);
+      const classes = logits.length / b.y.length;
+      correct += argmaxCorrect(logits, classes, b.y);
+      loss += crossEntropySum(logits, classes, b.y);
+    }
   } finally {
     await session.release();
   }
+  return { accuracy: correct / set.count, loss: loss / set.count, count: set.count };
 }
 
-async function evaluateWith(
-  session: GradientSession,
-  set: ImageSet,
-  batchSize: number,
-  normalization?: Normalization,
-): Promise<Evaluation> {
-  let correct = 0;
-  let loss = 0;
-  for (const b of batches(set, { batchSize, ...(normalization ? { normalization } : {}) })) {
-    const out = await session.run({ x: b.x, labels: b.y });
-    const classes = out.prediction.dims[1]!;
-    correct += argmaxCorrect(out.prediction.data as FloatArray, classes, b.y);
-    loss += out.loss * b.y.length;
+/** Σ over the batch of −log softmax(z)[y], computed stably in double precision. */
+function crossEntropySum(z: Float32Array, classes: number, labels: ArrayLike<number>): number {
+  let total = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const row = i * classes;
+    let max = -Infinity;
+    for (let k = 0; k < classes; k++) max = Math.max(max, z[row + k]!);
+    let sum = 0;
+    for (let k = 0; k < classes; k++) sum += Math.exp(z[row + k]! - max);
+    total += max + Math.log(sum) - z[row + labels[i]!]!;
   }
-  return { accuracy: correct / set.count, loss: loss / set.count, count: set.count };
+  return total;
 }
 
 /**
@@ -266,20 +280,10 @@ export async function train(model: Model, options: TrainOptions): Promise<TrainR
     weights,
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
   });
-  const evalSession = options.test
-    ? await GradientSession.create(prepared, {
-        wrt: [],
-        batchNorm: 'eval',
-        dropout: false,
-        weights,
-        ...(options.threads !== undefined ? { threads: options.threads } : {}),
-      })
-    : undefined;
   try {
-    return await run(prepared, options, session, evalSession, hash, parentHash);
+    return await run(prepared, options, session, hash, parentHash);
   } finally {
     await session.release();
-    await evalSession?.release();
   }
 }
 
@@ -299,7 +303,6 @@ async function run(
   prepared: Model,
   o: TrainOptions,
   session: GradientSession,
-  evalSession: GradientSession | undefined,
   hash: string,
   parentHash: string,
 ): Promise<TrainResult> {
@@ -432,8 +435,13 @@ async function run(
       seconds,
       imagesPerSecond: seen / seconds,
     };
-    if (evalSession && o.test) {
-      const ev = await evaluateWith(evalSession, o.test, o.evalBatchSize ?? 256, o.normalization);
+    if (o.test) {
+      const ev = await evaluate(prepared, o.test, {
+        weights,
+        batchSize: o.evalBatchSize ?? 256,
+        ...(o.normalization ? { normalization: o.normalization } : {}),
+        ...(o.threads !== undefined ? { threads: o.threads } : {}),
+      });
       record.testLoss = ev.loss;
       record.testAccuracy = ev.accuracy;
       o.onProgress?.({
