@@ -1,7 +1,8 @@
 /**
  * Engine choices of the training graph, measured against each other in one process with
  * interleaved repetitions (so machine load hits every variant alike): ONNX Runtime graph
- * optimization level, memory-pattern planning, the Conv weight-gradient strategy, and what
+ * optimization level, memory-pattern planning, the Conv weight-gradient strategy, lowering of
+ * small-map Convs to GEMMs, and what
  * feeding the weights as inputs costs (an eval-mode forward pass with weights as graph inputs
  * against the plain model with weights as initializers, which ORT can pre-pack).
  * Reproduce from the repository root:
@@ -39,7 +40,9 @@ await training('train step, opt all (default)', {});
 await training('train step, opt extended', { optimization: 'extended' });
 await training('train step, opt basic', { optimization: 'basic' });
 await training('train step, memory pattern off', { memoryPattern: false });
-await training('train step, dW as Conv over transposed tensors', { convWeightGrad: 'conv' });
+await training('train step, dW always as Conv over transposed tensors', { convWeightGrad: 'conv' });
+await training('train step, dW always by im2col', { convWeightGrad: 'im2col' });
+await training('train step, small-map Convs not lowered to GEMMs', { lowerConv: false });
 const evalInputs = await GradientSession.create(m, {
   threads: 2,
   wrt: [],

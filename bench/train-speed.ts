@@ -2,7 +2,7 @@
  * Training throughput of prunefi against PyTorch, side by side in one run (ratios are what
  * count on a shared machine). Reproduce from the repository root with:
  *   npx tsc -p . && node dist/bench/train-speed.js [--model resnet18|alexnet|both] [--steps 4]
- *     [--threads 2] [--strategy im2col|conv] [--no-torch] [--profile prefix]
+ *     [--threads 2] [--strategy auto|im2col|conv] [--no-torch] [--profile prefix]
  * Each model is timed with its PyTorch batch size (ResNet18 64, AlexNet 128) on random inputs,
  * one full SGD step (forward, backward, update) per iteration; the median of `steps` iterations
  * after one warm-up is reported, split into the ONNX Runtime run and the TypeScript update.
@@ -30,7 +30,7 @@ const { values } = parseArgs({
     model: { type: 'string', default: 'both' },
     steps: { type: 'string', default: '4' },
     threads: { type: 'string', default: '2' },
-    strategy: { type: 'string', default: 'im2col' },
+    strategy: { type: 'string', default: 'auto' },
     'no-torch': { type: 'boolean', default: false },
     profile: { type: 'string' },
   },
@@ -63,7 +63,7 @@ async function prunefiSpeed(model: string, batch: number, threads: number) {
   const t0 = performance.now();
   const session = await GradientSession.create(m, {
     threads,
-    convWeightGrad: values.strategy === 'conv' ? 'conv' : 'im2col',
+    convWeightGrad: values.strategy as 'auto' | 'im2col' | 'conv',
     ...(values.profile ? { profile: `${values.profile}-${model}` } : {}),
   });
   const buildSeconds = (performance.now() - t0) / 1000;

@@ -35,6 +35,7 @@ interface Case {
   /** Default: every initializer plus X. */
   wrt?: string[];
   batchNorm?: 'train' | 'eval' | 'identity';
+  lowerConv?: boolean;
 }
 
 async function gradcheck(name: string, c: Case): Promise<void> {
@@ -54,6 +55,7 @@ async function gradcheck(name: string, c: Case): Promise<void> {
     objective: { kind: 'seed' },
     batchNorm: c.batchNorm ?? 'train',
     dropout: false,
+    lowerConv: c.lowerConv ?? true,
     threads: 1,
   });
   try {
@@ -358,4 +360,9 @@ const cases: Record<string, Case> = {
 
 for (const [name, c] of Object.entries(cases)) {
   test(`gradient of ${name} matches central finite differences`, () => gradcheck(name, c));
+  // Conv cases on small maps run lowered to GEMMs by default; check ORT's Conv path too.
+  if (c.nodes.some(([op]) => op === 'Conv')) {
+    test(`gradient of ${name} (not lowered) matches central finite differences`, () =>
+      gradcheck(`${name} (not lowered)`, { ...c, lowerConv: false }));
+  }
 }

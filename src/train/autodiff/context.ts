@@ -10,8 +10,11 @@ import { type DType, i64, type Tensor, tensor } from '../../onnx/tensor.js';
 /** Float element types the training graph can be built in (float64 for exact gradient checks). */
 export type FloatType = 'float32' | 'float64';
 
-/** How the weight gradient of a Conv is computed (see conv.ts). */
-export type ConvWeightGradStrategy = 'im2col' | 'conv';
+/**
+ * How the weight gradient of a (not lowered) Conv is computed (see conv.ts): 'auto' picks
+ * 'conv' for kernels of 25 taps or more (im2col of a large kernel is slow) and 'im2col' else.
+ */
+export type ConvWeightGradStrategy = 'auto' | 'im2col' | 'conv';
 
 /** How BatchNormalization behaves in the built graph. */
 export type BatchNormMode = 'train' | 'eval' | 'identity';
@@ -72,7 +75,9 @@ export class GradContext {
   private readonly saved = new Map<Node, Record<string, string>>();
   private readonly constKeys = new Map<string, string>();
   /** Conv weight-gradient strategy (an option so benchmarks can compare both). */
-  convWeightGrad: ConvWeightGradStrategy = 'im2col';
+  convWeightGrad: ConvWeightGradStrategy = 'auto';
+  /** Run Convs on small feature maps as GEMMs over batch × positions (lowered.ts). */
+  lowerConv = true;
 
   constructor(
     readonly source: Graph,

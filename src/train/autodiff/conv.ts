@@ -1,5 +1,6 @@
 /**
- * Conv gradients, written for speed on ONNX Runtime's CPU kernels (measured in bench/):
+ * Conv gradients, written for speed on ONNX Runtime's CPU kernels (measured in bench/). Convs on
+ * small feature maps run lowered to large GEMMs (lowered.ts); the others keep ORT's Conv forward and:
  * - input gradient: for stride 1, a plain Conv of dY with the flipped, transposed weight (Conv
  *   runs about twice as fast as ConvTranspose there); otherwise ConvTranspose;
  * - weight gradient: explicit im2col (a depthwise Conv with a constant one-hot kernel) followed
@@ -11,19 +12,11 @@ import { attrInt, attrInts, getInt, type Node } from '../../onnx/ir.js';
 import { windowGeometry } from '../../onnx/shape.js';
 import { numel, tensor } from '../../onnx/tensor.js';
 import type { GradContext } from './context.js';
+import { type LoweredGeom, lowerable, loweredBackward, loweredForward } from './lowered.js';
 import { registerRules } from './rule.js';
 
-interface ConvGeom {
-  x: number[];
-  w: number[];
-  y: number[];
-  kernel: number[];
-  strides: number[];
-  pads: number[];
-  dilations: number[];
-  group: number;
-  r: number;
-}
+/** Resolved Conv geometry plus the spatial rank. */
+type ConvGeom = LoweredGeom & { r: number };
 
 function geometry(ctx: GradContext, n: Node): ConvGeom {
   const x = ctx.shape(n.inputs[0]!);
@@ -190,19 +183,31 @@ function weightGradConv(ctx: GradContext, n: Node, dY: string, g: ConvGeom): str
 registerRules({
   name: 'Conv',
   description:
-    'convolution (strides, pads, dilations, groups); dW by im2col+MatMul, dX by Conv or ConvTranspose',
+    'convolution (strides, pads, dilations, groups); small maps lowered to GEMMs, else dW by im2col+MatMul and dX by Conv or ConvTranspose',
   reference: '',
   differentiable: (n) => (n.inputs[2] ? [0, 1, 2] : [0, 1]),
+  forward: (ctx, n) => {
+    const g = geometry(ctx, n);
+    if (lowerable(ctx, g) && ctx.source.initializers.has(n.inputs[1]!)) loweredForward(ctx, n, g);
+    else ctx.nodes.push({ ...n, inputs: [...n.inputs], outputs: [...n.outputs] });
+  },
   backward: (ctx, n, [dY], needs) => {
     const g = geometry(ctx, n);
     const d = dY!;
-    const dX = needs[0] ? inputGrad(ctx, n, d, g) : undefined;
+    let dX: string | undefined;
     let dW: string | undefined;
-    if (needs[1]) {
-      dW =
-        ctx.convWeightGrad === 'conv' && g.group === 1
-          ? weightGradConv(ctx, n, d, g)
-          : weightGradIm2col(ctx, n, d, g);
+    if (ctx.hasSaved(n, 'cols')) {
+      [dX, dW] = loweredBackward(ctx, n, d, g, needs);
+    } else {
+      dX = needs[0] ? inputGrad(ctx, n, d, g) : undefined;
+      if (needs[1]) {
+        const strategy =
+          ctx.convWeightGrad === 'auto' ? (numel(g.kernel) >= 25 ? 'conv' : 'im2col') : ctx.convWeightGrad;
+        dW =
+          strategy === 'conv' && g.group === 1
+            ? weightGradConv(ctx, n, d, g)
+            : weightGradIm2col(ctx, n, d, g);
+      }
     }
     const dB =
       n.inputs[2] && needs[2]

@@ -45,8 +45,10 @@ export interface TrainingGraphOptions {
   output?: string;
   /** Batch size used to resolve static shapes while building (any size runs). Default 2. */
   probeBatch?: number;
-  /** Default 'im2col' (the fast one; 'conv' is kept for benchmarks). */
+  /** Default 'auto' (see ConvWeightGradStrategy). */
   convWeightGrad?: ConvWeightGradStrategy;
+  /** Lower Convs on small feature maps to GEMMs (default true; false for benchmarks). */
+  lowerConv?: boolean;
 }
 
 /** A built training graph and the names a session needs to drive it. */
@@ -145,7 +147,8 @@ export function buildTrainingGraph(model: Model, options: TrainingGraphOptions =
   const { shapes } = inferShapes(graph, {}, options.probeBatch ?? 2);
   const fresh = nameGenerator(graph);
   const ctx = new GradContext(graph, dtype, shapes, bnMode, options.dropout ?? bnMode === 'train', fresh);
-  ctx.convWeightGrad = options.convWeightGrad ?? 'im2col';
+  ctx.convWeightGrad = options.convWeightGrad ?? 'auto';
+  ctx.lowerConv = options.lowerConv ?? true;
 
   // Values that depend on a requested value through differentiable slots.
   const requires = new Set<string>(wrt);
