@@ -51,7 +51,11 @@ export interface EvaluatorOptions extends MemoryOptions {
   batch?: number;
   /** Intra-op threads per session. */
   threads?: number;
-  /** Budget for cached golden activations in MiB (default 4096). */
+  /**
+   * Budget for cached golden activations in MiB (default 4096). The cuts of the last layers are
+   * cached first (they hold most weights); faults in layers whose cut does not fit run from the
+   * graph input, as in naive mode.
+   */
   cacheMiB?: number;
   /** Reports the golden passes (they take as long as a few full inferences). */
   onProgress?: ProgressCallback;
@@ -179,7 +183,8 @@ export class Evaluator {
       ]);
       let bytes = 0;
       const keep: string[] = [];
-      // Prefer the cuts of later layers: they hold most weights, so most faults land there.
+      // Prefer the cuts of later layers: they hold most weights, so most faults land there. Cuts
+      // that do not fit the budget (or are not float32) run from the graph input instead.
       for (const v of [...wanted].reverse()) {
         const t = first[v]!;
         types.set(v, t.dtype);
@@ -188,12 +193,6 @@ export class Evaluator {
           keep.push(v);
           bytes += need;
         }
-      }
-      if (mode === 'fast' && keep.length < wanted.length) {
-        throw new PrunefiError(
-          'FAULT_CONFIG',
-          `caching golden activations for ${input.labels.length} images needs more than the ${budget / 2 ** 20} MiB budget; raise --cache-mib, use fewer images, or use --naive`,
-        );
       }
       golden = await goldenPass(
         probe,
@@ -252,9 +251,11 @@ export class Evaluator {
     const weights = single
       ? single.tensors.map((t) => t.name)
       : this.memory.layers.filter((l) => l.nodeIndex >= from).flatMap((l) => l.tensors.map((t) => t.name));
-    const key = single ? `layer:${single.name}` : `from:${from}`;
-    const variant = await this.variant(key, this.mode === 'naive' ? 0 : from, weights);
-    const rows = single && this.mode === 'fast' ? this.affectedImages(single, changes) : allRows(this.images);
+    // A cut whose golden activations did not fit the cache budget runs from the graph input.
+    const start = this.mode === 'naive' || !this.hasCut(from) ? 0 : from;
+    const key = single ? `layer:${single.name}@${start}` : `from:${from}@${start}`;
+    const variant = await this.variant(key, start, weights);
+    const rows = single && start > 0 ? this.affectedImages(single, changes) : allRows(this.images);
     const weightsChanged = changes.reduce((s, c) => s + c.positions.length, 0);
     const logits = await this.withPatch(changes, () => this.run(variant, rows));
     const outcome = scoreOutcome(variant.golden, this.input.labels, rows, logits, {
@@ -268,6 +269,11 @@ export class Evaluator {
       full.set(logits.subarray(r * k, (r + 1) * k), img * k);
     });
     return { ...outcome, logits: full, predictions: argmaxRows(full, k) };
+  }
+
+  /** Whether every golden value crossing the cut before node `start` is cached. */
+  private hasCut(start: number): boolean {
+    return cutValues(this.model.graph, start).every((v) => v === this.inputName || this.cache.has(v));
   }
 
   private async withPatch<T>(changes: readonly TensorChange[], fn: () => Promise<T>): Promise<T> {

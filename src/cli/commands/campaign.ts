@@ -68,7 +68,7 @@ export const engineOptions: Record<string, OptionSpec> = {
     type: 'int',
     min: 1,
     default: 4096,
-    description: 'memory budget for cached golden activations',
+    description: 'memory budget for cached golden activations (layers beyond it run from the input)',
   },
 };
 
