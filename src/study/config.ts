@@ -66,6 +66,8 @@ export interface StudyConfig {
   testSplit: string;
   /** Limit of test images for clean accuracy (0 = all). */
   evalLimit: number;
+  /** Limit of training images for training and fine-tuning, class-balanced (0 = all). */
+  trainLimit: number;
   models: ModelConfig[];
   /** Include the unpruned model of each base as the baseline variant. */
   baseline: boolean;
@@ -272,6 +274,7 @@ export function parseStudyConfig(raw: unknown): StudyConfig {
     trainSplit: str(o, 'trainSplit', 'config', 'train'),
     testSplit: str(o, 'testSplit', 'config', 'test'),
     evalLimit: num(o, 'evalLimit', 'config', 0, isInt(0), 'an integer ≥ 0'),
+    trainLimit: num(o, 'trainLimit', 'config', 0, isInt(0), 'an integer ≥ 0'),
     models,
     baseline: bool(o, 'baseline', 'config', true),
     pruning,

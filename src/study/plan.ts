@@ -35,6 +35,7 @@ export type StepParams =
       train?: TrainRecipe;
       data: string;
       trainSplit: string;
+      trainLimit: number;
       testSplit: string;
       seed: number;
     }
@@ -47,6 +48,7 @@ export type StepParams =
       finetune: TrainRecipe;
       data: string;
       trainSplit: string;
+      trainLimit: number;
       testSplit: string;
       seed: number;
     }
@@ -103,7 +105,7 @@ export function planStudy(config: StudyConfig, sourceIdentity: (source: string) 
     byId.set(id, step);
     return step;
   };
-  const { data, trainSplit, testSplit, seed } = config;
+  const { data, trainSplit, trainLimit, testSplit, seed } = config;
   for (const m of config.models) {
     const baseParams: StepParams = {
       kind: 'base',
@@ -112,6 +114,7 @@ export function planStudy(config: StudyConfig, sourceIdentity: (source: string) 
       sourceIdentity: sourceIdentity(m.source),
       data,
       trainSplit,
+      trainLimit,
       testSplit,
       seed,
     };
@@ -133,6 +136,7 @@ export function planStudy(config: StudyConfig, sourceIdentity: (source: string) 
             finetune: p.finetune,
             data,
             trainSplit,
+            trainLimit,
             testSplit,
             seed,
           },

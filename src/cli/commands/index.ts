@@ -10,9 +10,12 @@ import { pruneCommand } from './prune.js';
 import { datasetsCommand, modelsCommand } from './registries.js';
 import { reportCommand } from './report.js';
 import { sensitivityCommand } from './sensitivity.js';
+import { demoCommand, studyCommand } from './study.js';
 import { trainCommand } from './train.js';
 
 export const COMMANDS: readonly Command[] = [
+  demoCommand,
+  studyCommand,
   infoCommand,
   evalCommand,
   modelsCommand,

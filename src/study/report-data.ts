@@ -1,0 +1,98 @@
+/**
+ * Assembles a study's ReportData from its plan and step results: one Variant per model artifact
+ * (with its clean accuracy), one BerSweep / BitSweep per campaign step.
+ */
+import type { BerSweep, BitSweep, FaultModelInfo, Provenance, ReportData, Variant } from '../report/model.js';
+import type { FaultModelConfig, StudyConfig } from './config.js';
+import { faultModelLabel, type Step } from './plan.js';
+import type { StepResult } from './steps.js';
+
+function faultModelInfo(f: FaultModelConfig): FaultModelInfo {
+  return {
+    label: faultModelLabel(f),
+    numberFormat: f.numberFormat,
+    storageFormat: f.storageFormat,
+    faultType: f.faultType,
+    foldBn: f.foldBn,
+  };
+}
+
+function variantLabel(method: string, target: number): string {
+  return method === 'none' ? 'unpruned' : `${method} ${Math.round(target * 1000) / 10}%`;
+}
+
+/** The study's question, shown at the top of the report. */
+export const STUDY_QUESTION =
+  'Does pruning change how well a network tolerates bit flips (soft errors) in the memory that stores its weights, and which pruning method gives the most fault-tolerant model at what cost in accuracy and size?';
+
+/** Builds the report input from a finished study. */
+export function buildReportData(
+  config: StudyConfig,
+  steps: readonly Step[],
+  results: ReadonlyMap<string, StepResult>,
+  provenance: Provenance,
+  classes: number,
+): ReportData {
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const variants: Variant[] = [];
+  const berSweeps: BerSweep[] = [];
+  const bitSweeps: BitSweep[] = [];
+  let faultImages = 0;
+  for (const step of steps) {
+    const r = results.get(step.id)!;
+    if (step.kind === 'eval' && r.kind === 'eval') {
+      const modelStep = byId.get(step.deps[0]!)!;
+      const m = results.get(modelStep.id)!;
+      if (m.kind !== 'model') continue;
+      const p = modelStep.params;
+      const v: Variant = {
+        id: step.variant!,
+        model: p.kind === 'base' || p.kind === 'prune' ? p.model : '',
+        method: m.method,
+        label: variantLabel(m.method, m.target),
+        granularity: m.granularity,
+        target: m.target,
+        sparsity: m.sparsity,
+        params: m.params,
+        nonzeroParams: m.nonzeroParams,
+        macs: m.macs,
+        memoryBits: m.memoryBits,
+        cleanAccuracy: r.correct / r.total,
+        cleanCorrect: r.correct,
+        cleanTotal: r.total,
+        file: m.file,
+      };
+      if (m.accuracyBeforeFinetune !== undefined) v.accuracyBeforeFinetune = m.accuracyBeforeFinetune;
+      if (m.finetuneEpochs !== undefined) v.finetuneEpochs = m.finetuneEpochs;
+      variants.push(v);
+    } else if (step.kind === 'ber' && r.kind === 'ber' && step.params.kind === 'ber') {
+      berSweeps.push({
+        variantId: step.variant!,
+        faultModel: faultModelInfo(step.params.faultModel),
+        images: r.images,
+        cleanAccuracy: r.cleanCorrect / r.images,
+        points: r.points,
+      });
+      faultImages = r.images;
+    } else if (step.kind === 'bits' && r.kind === 'bits' && step.params.kind === 'bits') {
+      bitSweeps.push({
+        variantId: step.variant!,
+        faultModel: faultModelInfo(step.params.faultModel),
+        images: r.images,
+        byBit: r.byBit,
+        byLayer: r.byLayer,
+        total: r.total,
+      });
+      faultImages = r.images;
+    }
+  }
+  return {
+    title: `${config.name}: pruning vs fault tolerance`,
+    question: STUDY_QUESTION,
+    dataset: { name: config.data, split: config.testSplit, classes, faultImages },
+    provenance,
+    variants,
+    berSweeps,
+    bitSweeps,
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * Runs a study: plans its steps, reuses every finished artifact whose key is unchanged, runs the
+ * rest in dependency order, then writes the report. Interrupting (Ctrl-C) stops at a clean
+ * point; running the same command again resumes (campaigns from their last stored experiment,
+ * training from its last checkpoint, other steps from their start).
+ */
+
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { errorMessage, PrunefiError } from '../core/errors.js';
+import { hashBytes, hashJson } from '../core/hash.js';
+import type { Progress } from '../core/progress.js';
+import { atomicWrite } from '../onnx/file.js';
+import { type RenderResult, renderReport } from '../report/index.js';
+import type { ReportData } from '../report/model.js';
+import { runtimeVersion } from '../runtime/index.js';
+import type { StudyConfig } from './config.js';
+import { StudyData } from './data.js';
+import { planStudy, type Step } from './plan.js';
+import { buildReportData } from './report-data.js';
+import { runStep, type StepEnv, type StepResult } from './steps.js';
+import { ArtifactStore } from './store.js';
+
+/** Progress of a whole study: which step, and that step's own progress. */
+export interface StudyProgress {
+  /** 1-based index of the current step and the number of steps. */
+  step: number;
+  steps: number;
+  id: string;
+  /** The step was finished earlier and its artifact is reused. */
+  reused: boolean;
+  /** The current step's own progress, when it reports one. */
+  inner?: Progress;
+}
+
+/** Options of `runStudy`. */
+export interface StudyOptions {
+  /** The command line that started the study (recorded for reruns). */
+  command?: string;
+  cacheDir?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: StudyProgress) => void;
+  /** Called once per step with its outcome, for logs. */
+  onStepDone?: (step: Step, result: StepResult, reused: boolean, index: number, total: number) => void;
+}
+
+/** What a finished study produced. */
+export interface StudyResult {
+  steps: number;
+  reused: number;
+  report: RenderResult;
+  data: ReportData;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/**
+ * A content identity for a model source: the sha256 of a file's bytes, or the zoo spec itself
+ * (zoo builds are deterministic for a seed, and the seed is part of every step key).
+ */
+export function sourceIdentity(source: string, baseDir = process.cwd()): string {
+  if (source.startsWith('zoo:')) return source;
+  const path = resolve(baseDir, source);
+  if (!existsSync(path)) {
+    throw new PrunefiError(
+      'MODEL_NOT_FOUND',
+      `study model ${source} does not exist (resolved to ${path}); fix the models list or pass --models`,
+    );
+  }
+  return hashBytes(readFileSync(path));
+}
+
+/** Runs (or resumes) a study in `dir` and renders its report there. */
+export async function runStudy(
+  config: StudyConfig,
+  dir: string,
+  options: StudyOptions = {},
+): Promise<StudyResult> {
+  mkdirSync(dir, { recursive: true });
+  const started = new Date();
+  atomicWrite(join(dir, 'study.json'), `${JSON.stringify(config, null, 2)}\n`);
+  const steps = planStudy(config, (s) => sourceIdentity(s));
+  const store = new ArtifactStore(dir);
+  const results = new Map<string, StepResult>();
+  let current: StudyProgress = { step: 0, steps: steps.length, id: '', reused: false };
+  const data = new StudyData(
+    config.data,
+    config.trainSplit,
+    config.testSplit,
+    config.trainLimit,
+    options.cacheDir,
+    (p) => options.onProgress?.({ ...current, inner: p }),
+  );
+  const env: StepEnv = {
+    config,
+    dir,
+    store,
+    data,
+    results,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onProgress: (p) => options.onProgress?.({ ...current, inner: p }),
+  };
+  const durations: { step: string; seconds: number }[] = [];
+  let reused = 0;
+  for (const [i, step] of steps.entries()) {
+    const done = store.isDone(step);
+    current = { step: i + 1, steps: steps.length, id: step.id, reused: done };
+    options.onProgress?.(current);
+    let result: StepResult;
+    if (done) {
+      result = store.result<StepResult>(step);
+      reused++;
+    } else {
+      try {
+        result = await runStep(step, env);
+      } catch (err) {
+        if (err instanceof PrunefiError || (err as Error).name === 'InterruptedError') throw err;
+        throw new PrunefiError('STUDY_CONFIG', `study step '${step.id}' failed: ${errorMessage(err)}`, {
+          cause: err,
+        });
+      }
+      store.finish(step, result);
+    }
+    results.set(step.id, result);
+    durations.push({ step: step.id, seconds: result.seconds });
+    options.onStepDone?.(step, result, done, i + 1, steps.length);
+  }
+  const classes = (await data.test()).classes.length;
+  const reportData = buildReportData(
+    config,
+    steps,
+    results,
+    {
+      prunefiVersion: packageVersion(),
+      onnxruntimeVersion: runtimeVersion(),
+      nodeVersion: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+      command: options.command ?? '',
+      config,
+      configHash: hashJson(config),
+      seeds: { study: config.seed },
+      durations,
+      startedAt: started.toISOString(),
+      finishedAt: new Date().toISOString(),
+    },
+    classes,
+  );
+  const report = renderReport(reportData, dir, { basename: 'report' });
+  return { steps: steps.length, reused, report, data: reportData };
+}

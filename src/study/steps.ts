@@ -1,0 +1,488 @@
+/**
+ * What each kind of study step does: obtain (and optionally train) a base model, prune it,
+ * measure clean accuracy, and run BER and single-bit campaigns. Each executor reads its inputs
+ * from the artifacts of the steps it depends on and returns a JSON result that the artifact
+ * store keeps; files it writes live in the step's own folder.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { type CampaignConfig, prepareCampaign } from '../campaign/config.js';
+import { runCampaign } from '../campaign/engine.js';
+import type { PlanSpec } from '../campaign/plan.js';
+import { CampaignStore, type ExperimentRecord } from '../campaign/store.js';
+import { hashBytes, hashJson } from '../core/hash.js';
+import { InterruptedError, type ProgressCallback } from '../core/progress.js';
+import { balancedIndices, batches, firstPerClass, imagesToTensor, labelsOf } from '../data/index.js';
+import type { ImageSet } from '../data/types.js';
+import { foldBatchNorm } from '../fault/fold-bn.js';
+import { StoredModel } from '../fault/memory.js';
+import { resolveModel } from '../models/index.js';
+import { loadModel, saveModel } from '../onnx/file.js';
+import { materializeIdentityConstants } from '../onnx/graph.js';
+import { checkModelFitsData, imageInput, logitsOutput } from '../onnx/io.js';
+import type { Model } from '../onnx/ir.js';
+import { summarize } from '../onnx/summary.js';
+import { PRUNE_METHODS, type PruneRequest, pruneModel } from '../prune/index.js';
+import type { TrainRecipe as PruneRecipe, TrainingSetup } from '../prune/training.js';
+import type { BitSweep, SdcCounts, TrialOutcome } from '../report/model.js';
+import { classify, createSession } from '../runtime/index.js';
+import { train } from '../train/loop.js';
+import type { FaultModelConfig, StudyConfig, TrainRecipe } from './config.js';
+import type { StudyData } from './data.js';
+import type { Step, StepParams } from './plan.js';
+import type { ArtifactStore } from './store.js';
+
+/** What executors share. */
+export interface StepEnv {
+  config: StudyConfig;
+  /** The study folder; result files are recorded relative to it so the folder can move. */
+  dir: string;
+  store: ArtifactStore;
+  data: StudyData;
+  /** Finished results by step id (every dependency of a running step is here). */
+  results: Map<string, StepResult>;
+  signal?: AbortSignal;
+  onProgress?: ProgressCallback;
+}
+
+/** A model artifact: base or pruned. */
+export interface ModelResult {
+  kind: 'model';
+  /** The .onnx file, relative to the study folder. */
+  file: string;
+  method: string;
+  target: number;
+  granularity: 'none' | 'unstructured' | 'n:m' | 'filter';
+  sparsity: number;
+  params: number;
+  nonzeroParams: number;
+  macs: number;
+  /** Stored bits per storage format (float32 words unless the study's first fault model says otherwise). */
+  memoryBits: Record<string, number>;
+  accuracyBeforeFinetune?: number;
+  finetuneEpochs?: number;
+  trainedEpochs?: number;
+  notes: string[];
+  seconds: number;
+}
+
+/** Clean accuracy on the test split. */
+export interface EvalResult {
+  kind: 'eval';
+  correct: number;
+  total: number;
+  seconds: number;
+}
+
+/** A BER sweep's trials, by rate. */
+export interface BerResult {
+  kind: 'ber';
+  images: number;
+  cleanCorrect: number;
+  points: { ber: number; trials: TrialOutcome[] }[];
+  experiments: number;
+  seconds: number;
+}
+
+/** A single-bit sweep's counts. */
+export interface BitsResult {
+  kind: 'bits';
+  images: number;
+  byBit: BitSweep['byBit'];
+  byLayer: BitSweep['byLayer'];
+  total: SdcCounts;
+  experiments: number;
+  seconds: number;
+}
+
+/** Any step's result. */
+export type StepResult = ModelResult | EvalResult | BerResult | BitsResult;
+
+/** The model a step reads: the artifact of its first dependency. */
+function inputModel(step: Step, env: StepEnv): { model: Model; file: string; result: ModelResult } {
+  const dep = env.results.get(step.deps[0]!);
+  if (dep?.kind !== 'model') throw new Error(`internal: step ${step.id} has no model input`);
+  const file = resolve(env.dir, dep.file);
+  return { model: loadModel(file), file, result: dep };
+}
+
+function recipeFor(r: TrainRecipe, set: ImageSet): PruneRecipe {
+  return {
+    batchSize: r.batch,
+    lr: r.lr,
+    optimizer: r.optimizer,
+    momentum: r.momentum,
+    weightDecay: r.weightDecay,
+    schedule: r.schedule,
+    // Crop + flip suit photographs; flipping or shifting digits corrupts them.
+    ...(r.augment && set.shape[0] === 3
+      ? { augment: { padding: 4, flip: true } }
+      : { augment: { padding: 0, flip: false } }),
+  };
+}
+
+/** Stored bits of a model under every storage format, for the cost columns of the report. */
+function memoryBits(model: Model, numberFormat: string, foldBn: boolean): Record<string, number> {
+  const m = foldBn ? foldBatchNorm(model).model : model;
+  const out: Record<string, number> = {};
+  for (const storage of ['dense', 'csr', 'bitmask'])
+    out[storage] = new StoredModel(m.graph, { numberFormat, storage }).bits;
+  return out;
+}
+
+function describeModel(
+  model: Model,
+  env: StepEnv,
+): Pick<ModelResult, 'sparsity' | 'params' | 'nonzeroParams' | 'macs' | 'memoryBits'> {
+  const g = { ...model.graph, initializers: new Map(model.graph.initializers) };
+  materializeIdentityConstants(g);
+  const s = summarize(g);
+  const fm = env.config.faultModels[0]!;
+  return {
+    sparsity: s.sparsity,
+    params: s.params,
+    nonzeroParams: s.params - s.zeros,
+    macs: s.macs,
+    memoryBits: memoryBits(model, fm.numberFormat, fm.foldBn),
+  };
+}
+
+/** Top-1 correct count of a model on (a balanced subset of) a set. */
+async function accuracy(
+  model: Model,
+  set: ImageSet,
+  limit: number,
+  env: StepEnv,
+): Promise<{ correct: number; total: number }> {
+  const indices = limit > 0 && limit < set.count ? balancedIndices(set, limit) : undefined;
+  const total = indices?.length ?? set.count;
+  const session = await createSession(model, { threads: env.config.threads });
+  try {
+    const r = await classify(
+      session,
+      imageInput(model).name,
+      logitsOutput(model).name,
+      batches(set, { batchSize: 256, ...(indices ? { indices } : {}) }),
+      total,
+      {
+        onBatch: (done) => env.onProgress?.({ unit: 'images', done, total, phase: 'evaluate' }),
+        ...(env.signal ? { signal: env.signal } : {}),
+      },
+    );
+    return { correct: r.correct, total: r.count };
+  } finally {
+    await session.release();
+  }
+}
+
+async function runBase(
+  step: Step,
+  p: Extract<StepParams, { kind: 'base' }>,
+  env: StepEnv,
+): Promise<ModelResult> {
+  const t0 = performance.now();
+  const dir = env.store.dir(step);
+  let model = resolveModel(p.source, { seed: p.seed });
+  const test = await env.data.test();
+  checkModelFitsData(model, test.shape, test.classes.length, p.source, test.name);
+  let trainedEpochs: number | undefined;
+  if (p.train) {
+    const set = await env.data.train();
+    const recipe = recipeFor(p.train, set);
+    const checkpoint = join(dir, 'train.ckpt');
+    const r = await train(model, {
+      train: set,
+      epochs: p.train.epochs,
+      ...recipe,
+      seed: p.seed,
+      checkpoint,
+      ...(existsSync(checkpoint) ? { resume: checkpoint } : {}),
+      threads: env.config.threads,
+      ...(env.signal ? { signal: env.signal } : {}),
+      onProgress: (tp) =>
+        env.onProgress?.({
+          unit: 'steps',
+          done: tp.step,
+          total: tp.steps,
+          phase: `train epoch ${tp.epoch}/${tp.epochs}`,
+          figures: { loss: tp.loss, acc: tp.accuracy },
+        }),
+    });
+    if (r.interrupted)
+      throw new InterruptedError(
+        `training of ${p.model} interrupted; rerun the study to resume from its checkpoint`,
+      );
+    model = r.model;
+    trainedEpochs = p.train.epochs;
+  }
+  const file = join(dir, 'model.onnx');
+  saveModel(model, file);
+  return {
+    kind: 'model',
+    file: relative(env.dir, file),
+    method: 'none',
+    target: 0,
+    granularity: 'none',
+    ...describeModel(model, env),
+    ...(trainedEpochs !== undefined ? { trainedEpochs } : {}),
+    notes: [],
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** Splits a config's method options into the common pruning options and the method's own. */
+function pruneOptions(options: Record<string, unknown>): Partial<PruneRequest> {
+  const common = ['scope', 'skipFirst', 'skipLast', 'layers', 'remove', 'maskFallback'];
+  const out: Record<string, unknown> = {};
+  const method: Record<string, number | boolean | string> = {};
+  for (const [k, v] of Object.entries(options)) {
+    if (common.includes(k)) out[k] = v;
+    else method[k] = v as number | boolean | string;
+  }
+  return { ...(out as Partial<PruneRequest>), method };
+}
+
+async function runPrune(
+  step: Step,
+  p: Extract<StepParams, { kind: 'prune' }>,
+  env: StepEnv,
+): Promise<ModelResult> {
+  const t0 = performance.now();
+  const { model: base, file: baseFile } = inputModel(step, env);
+  const method = PRUNE_METHODS.get(p.method);
+  const test = await env.data.test();
+  const needsTraining = method.needsData || method.needsTraining || p.finetune.epochs > 0;
+  let setup: TrainingSetup | undefined;
+  if (needsTraining) {
+    const set = await env.data.train();
+    setup = {
+      train: set,
+      recipe: recipeFor(p.finetune, set),
+      threads: env.config.threads,
+      ...(env.signal ? { signal: env.signal } : {}),
+      onTrainProgress: (stage, tp) =>
+        env.onProgress?.({
+          unit: 'steps',
+          done: tp.step,
+          total: tp.steps,
+          phase: `${stage} epoch ${tp.epoch}/${tp.epochs}`,
+          figures: { loss: tp.loss, acc: tp.accuracy },
+        }),
+    };
+  }
+  let accuracyBeforeFinetune: number | undefined;
+  const r = await pruneModel(base, method, {
+    sparsity: p.sparsity,
+    seed: p.seed,
+    ...pruneOptions(p.options),
+    ...(setup ? { setup } : {}),
+    finetuneEpochs: p.finetune.epochs,
+    parentFileSha256: hashBytes(readFileSync(baseFile)),
+    onPruned: async (m) => {
+      if (p.finetune.epochs > 0) {
+        const a = await accuracy(m, test, env.config.evalLimit, env);
+        accuracyBeforeFinetune = a.correct / a.total;
+      }
+    },
+    ...(env.signal ? { signal: env.signal } : {}),
+    ...(env.onProgress ? { onProgress: env.onProgress } : {}),
+  });
+  if (env.signal?.aborted)
+    throw new InterruptedError(`pruning ${step.variant} interrupted; rerun the study to redo this step`);
+  const file = join(env.store.dir(step), 'model.onnx');
+  saveModel(r.model, file);
+  return {
+    kind: 'model',
+    file: relative(env.dir, file),
+    method: p.method,
+    target: p.sparsity,
+    granularity: method.granularity,
+    ...describeModel(r.model, env),
+    ...(accuracyBeforeFinetune !== undefined ? { accuracyBeforeFinetune } : {}),
+    finetuneEpochs: p.finetune.epochs,
+    notes: r.notes,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+async function runEval(
+  step: Step,
+  p: Extract<StepParams, { kind: 'eval' }>,
+  env: StepEnv,
+): Promise<EvalResult> {
+  const t0 = performance.now();
+  const { model } = inputModel(step, env);
+  const a = await accuracy(model, await env.data.split(p.split), p.limit, env);
+  return { kind: 'eval', ...a, seconds: (performance.now() - t0) / 1000 };
+}
+
+function counts(rs: readonly ExperimentRecord[]): SdcCounts {
+  return {
+    experiments: rs.length,
+    sdcExperiments: rs.filter((r) => r.sdc > 0).length,
+    criticalExperiments: rs.filter((r) => r.criticalSdc > 0).length,
+    sdcImages: rs.reduce((s, r) => s + r.sdc, 0),
+  };
+}
+
+function groupBy<K>(
+  rs: readonly ExperimentRecord[],
+  key: (r: ExperimentRecord) => K,
+): Map<K, ExperimentRecord[]> {
+  const m = new Map<K, ExperimentRecord[]>();
+  for (const r of rs) {
+    const k = key(r);
+    const list = m.get(k);
+    if (list) list.push(r);
+    else m.set(k, [r]);
+  }
+  return m;
+}
+
+/**
+ * Runs (or resumes) a campaign in the step's SQLite store and returns its records. The store
+ * keeps every finished experiment, so an interrupted study loses at most the experiment in flight.
+ */
+async function campaign(
+  step: Step,
+  env: StepEnv,
+  fm: FaultModelConfig,
+  plan: PlanSpec,
+  images: number,
+  seed: number,
+): Promise<{
+  records: ExperimentRecord[];
+  images: number;
+  cleanCorrect: number;
+  layers: { name: string; sparsity: number; bits: number }[];
+}> {
+  const { model, file } = inputModel(step, env);
+  const test = await env.data.test();
+  const perClass = Math.ceil(images / test.classes.length);
+  const idx = firstPerClass(test, perClass);
+  const config: CampaignConfig = {
+    model: { spec: relative(env.dir, file), hash: hashBytes(readFileSync(file)) },
+    data: { spec: env.config.data, split: test.split, perClass, hash: hashJson([test.hash, perClass]) },
+    memory: {
+      numberFormat: fm.numberFormat,
+      storage: fm.storageFormat,
+      faultScales: false,
+      foldBn: fm.foldBn,
+    },
+    plan,
+    seed,
+  };
+  const store = CampaignStore.openOrCreate(join(env.store.dir(step), 'campaign.sqlite'), config);
+  try {
+    const input = { x: imagesToTensor(test, idx), labels: labelsOf(test, idx) };
+    const { evaluator, plan: built } = await prepareCampaign(config, model, input, {
+      threads: env.config.threads,
+      ...(env.onProgress ? { onProgress: env.onProgress } : {}),
+    });
+    try {
+      const r = await runCampaign({
+        store,
+        evaluator,
+        plan: built,
+        ...(env.signal ? { signal: env.signal } : {}),
+        ...(env.onProgress ? { onProgress: env.onProgress } : {}),
+      });
+      if (r.interrupted)
+        throw new InterruptedError(
+          `campaign ${step.id} interrupted after ${r.done}/${r.planned} experiments; rerun the study to resume it`,
+        );
+      const labels = evaluator.labels;
+      const cleanCorrect = evaluator.golden.predictions.reduce((s, p, i) => s + (p === labels[i] ? 1 : 0), 0);
+      const layers = evaluator.memory.layers.map((l) => {
+        const w = l.tensors.find((t) => t.role === 'weight');
+        let zeros = 0;
+        if (w) for (let i = 0; i < w.golden.length; i++) if (w.golden[i] === 0) zeros++;
+        return {
+          name: l.name,
+          sparsity: w ? zeros / w.golden.length : 0,
+          bits: l.tensors.reduce((s, t) => s + t.bits, 0),
+        };
+      });
+      return { records: store.records(), images: evaluator.images, cleanCorrect, layers };
+    } finally {
+      await evaluator.release();
+    }
+  } finally {
+    store.close();
+  }
+}
+
+async function runBer(step: Step, p: Extract<StepParams, { kind: 'ber' }>, env: StepEnv): Promise<BerResult> {
+  const t0 = performance.now();
+  const plan: PlanSpec = { kind: 'ber', rates: p.rates, trials: p.trials, type: p.faultModel.faultType };
+  const c = await campaign(step, env, p.faultModel, plan, p.images, p.seed);
+  // Experiment i runs rate i mod #rates: the experiment index is the trial's seed, shared by every
+  // variant, so the report can pair trials across variants (common random numbers).
+  const points = p.rates.map((ber, k) => ({
+    ber,
+    trials: c.records
+      .filter((r) => r.index % p.rates.length === k)
+      .map((r) => ({
+        accuracy: r.accuracy,
+        sdc: r.sdc,
+        criticalSdc: r.criticalSdc,
+        nonFinite: r.nanImages + r.infImages,
+        faults: r.faultCount,
+        seed: r.index,
+      })),
+  }));
+  return {
+    kind: 'ber',
+    images: c.images,
+    cleanCorrect: c.cleanCorrect,
+    points,
+    experiments: c.records.length,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+async function runBits(
+  step: Step,
+  p: Extract<StepParams, { kind: 'bits' }>,
+  env: StepEnv,
+): Promise<BitsResult> {
+  const t0 = performance.now();
+  const plan: PlanSpec = { kind: 'single-bit', perBit: p.perBit, type: p.faultModel.faultType };
+  const c = await campaign(step, env, p.faultModel, plan, p.images, p.seed);
+  const byBit = [...groupBy(c.records, (r) => r.bit)]
+    .sort((a, b) => a[0] - b[0])
+    .map(([bit, rs]) => ({ bit, ...counts(rs) }));
+  const byLayerRecords = groupBy(c.records, (r) => r.layer);
+  const byLayer = c.layers.map((l) => ({
+    layer: l.name,
+    sparsity: l.sparsity,
+    storedBits: l.bits,
+    ...counts(byLayerRecords.get(l.name) ?? []),
+  }));
+  return {
+    kind: 'bits',
+    images: c.images,
+    byBit,
+    byLayer,
+    total: counts(c.records),
+    experiments: c.records.length,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** Runs one step and returns its result. */
+export function runStep(step: Step, env: StepEnv): Promise<StepResult> {
+  const p = step.params;
+  switch (p.kind) {
+    case 'base':
+      return runBase(step, p, env);
+    case 'prune':
+      return runPrune(step, p, env);
+    case 'eval':
+      return runEval(step, p, env);
+    case 'ber':
+      return runBer(step, p, env);
+    case 'bits':
+      return runBits(step, p, env);
+  }
+}

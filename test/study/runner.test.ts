@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { InterruptedError } from '../../src/core/progress.js';
+import { parseStudyConfig } from '../../src/study/config.js';
+import { runStudy } from '../../src/study/runner.js';
+import { tempDir } from '../helpers/paths.js';
+
+const cacheDir = tempDir('prunefi-study-cache-');
+
+/** A study small enough for a test: untrained LeNet-5, one method, tiny campaigns. */
+function tiny(over: Record<string, unknown> = {}) {
+  return parseStudyConfig({
+    name: 'tiny',
+    data: 'mnist',
+    evalLimit: 200,
+    models: [{ name: 'lenet5', source: 'zoo:lenet5' }],
+    pruning: [{ method: 'magnitude', sparsities: [0.5], finetune: { epochs: 0 } }],
+    faultModels: [{ numberFormat: 'float32', storageFormat: 'dense' }],
+    campaigns: { images: 100, ber: { rates: [1e-4], trials: 3 }, singleBit: { perBit: 2 } },
+    seed: 3,
+    threads: 1,
+    ...over,
+  });
+}
+
+test('a study runs end to end, writes its report, and a rerun reuses every step', async () => {
+  const dir = tempDir('prunefi-study-');
+  const first = await runStudy(tiny(), dir, { cacheDir });
+  // 1 base + 1 prune + 2 variants × (eval + ber + bits).
+  assert.equal(first.steps, 8);
+  assert.equal(first.reused, 0);
+  assert.ok(existsSync(first.report.html));
+  assert.equal(first.data.variants.length, 2);
+  assert.equal(first.data.berSweeps.length, 2);
+  assert.equal(first.data.bitSweeps.length, 2);
+  const bits = first.data.bitSweeps[0]!;
+  assert.equal(bits.total.experiments, 64, '2 experiments × 32 bit positions');
+  assert.equal(bits.byBit.length, 32);
+  assert.equal(
+    bits.byLayer.reduce((s, l) => s + l.experiments, 0),
+    64,
+    'every experiment lands in one layer',
+  );
+  const ber = first.data.berSweeps[0]!;
+  assert.deepEqual(
+    ber.points.map((p) => p.trials.length),
+    [3],
+  );
+  const pruned = first.data.variants.find((v) => v.method === 'magnitude')!;
+  assert.ok(Math.abs(pruned.sparsity - 0.5) < 0.01, `sparsity ${pruned.sparsity}`);
+  assert.ok(
+    pruned.memoryBits.csr! < first.data.variants[0]!.memoryBits.csr!,
+    'CSR storage shrinks with sparsity',
+  );
+
+  const again = await runStudy(tiny(), dir, { cacheDir });
+  assert.equal(again.reused, 8);
+  const numbers = JSON.parse(readFileSync(join(dir, 'report-numbers.json'), 'utf8')) as { format: string };
+  assert.ok(numbers.format, 'the numbers file is written');
+
+  // A changed BER list reruns only the two BER campaigns.
+  const changed = await runStudy(
+    tiny({ campaigns: { images: 100, ber: { rates: [3e-4], trials: 3 }, singleBit: { perBit: 2 } } }),
+    dir,
+    { cacheDir },
+  );
+  assert.equal(changed.reused, 6);
+});
+
+test('an interrupted study resumes its campaign without losing or repeating experiments', async () => {
+  const dir = tempDir('prunefi-study-');
+  const controller = new AbortController();
+  let seen = 0;
+  await assert.rejects(
+    runStudy(tiny({ baseline: false }), dir, {
+      cacheDir,
+      signal: controller.signal,
+      onProgress: (p) => {
+        // Abort part-way through the single-bit campaign.
+        if (p.id.startsWith('bits') && p.inner?.unit === 'experiments' && p.inner.done >= 20 && seen++ === 0)
+          controller.abort();
+      },
+    }),
+    (err: unknown) => err instanceof InterruptedError,
+  );
+  const result = await runStudy(tiny({ baseline: false }), dir, { cacheDir });
+  assert.equal(result.data.bitSweeps[0]!.total.experiments, 64);
+  const campaigns = readdirSync(join(dir, 'artifacts', 'bits'));
+  assert.equal(campaigns.length, 1);
+});
