@@ -4,9 +4,9 @@
  * positions. ONNX Runtime's Conv runs one small GEMM per image, which is inefficient when an
  * image has only 4–64 output positions and the weights are graph inputs (no pre-packing); a
  * single GEMM over N·P columns is not. The im2col matrix is built by multiplying the
- * (channel·batch) × pixel matrix by a constant 0/1 selection matrix S [H·W, K·P] (cheap while
- * the map is small), kept for the weight gradient, and the input gradient is the transpose
- * product followed by Sᵀ (col2im).
+ * per-channel batch × pixel matrices by constant 0/1 selection matrices (cheap while the map is
+ * small), kept for the weight gradient, and the input gradient is the transpose product
+ * followed by Sᵀ (col2im).
  *
  * Forward:  cols = reorder(Xᵀ·S) [Ci·K, N·P];  Y = W [Co, Ci·K] · cols  (→ N, Co, P)
  * Backward: dW = dY [Co, N·P] · colsᵀ;  dcols = Wᵀ · dY;  dX = reorder(dcols)·Sᵀ
@@ -41,27 +41,42 @@ export function lowerable(ctx: GradContext, g: LoweredGeom): boolean {
   );
 }
 
-/** The 0/1 matrix mapping input pixels to (kernel tap, output position) columns. */
-function selection(ctx: GradContext, g: LoweredGeom): string {
+/**
+ * The 0/1 selection of input pixels per (kernel tap, output position), in the two layouts the
+ * passes use: forward [1, K, H·W, P] (a broadcast batched MatMul writes the im2col matrix
+ * directly in [Ci, K, N, P] order, no transpose) and backward Sᵀ [K·P, H·W] (col2im).
+ */
+function selection(ctx: GradContext, g: LoweredGeom): { forward: string; backward: string } {
   const [h, w] = [g.x[2]!, g.x[3]!];
   const [oh, ow] = [g.y[2]!, g.y[3]!];
   const [kh, kw] = [g.kernel[0]!, g.kernel[1]!];
   const p = oh * ow;
   const kk = kh * kw;
-  const data = ctx.dtype === 'float64' ? new Float64Array(h * w * kk * p) : new Float32Array(h * w * kk * p);
+  const hw = h * w;
+  const make = () =>
+    ctx.dtype === 'float64' ? new Float64Array(hw * kk * p) : new Float32Array(hw * kk * p);
+  const fwd = make();
+  const bwd = make();
   for (let a = 0; a < kh; a++) {
     for (let b = 0; b < kw; b++) {
+      const k = a * kw + b;
       for (let i = 0; i < oh; i++) {
         for (let j = 0; j < ow; j++) {
           const y = i * g.strides[0]! - g.pads[0]! + a * g.dilations[0]!;
           const x = j * g.strides[1]! - g.pads[1]! + b * g.dilations[1]!;
           if (y < 0 || y >= h || x < 0 || x >= w) continue;
-          data[(y * w + x) * kk * p + (a * kw + b) * p + i * ow + j] = 1;
+          const pos = i * ow + j;
+          const pix = y * w + x;
+          fwd[(k * hw + pix) * p + pos] = 1;
+          bwd[(k * p + pos) * hw + pix] = 1;
         }
       }
     }
   }
-  return ctx.tensor(tensor(ctx.dtype, [h * w, kk * p], data), 'conv_selection');
+  return {
+    forward: ctx.tensor(tensor(ctx.dtype, [1, kk, hw, p], fwd), 'conv_selection'),
+    backward: ctx.tensor(tensor(ctx.dtype, [kk * p, hw], bwd), 'conv_selection_t'),
+  };
 }
 
 /** Emits the lowered forward pass of `n` and saves what its backward needs. */
@@ -72,16 +87,12 @@ export function loweredForward(ctx: GradContext, n: Node, g: LoweredGeom): void 
   const kk = numel(g.kernel);
   const p = numel(g.y.slice(2));
   const s = selection(ctx, g);
-  // Xᵀ [Ci·N, H·W] · S → [Ci, N, K, P] → [Ci, K, N, P] = cols [Ci·K, N·P].
+  // X as [Ci, 1, N, H·W] times S [1, K, H·W, P] = [Ci, K, N, P] = cols [Ci·K, N·P].
   const xt = ctx.op('Reshape', [
     ctx.op('Transpose', [x], { perm: attrInts([1, 0, 2, 3]) }),
-    ctx.ints([-1, hw]),
+    ctx.ints([ci, 1, -1, hw]),
   ]);
-  const picked = ctx.op('Reshape', [ctx.op('MatMul', [xt, s]), ctx.ints([ci, -1, kk, p])]);
-  const cols = ctx.op('Reshape', [
-    ctx.op('Transpose', [picked], { perm: attrInts([0, 2, 1, 3]) }),
-    ctx.ints([ci * kk, -1]),
-  ]);
+  const cols = ctx.op('Reshape', [ctx.op('MatMul', [xt, s.forward]), ctx.ints([ci * kk, -1])]);
   const w2 = ctx.op('Reshape', [w, ctx.ints([co, ci * kk])]);
   const y2 = ctx.op('Reshape', [ctx.op('MatMul', [w2, cols]), ctx.ints([co, -1, p])]);
   const yt = ctx.op('Transpose', [y2], { perm: attrInts([1, 0, 2]) });
@@ -99,7 +110,7 @@ export function loweredForward(ctx: GradContext, n: Node, g: LoweredGeom): void 
       [n.outputs[0]!],
     );
   }
-  ctx.save(n, { cols, w2, s });
+  ctx.save(n, { cols, w2, st: s.backward });
 }
 
 /** Emits dX and dW of a lowered Conv (dB is the caller's: a sum of dY). */
@@ -127,8 +138,10 @@ export function loweredBackward(
     const back = ctx.op('Transpose', [ctx.op('Reshape', [dcols, ctx.ints([ci, kk, -1, p])])], {
       perm: attrInts([0, 2, 1, 3]),
     });
-    const st = ctx.op('Transpose', [ctx.restore(n, 's')], { perm: attrInts([1, 0]) });
-    const pixels = ctx.op('MatMul', [ctx.op('Reshape', [back, ctx.ints([-1, kk * p])]), st]);
+    const pixels = ctx.op('MatMul', [
+      ctx.op('Reshape', [back, ctx.ints([-1, kk * p])]),
+      ctx.restore(n, 'st'),
+    ]);
     const chw = ctx.op('Reshape', [pixels, ctx.ints([ci, -1, ...g.x.slice(2)])]);
     dX = ctx.op('Transpose', [chw], { perm: attrInts([1, 0, 2, 3]) });
   }
