@@ -9,6 +9,7 @@ import type { Model } from '../onnx/ir.js';
 import { numel, type Tensor, tensor } from '../onnx/tensor.js';
 import { createSession, type Session, type SessionOptions } from '../runtime/session.js';
 import { buildTrainingGraph, type TrainingGraph, type TrainingGraphOptions } from './autodiff/graph.js';
+import { deriveInput } from './layouts.js';
 import { type FloatArray, WeightStore } from './weights.js';
 
 /** Inputs of one forward+backward run. */
@@ -53,34 +54,6 @@ export interface GradientSessionOptions extends TrainingGraphOptions {
   memoryPattern?: boolean;
   /** Share an existing state (e.g. the trainer's) instead of copying the model's initializers. */
   weights?: WeightStore;
-}
-
-/**
- * The kernel of a Conv's stride-1 input gradient: W [Co, Ci/g, ...k] → [Ci, Co/g, ...k] with
- * input and output channels swapped within each group and the kernel reversed in space (which
- * is reversing its flattened spatial index). Writes into `out` when it has the right size.
- */
-export function flipConvWeight(
-  w: FloatArray,
-  dims: readonly number[],
-  group: number,
-  out?: FloatArray,
-): FloatArray {
-  const [co, cig] = [dims[0]!, dims[1]!];
-  const kk = numel(dims.slice(2));
-  const cog = co / group;
-  const res =
-    out && out.length === w.length && out.constructor === w.constructor ? out : (w.slice() as FloatArray);
-  for (let o = 0; o < co; o++) {
-    const gi = Math.floor(o / cog);
-    const oo = o % cog;
-    for (let i = 0; i < cig; i++) {
-      const src = (o * cig + i) * kk;
-      const dst = ((gi * cig + i) * cog + oo) * kk + kk - 1;
-      for (let k = 0; k < kk; k++) res[dst - k] = w[src + k]!;
-    }
-  }
-  return res;
 }
 
 /**
@@ -156,7 +129,7 @@ export class GradientSession {
     }
     for (const d of g.derivedInputs) {
       const src = inputs.overrides?.get(d.source) ?? this.weights.get(d.source);
-      const buf = flipConvWeight(src, this.weights.dimsOf(d.source), d.group, this.derived.get(d.name));
+      const buf = deriveInput(d, src, this.weights.dimsOf(d.source), this.derived.get(d.name));
       this.derived.set(d.name, buf);
       feeds[d.name] =
         buf instanceof Float64Array ? tensor('float64', d.dims, buf) : tensor('float32', d.dims, buf);

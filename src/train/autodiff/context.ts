@@ -46,16 +46,17 @@ export interface DropoutMask {
 }
 
 /**
- * A graph input computed from a weight before every run instead of inside the graph: the
- * spatially flipped, group-transposed Conv kernel of the stride-1 input gradient (ONNX
- * Runtime's Slice with negative steps and 5-D Transpose are slow; a TypeScript copy is cheap).
+ * A graph input computed from a weight before every run instead of inside the graph (see
+ * src/train/layouts.ts): 'flipped' is the spatially flipped, group-transposed Conv kernel of the
+ * stride-1 input gradient, [Ci, Co/g, ...kernel]; 'taps-major' the [Co, K·Ci] kernel of a
+ * lowered Conv.
  */
 export interface DerivedInput {
   name: string;
+  kind: 'flipped' | 'taps-major';
   /** The weight (a state input) it is computed from: [Co, Ci/g, ...kernel]. */
   source: string;
   group: number;
-  /** [Ci, Co/g, ...kernel]. */
   dims: number[];
 }
 

@@ -3,15 +3,18 @@
  * after its first layer): the convolution becomes one large matrix product over batch ×
  * positions. ONNX Runtime's Conv runs one small GEMM per image, which is inefficient when an
  * image has only 4–64 output positions and the weights are graph inputs (no pre-packing); a
- * single GEMM over N·P columns is not. The im2col matrix is built by multiplying the
- * per-channel batch × pixel matrices by constant 0/1 selection matrices (cheap while the map is
- * small), kept for the weight gradient, and the input gradient is the transpose product
- * followed by Sᵀ (col2im).
+ * single GEMM over N·P rows is not.
  *
- * Forward:  cols = reorder(Xᵀ·S) [Ci·K, N·P];  Y = W [Co, Ci·K] · cols  (→ N, Co, P)
- * Backward: dW = dY [Co, N·P] · colsᵀ;  dcols = Wᵀ · dY;  dX = reorder(dcols)·Sᵀ
+ * Rows are (image, position) and columns (kernel tap, input channel), so every tensor moves
+ * between layouts at most once (no transpose of the K-times larger im2col matrix): the image in
+ * channels-last order [N, H·W, Ci] is multiplied by a constant 0/1 selection S [P·K, H·W] to
+ * give the im2col matrix [N·P, K·Ci], which the weight gradient reuses; the kernel is fed in
+ * taps-major order [Co, K·Ci] (rearranged in TypeScript, layouts.ts).
+ *
+ * Forward:  cols = S·Xₙₕᵥ;  Y = cols·Wᵀ + b  (→ N, Co, P)
+ * Backward: dW = dYᵀ·cols;  dX = Sᵀ·(dY·W)  (→ N, Ci, H, W)
  */
-import { attrFloat, attrInt, attrInts, type Node } from '../../onnx/ir.js';
+import { attrInt, attrInts, type Node } from '../../onnx/ir.js';
 import { numel, tensor } from '../../onnx/tensor.js';
 import type { GradContext } from './context.js';
 
@@ -41,12 +44,8 @@ export function lowerable(ctx: GradContext, g: LoweredGeom): boolean {
   );
 }
 
-/**
- * The 0/1 selection of input pixels per (kernel tap, output position), in the two layouts the
- * passes use: forward [1, K, H·W, P] (a broadcast batched MatMul writes the im2col matrix
- * directly in [Ci, K, N, P] order, no transpose) and backward Sᵀ [K·P, H·W] (col2im).
- */
-function selection(ctx: GradContext, g: LoweredGeom): { forward: string; backward: string } {
+/** The 0/1 selection S [1, P·K, H·W] (row p·K + k reads the pixel tap k of position p sees) and Sᵀ. */
+function selection(ctx: GradContext, g: LoweredGeom): { s: string; st: string } {
   const [h, w] = [g.x[2]!, g.x[3]!];
   const [oh, ow] = [g.y[2]!, g.y[3]!];
   const [kh, kw] = [g.kernel[0]!, g.kernel[1]!];
@@ -55,27 +54,26 @@ function selection(ctx: GradContext, g: LoweredGeom): { forward: string; backwar
   const hw = h * w;
   const make = () =>
     ctx.dtype === 'float64' ? new Float64Array(hw * kk * p) : new Float32Array(hw * kk * p);
-  const fwd = make();
-  const bwd = make();
-  for (let a = 0; a < kh; a++) {
-    for (let b = 0; b < kw; b++) {
-      const k = a * kw + b;
-      for (let i = 0; i < oh; i++) {
-        for (let j = 0; j < ow; j++) {
+  const s = make();
+  const st = make();
+  for (let i = 0; i < oh; i++) {
+    for (let j = 0; j < ow; j++) {
+      for (let a = 0; a < kh; a++) {
+        for (let b = 0; b < kw; b++) {
           const y = i * g.strides[0]! - g.pads[0]! + a * g.dilations[0]!;
           const x = j * g.strides[1]! - g.pads[1]! + b * g.dilations[1]!;
           if (y < 0 || y >= h || x < 0 || x >= w) continue;
-          const pos = i * ow + j;
+          const row = (i * ow + j) * kk + a * kw + b;
           const pix = y * w + x;
-          fwd[(k * hw + pix) * p + pos] = 1;
-          bwd[(k * p + pos) * hw + pix] = 1;
+          s[row * hw + pix] = 1;
+          st[pix * kk * p + row] = 1;
         }
       }
     }
   }
   return {
-    forward: ctx.tensor(tensor(ctx.dtype, [1, kk, hw, p], fwd), 'conv_selection'),
-    backward: ctx.tensor(tensor(ctx.dtype, [kk * p, hw], bwd), 'conv_selection_t'),
+    s: ctx.tensor(tensor(ctx.dtype, [1, p * kk, hw], s), 'conv_selection'),
+    st: ctx.tensor(tensor(ctx.dtype, [1, hw, p * kk], st), 'conv_selection_t'),
   };
 }
 
@@ -86,31 +84,22 @@ export function loweredForward(ctx: GradContext, n: Node, g: LoweredGeom): void 
   const hw = numel(g.x.slice(2));
   const kk = numel(g.kernel);
   const p = numel(g.y.slice(2));
-  const s = selection(ctx, g);
-  // X as [Ci, 1, N, H·W] times S [1, K, H·W, P] = [Ci, K, N, P] = cols [Ci·K, N·P].
-  const xt = ctx.op('Reshape', [
-    ctx.op('Transpose', [x], { perm: attrInts([1, 0, 2, 3]) }),
-    ctx.ints([ci, 1, -1, hw]),
+  const { s, st } = selection(ctx, g);
+  const wk = ctx.name(`${w}@taps_major`);
+  ctx.derivedInputs.push({ name: wk, kind: 'taps-major', source: w, group: 1, dims: [co, kk * ci] });
+  // Channels-last as a 4-D transpose then a reshape: a last-two-axes Transpose right before the
+  // MatMul would be fused by ORT into a FusedMatMul, which is several times slower here.
+  const xh = ctx.op('Reshape', [
+    ctx.op('Transpose', [x], { perm: attrInts([0, 2, 3, 1]) }),
+    ctx.ints([0, hw, ci]),
   ]);
-  const cols = ctx.op('Reshape', [ctx.op('MatMul', [xt, s.forward]), ctx.ints([ci * kk, -1])]);
-  const w2 = ctx.op('Reshape', [w, ctx.ints([co, ci * kk])]);
-  const y2 = ctx.op('Reshape', [ctx.op('MatMul', [w2, cols]), ctx.ints([co, -1, p])]);
-  const yt = ctx.op('Transpose', [y2], { perm: attrInts([1, 0, 2]) });
-  const shape = ctx.ints([-1, co, ...g.y.slice(2)]);
-  if (!b) {
-    ctx.emit('Reshape', [yt, shape], {}, [n.outputs[0]!]);
-  } else {
-    // Bias as a one-pass per-channel affine node (broadcasting Add is a slow kernel in ORT).
-    const ones = ctx.float(new Array<number>(co).fill(1), [co]);
-    const zeros = ctx.float(new Array<number>(co).fill(0), [co]);
-    ctx.emit(
-      'BatchNormalization',
-      [ctx.op('Reshape', [yt, shape]), ones, b, zeros, ones],
-      { epsilon: attrFloat(0) },
-      [n.outputs[0]!],
-    );
-  }
-  ctx.save(n, { cols, w2, st: s.backward });
+  const cols = ctx.op('Reshape', [ctx.op('MatMul', [s, xh]), ctx.ints([-1, kk * ci])]);
+  const yh = ctx.op('Gemm', b ? [cols, wk, b] : [cols, wk], { transB: attrInt(1) });
+  const y = ctx.op('Transpose', [ctx.op('Reshape', [yh, ctx.ints([-1, p, co])])], {
+    perm: attrInts([0, 2, 1]),
+  });
+  ctx.emit('Reshape', [y, ctx.ints([-1, co, ...g.y.slice(2)])], {}, [n.outputs[0]!]);
+  ctx.save(n, { cols, wk, st });
 }
 
 /** Emits dX and dW of a lowered Conv (dB is the caller's: a sum of dY). */
@@ -124,26 +113,29 @@ export function loweredBackward(
   const [ci, co] = [g.x[1]!, g.w[0]!];
   const kk = numel(g.kernel);
   const p = numel(g.y.slice(2));
-  const cols = ctx.restore(n, 'cols');
-  const dy2 = ctx.op('Reshape', [
-    ctx.op('Transpose', [ctx.op('Reshape', [dY, ctx.ints([0, co, p])])], { perm: attrInts([1, 0, 2]) }),
-    ctx.ints([co, -1]),
+  const dyh = ctx.op('Reshape', [
+    ctx.op('Transpose', [dY], { perm: attrInts([0, 2, 3, 1]) }),
+    ctx.ints([-1, co]),
   ]);
-  const dW = needs[1]
-    ? ctx.op('Reshape', [ctx.op('Gemm', [dy2, cols], { transB: attrInt(1) }), ctx.ints(g.w)])
-    : undefined;
+  let dW: string | undefined;
+  if (needs[1]) {
+    const dwk = ctx.op('Gemm', [dyh, ctx.restore(n, 'cols')], { transA: attrInt(1) });
+    const dw = ctx.op('Transpose', [ctx.op('Reshape', [dwk, ctx.ints([co, kk, ci])])], {
+      perm: attrInts([0, 2, 1]),
+    });
+    dW = ctx.op('Reshape', [dw, ctx.ints(g.w)]);
+  }
   let dX: string | undefined;
   if (needs[0]) {
-    const dcols = ctx.op('Gemm', [ctx.restore(n, 'w2'), dy2], { transA: attrInt(1) });
-    const back = ctx.op('Transpose', [ctx.op('Reshape', [dcols, ctx.ints([ci, kk, -1, p])])], {
-      perm: attrInts([0, 2, 1, 3]),
-    });
-    const pixels = ctx.op('MatMul', [
-      ctx.op('Reshape', [back, ctx.ints([-1, kk * p])]),
-      ctx.restore(n, 'st'),
+    const dcols = ctx.op('Reshape', [
+      ctx.op('Gemm', [dyh, ctx.restore(n, 'wk')]),
+      ctx.ints([-1, p * kk, ci]),
     ]);
-    const chw = ctx.op('Reshape', [pixels, ctx.ints([ci, -1, ...g.x.slice(2)])]);
-    dX = ctx.op('Transpose', [chw], { perm: attrInts([1, 0, 2, 3]) });
+    const dxh = ctx.op('MatMul', [ctx.restore(n, 'st'), dcols]);
+    dX = ctx.op('Reshape', [
+      ctx.op('Transpose', [dxh], { perm: attrInts([0, 2, 1]) }),
+      ctx.ints([-1, ...g.x.slice(1)]),
+    ]);
   }
   return [dX, dW];
 }

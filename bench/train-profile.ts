@@ -1,0 +1,75 @@
+/**
+ * Per-op breakdown of one training step (forward, loss, backward) from ONNX Runtime's profiler.
+ * Reproduce from the repository root:
+ *   npx tsc -p . && node dist/bench/train-profile.js [--model resnet18|alexnet] [--steps 2]
+ * Runs `steps` profiled steps after one warm-up on random data at the benchmark batch size and
+ * prints the kernel time per op type (ms per step and share), then the ten slowest nodes.
+ * The shares are the useful figure on a shared machine; absolute times drift with load.
+ */
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Rng } from '../src/core/rng.js';
+import { loadModel } from '../src/onnx/file.js';
+import { f32 } from '../src/onnx/tensor.js';
+import { GradientSession } from '../src/train/session.js';
+import { tempDir } from '../test/helpers/paths.js';
+
+const { values } = parseArgs({
+  options: { model: { type: 'string', default: 'resnet18' }, steps: { type: 'string', default: '2' } },
+});
+const model = values.model!;
+const batch = model === 'resnet18' ? 64 : 128;
+const steps = Number(values.steps);
+const dir = tempDir('prunefi-profile-');
+const m = loadModel(join(resolve('..', 'shared'), `models/${model}_cifar.onnx`));
+const rng = Rng.seeded('profile');
+const x = f32(
+  [batch, 3, 32, 32],
+  Array.from({ length: batch * 3 * 1024 }, () => rng.normal()),
+);
+const labels = Array.from({ length: batch }, () => rng.int(10));
+const prefix = join(dir, 'train');
+const session = await GradientSession.create(m, { threads: 2, profile: prefix });
+for (let i = 0; i <= steps; i++) await session.run({ x, labels });
+session.endProfiling();
+await session.release();
+
+interface Event {
+  cat?: string;
+  name: string;
+  dur: number;
+  args?: { op_name?: string };
+}
+const file = readdirSync(dir)
+  .map((f) => join(dir, f))
+  .find((f) => f.endsWith('.json'));
+if (!file) throw new Error('no profile file was written');
+const events = JSON.parse(readFileSync(file, 'utf8')) as Event[];
+rmSync(dir, { recursive: true, force: true });
+const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').length;
+const byOp = new Map<string, number>();
+const byNode = new Map<string, { op: string; us: number }>();
+for (const e of events) {
+  if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+  const op = e.args?.op_name ?? '?';
+  byOp.set(op, (byOp.get(op) ?? 0) + e.dur);
+  const n = byNode.get(e.name) ?? { op, us: 0 };
+  n.us += e.dur;
+  byNode.set(e.name, n);
+}
+const total = [...byOp.values()].reduce((a, b) => a + b, 0);
+console.log(
+  `${model}, batch ${batch}: ${(total / runs / 1000).toFixed(0)} ms of kernel time per step (${runs} runs incl. warm-up)`,
+);
+for (const [op, us] of [...byOp].sort((a, b) => b[1] - a[1]).slice(0, 14)) {
+  console.log(
+    `  ${op.padEnd(20)} ${(us / runs / 1000).toFixed(1).padStart(8)} ms  ${((100 * us) / total).toFixed(1).padStart(5)}%`,
+  );
+}
+console.log('slowest nodes:');
+for (const [name, n] of [...byNode].sort((a, b) => b[1].us - a[1].us).slice(0, 10)) {
+  console.log(
+    `  ${name.replace(/_kernel_time$/, '').padEnd(48)} ${n.op.padEnd(18)} ${(n.us / runs / 1000).toFixed(1)} ms`,
+  );
+}
