@@ -46,6 +46,8 @@ interface WorkerResult {
   replayed: number;
   cacheMiB: number;
   sessions: number;
+  analysisSeconds: number;
+  inferenceSeconds: number;
   peakRssMiB: number;
 }
 
@@ -89,6 +91,8 @@ async function worker(mode: 'fast' | 'naive'): Promise<void> {
     replayed: replay.length,
     cacheMiB: Math.round(ev.cacheBytes / 2 ** 20),
     sessions: ev.sessions,
+    analysisSeconds: ev.timings.analysis,
+    inferenceSeconds: ev.timings.inference,
     peakRssMiB: Math.round(peakRssMiB()),
   };
   await ev.release();

@@ -29,7 +29,7 @@ import {
   type TensorChange,
 } from '../fault/memory.js';
 import { cloneModel, materializeIdentityConstants, topoSort } from '../onnx/graph.js';
-import { getInt, type Model, type Node } from '../onnx/ir.js';
+import { getFloat, getInt, type Model, type Node } from '../onnx/ir.js';
 import { windowGeometry } from '../onnx/shape.js';
 import { type DType, numel, type Tensor, tensor } from '../onnx/tensor.js';
 import { createSession, type Session } from '../runtime/session.js';
@@ -57,6 +57,11 @@ export interface EvaluatorOptions extends MemoryOptions {
    * graph input, as in naive mode.
    */
   cacheMiB?: number;
+  /**
+   * Fast mode: compute a faulty Conv/Gemm layer's output as its golden output plus the change
+   * of the few weights that differ, and run the graph only after that layer (default true).
+   */
+  delta?: boolean;
   /** Reports the golden passes (they take as long as a few full inferences). */
   onProgress?: ProgressCallback;
 }
@@ -95,14 +100,17 @@ export class Evaluator {
   private readonly outputName: string;
   private readonly batch: number;
   private readonly threads: number | undefined;
+  private readonly delta: boolean;
+  private readonly budget: number;
   private readonly types: Map<string, DType>;
   private readonly cache: Map<string, Cached>;
   private readonly work: Map<string, Float32Array>;
   private readonly variants = new Map<string, Promise<Variant>>();
   private readonly nodeIndex: Map<Node, number>;
-  readonly cacheBytes: number;
   /** Seconds spent on golden passes and session creation (setup, amortized over a campaign). */
   setupSeconds = 0;
+  /** Seconds spent per phase of `evaluate` (excluding setup): fault decoding and image analysis, inference. */
+  readonly timings = { analysis: 0, inference: 0 };
 
   private constructor(
     model: Model,
@@ -119,6 +127,8 @@ export class Evaluator {
     this.mode = options.mode ?? 'fast';
     this.batch = options.batch ?? 250;
     this.threads = options.threads;
+    this.delta = options.delta !== false;
+    this.budget = (options.cacheMiB ?? 4096) * 2 ** 20;
     this.golden = golden;
     this.images = input.x.dims[0]!;
     this.inputName = model.graph.inputs.find((v) => !model.graph.initializers.has(v.name))!.name;
@@ -131,6 +141,9 @@ export class Evaluator {
     for (const c of cache.values()) bytes += c.data.byteLength;
     this.cacheBytes = bytes;
   }
+
+  /** Bytes of golden activations cached (grows when layer outputs are cached for the delta path). */
+  cacheBytes: number;
 
   /**
    * Prepares a model for injection: materializes Identity-aliased initializers, folds
@@ -247,6 +260,11 @@ export class Evaluator {
     }
     const layers = [...new Set(changes.map((c) => this.memory.layerOf(c.tensor.name)))];
     const single = layers.length === 1 ? layers[0]! : undefined;
+    const weightsChanged = changes.reduce((s, c) => s + c.positions.length, 0);
+    if (single && this.mode === 'fast' && this.delta) {
+      const d = await this.evaluateDelta(single, changes, { wordsChanged, weightsChanged }, detail);
+      if (d) return d;
+    }
     const from = Math.min(...layers.map((l) => l.nodeIndex));
     const weights = single
       ? single.tensors.map((t) => t.name)
@@ -255,20 +273,156 @@ export class Evaluator {
     const start = this.mode === 'naive' || !this.hasCut(from) ? 0 : from;
     const key = single ? `layer:${single.name}@${start}` : `from:${from}@${start}`;
     const variant = await this.variant(key, start, weights);
+    const ta = performance.now();
     const rows = single && start > 0 ? this.affectedImages(single, changes) : allRows(this.images);
-    const weightsChanged = changes.reduce((s, c) => s + c.positions.length, 0);
+    const tb = performance.now();
     const logits = await this.withPatch(changes, () => this.run(variant, rows));
-    const outcome = scoreOutcome(variant.golden, this.input.labels, rows, logits, {
-      wordsChanged,
-      weightsChanged,
-    });
+    this.timings.analysis += (tb - ta) / 1000;
+    this.timings.inference += (performance.now() - tb) / 1000;
+    return this.finish(variant.golden, rows, logits, { wordsChanged, weightsChanged }, detail);
+  }
+
+  private finish(
+    golden: Golden,
+    rows: Int32Array,
+    logits: Float32Array,
+    meta: Pick<Outcome, 'wordsChanged' | 'weightsChanged'>,
+    detail: boolean,
+  ): Outcome | DetailedOutcome {
+    const outcome = scoreOutcome(golden, this.input.labels, rows, logits, meta);
     if (!detail) return outcome;
-    const k = variant.golden.classes;
-    const full = variant.golden.logits.slice();
+    const k = golden.classes;
+    const full = golden.logits.slice();
     rows.forEach((img, r) => {
       full.set(logits.subarray(r * k, (r + 1) * k), img * k);
     });
     return { ...outcome, logits: full, predictions: argmaxRows(full, k) };
+  }
+
+  /**
+   * The delta path for faults in one Conv/Gemm layer: the faulty layer output of each reachable
+   * image is its cached golden output plus δ·x for every changed weight (δ = new − old, one
+   * float32 rounding per added term, as a multiply-add unit would), and only the graph after
+   * the layer runs, with constant weights. Images whose faulty output is bit-identical to golden
+   * (every added term absorbed by rounding) stop there. Returns null when the layer or the
+   * change is not one this path covers (non-finite weights, too many changes, uncached cuts).
+   */
+  private async evaluateDelta(
+    layer: StoredLayer,
+    changes: readonly TensorChange[],
+    meta: Pick<Outcome, 'wordsChanged' | 'weightsChanged'>,
+    detail: boolean,
+  ): Promise<Outcome | DetailedOutcome | null> {
+    const node = this.model.graph.nodes[layer.nodeIndex]!;
+    const y = node.outputs[0]!;
+    const x = node.inputs[0]!;
+    let count = 0;
+    for (const c of changes) {
+      count += c.positions.length;
+      for (let i = 0; i < c.positions.length; i++) {
+        if (!Number.isFinite(c.values[i]!) || !Number.isFinite(c.tensor.golden[c.positions[i]!]!))
+          return null;
+      }
+    }
+    const after = layer.nodeIndex + 1;
+    if (count > 256 || !this.hasCut(layer.nodeIndex) || x === this.inputName) return null;
+    const geo = deltaGeometry(node, this.cache.get(x)!.dims, this.memory.tensor(node.inputs[1]!).dims);
+    if (!geo || !(await this.ensureLayerOutput(layer.nodeIndex))) return null;
+    // The last layer's output is the logits: nothing runs after it.
+    const variant: Variant | null =
+      y === this.outputName ? null : await this.variant(`delta:${layer.name}`, after, []);
+    const ta = performance.now();
+    const reach = this.affectedImages(layer, changes);
+    const yc = this.cache.get(y)!;
+    const xc = this.cache.get(x)!;
+    const out = new Float32Array(reach.length * yc.size);
+    const changed = new Uint8Array(reach.length);
+    reach.forEach((img, r) => {
+      out.set(yc.data.subarray(img * yc.size, (img + 1) * yc.size), r * yc.size);
+    });
+    const add = (r: number, at: number, d: number): void => {
+      const old = out[at]!;
+      out[at] = old + d;
+      if (out[at] !== old) changed[r] = 1;
+    };
+    for (const c of changes) {
+      const bias = c.tensor.role === 'bias';
+      for (let i = 0; i < c.positions.length; i++) {
+        const p = c.positions[i]!;
+        const delta = c.values[i]! - c.tensor.golden[p]!;
+        for (let r = 0; r < reach.length; r++) {
+          const img = reach[r]!;
+          const xb = img * xc.size;
+          const ob = r * yc.size;
+          if (bias) for (const at of geo.biasTargets(p)) add(r, ob + at, geo.beta * delta);
+          else geo.weightTerms(p, (at, xi) => add(r, ob + at, geo.alpha * delta * xc.data[xb + xi]!));
+        }
+      }
+    }
+    const rows = Int32Array.from([...reach].filter((_, r) => changed[r]));
+    const faulty = new Float32Array(rows.length * yc.size);
+    let k = 0;
+    reach.forEach((_, r) => {
+      if (changed[r]) faulty.set(out.subarray(r * yc.size, (r + 1) * yc.size), k++ * yc.size);
+    });
+    const tb = performance.now();
+    const logits = variant ? await this.run(variant, rows, new Map([[y, faulty]])) : faulty;
+    this.timings.analysis += (tb - ta) / 1000;
+    this.timings.inference += (performance.now() - tb) / 1000;
+    return this.finish(variant?.golden ?? this.outputGolden(y), rows, logits, meta, detail);
+  }
+
+  private lastGolden: Golden | undefined;
+
+  /** The golden reference of a delta on the output layer: its cached golden output. */
+  private outputGolden(y: string): Golden {
+    if (!this.lastGolden) {
+      const logits = this.cache.get(y)!.data;
+      const classes = logits.length / this.images;
+      this.lastGolden = { logits, predictions: argmaxRows(logits, classes), classes };
+    }
+    return this.lastGolden;
+  }
+
+  /**
+   * Caches the golden output of the layer at node `index`, computed once by a session holding
+   * only that node (constant weights) on the cached golden input. False when it does not fit the
+   * cache budget.
+   */
+  private async ensureLayerOutput(index: number): Promise<boolean> {
+    const node = this.model.graph.nodes[index]!;
+    const y = node.outputs[0]!;
+    if (this.cache.has(y)) return true;
+    const t0 = performance.now();
+    const session = await createSession(
+      suffixModel(this.model, index, [], this.types, { end: index + 1, outputs: [y] }),
+      { threads: this.threads },
+    );
+    try {
+      const v: Variant = {
+        start: index,
+        weights: [],
+        cuts: cutValues(this.model.graph, index).filter((c) => node.inputs.includes(c)),
+        session,
+        golden: { logits: new Float32Array(0), predictions: new Int32Array(0), classes: 0 },
+      };
+      const first = await session.run(
+        Object.fromEntries(v.cuts.map((c) => [c, this.cutFeed(c, Int32Array.of(0))])),
+        [y],
+      );
+      const dims = first[y]!.dims.slice(1);
+      const size = numel(dims);
+      if (first[y]!.dtype !== 'float32' || this.cacheBytes + size * 4 * this.images > this.budget)
+        return false;
+      this.types.set(y, 'float32');
+      const data = await this.run(v, allRows(this.images), undefined, y);
+      this.cache.set(y, { data, size, dims });
+      this.cacheBytes += data.byteLength;
+      return true;
+    } finally {
+      await session.release();
+      this.setupSeconds += (performance.now() - t0) / 1000;
+    }
   }
 
   /** Whether every golden value crossing the cut before node `start` is cached. */
@@ -323,8 +477,17 @@ export class Evaluator {
     return v;
   }
 
-  /** Runs a variant on the given images (in batches) with the current working weights. */
-  private async run(v: Variant, rows: Int32Array): Promise<Float32Array> {
+  /**
+   * Runs a variant on the given images (in batches) with the current working weights, and
+   * returns `output` (default: the logits) of every row. `override` gives, for some cut values,
+   * row-ordered data to feed instead of the cached golden values (the faulty layer output).
+   */
+  private async run(
+    v: Variant,
+    rows: Int32Array,
+    override?: ReadonlyMap<string, Float32Array>,
+    output = this.outputName,
+  ): Promise<Float32Array> {
     const parts: Float32Array[] = [];
     const weightFeeds: Record<string, Tensor> = {};
     for (const w of v.weights) {
@@ -334,9 +497,16 @@ export class Evaluator {
     for (let b = 0; b < rows.length; b += this.batch) {
       const idx = rows.subarray(b, Math.min(rows.length, b + this.batch));
       const feeds: Record<string, Tensor> = { ...weightFeeds };
-      for (const c of v.cuts) feeds[c] = this.cutFeed(c, idx);
-      const out = await v.session.run(feeds, [this.outputName]);
-      parts.push(out[this.outputName]!.data as Float32Array);
+      for (const c of v.cuts) {
+        const o = override?.get(c);
+        if (o) {
+          const src = this.cache.get(c)!;
+          const end = Math.min(rows.length, b + this.batch);
+          feeds[c] = tensor('float32', [idx.length, ...src.dims], o.subarray(b * src.size, end * src.size));
+        } else feeds[c] = this.cutFeed(c, idx);
+      }
+      const out = await v.session.run(feeds, [output]);
+      parts.push(out[output]!.data as Float32Array);
     }
     if (parts.length === 1) return parts[0]!;
     const total = parts.reduce((s, p) => s + p.length, 0);
@@ -541,4 +711,63 @@ async function goldenPass(
   }
   const classes = logits.length / n;
   return { logits, predictions: argmaxRows(logits, classes), classes };
+}
+
+/** Where a changed weight or bias of a layer lands in the layer's per-image output. */
+interface DeltaGeometry {
+  alpha: number;
+  beta: number;
+  /** Calls `term(outputOffset, inputOffset)` for every product the weight at flat index p takes part in. */
+  weightTerms(p: number, term: (at: number, xi: number) => void): void;
+  /** The output offsets a bias element adds to. */
+  biasTargets(p: number): Iterable<number>;
+}
+
+/** The delta geometry of a Conv (NCHW, 2-D) or Gemm (transA = 0) node, or null for other layers. */
+function deltaGeometry(node: Node, xDims: readonly number[], wDims: readonly number[]): DeltaGeometry | null {
+  if (node.opType === 'Conv' && xDims.length === 3 && wDims.length === 4) {
+    const [C, H, W] = xDims as [number, number, number];
+    const [O, Cg, KH, KW] = wDims as [number, number, number, number];
+    const group = getInt(node, 'group', 1);
+    const geo = windowGeometry(node, [1, C, H, W], [KH, KW]);
+    const [Ho, Wo] = geo.outSpatial as [number, number];
+    const [sh, sw] = geo.strides as [number, number];
+    const [dh, dw] = geo.dilations as [number, number];
+    const [pt, pl] = geo.pads as [number, number];
+    return {
+      alpha: 1,
+      beta: 1,
+      weightTerms(p, term) {
+        const o = Math.floor(p / (Cg * KH * KW));
+        const ci = Math.floor(p / (KH * KW)) % Cg;
+        const i = Math.floor(p / KW) % KH;
+        const j = p % KW;
+        const ch = Math.floor(o / (O / group)) * Cg + ci;
+        for (let yy = 0; yy < Ho; yy++) {
+          const iy = yy * sh + i * dh - pt;
+          if (iy < 0 || iy >= H) continue;
+          for (let xx = 0; xx < Wo; xx++) {
+            const ix = xx * sw + j * dw - pl;
+            if (ix >= 0 && ix < W) term((o * Ho + yy) * Wo + xx, (ch * H + iy) * W + ix);
+          }
+        }
+      },
+      biasTargets: (p) => Array.from({ length: Ho * Wo }, (_, k) => p * Ho * Wo + k),
+    };
+  }
+  if (node.opType === 'Gemm' && xDims.length === 1 && wDims.length === 2 && getInt(node, 'transA', 0) === 0) {
+    const transB = getInt(node, 'transB', 0) === 1;
+    const K = xDims[0]!;
+    const O = transB ? wDims[0]! : wDims[1]!;
+    return {
+      alpha: getFloat(node, 'alpha', 1),
+      beta: getFloat(node, 'beta', 1),
+      weightTerms(p, term) {
+        if (transB) term(Math.floor(p / K), p % K);
+        else term(p % O, Math.floor(p / O));
+      },
+      biasTargets: (p) => [p],
+    };
+  }
+  return null;
 }

@@ -32,16 +32,18 @@ export function cutValues(graph: Graph, start: number): string[] {
  * The model made of nodes[start:], whose inputs are the cut values (typed by `types`) and the
  * initializers named in `weightInputs` (which become graph inputs so they can be swapped per
  * run). Initializers the suffix does not read are dropped, so the session holds only its part.
+ * With `segment`, only nodes[start:end] are kept and `outputs` become the graph outputs.
  */
 export function suffixModel(
   model: Model,
   start: number,
   weightInputs: readonly string[],
   types: ReadonlyMap<string, DType>,
+  segment?: { end: number; outputs: readonly string[] },
 ): Model {
   const g = model.graph;
-  const nodes = g.nodes.slice(start);
-  const cuts = cutValues(g, start);
+  const nodes = g.nodes.slice(start, segment?.end);
+  const cuts = cutValues({ ...g, nodes: g.nodes.slice(0, segment?.end) }, start);
   const used = new Set(nodes.flatMap((n) => n.inputs));
   const asInput = new Set(weightInputs);
   const inputs: ValueInfo[] = [];
@@ -69,7 +71,9 @@ export function suffixModel(
       nodes,
       initializers,
       inputs,
-      outputs: g.outputs.map((v) => ({ ...v })),
+      outputs: segment
+        ? segment.outputs.map((name) => ({ name, elemType: types.get(name) ?? 'float32' }))
+        : g.outputs.map((v) => ({ ...v })),
       valueInfo: [],
     },
   };
