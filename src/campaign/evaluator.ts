@@ -4,17 +4,21 @@
  * Fast mode (the default) runs only what a fault can change:
  * - experiments whose faults change no stored word (or no decoded weight) are scored as golden
  *   without inference;
- * - the faulty layer's weights are graph *inputs* of a session that holds only the graph suffix
- *   from that layer (one session per cut point, created on first use and reused), fed with
- *   golden activations cached once per (model, image set);
- * - for faults in one layer, only images whose golden input to that layer is non-zero somewhere
+ * - golden activations at every cut point are cached once per (model, image set);
+ * - faults in one Conv/Gemm layer (the common case) take the delta path: the layer's output is
+ *   its cached golden output plus δ·x for each changed weight, and only the graph *after* the
+ *   layer runs, with constant weights (so ONNX Runtime keeps its fastest kernels); images whose
+ *   faulty output stays bit-identical to golden stop there;
+ * - other faults run the graph suffix from the earliest faulty layer, with the faulty layers'
+ *   weights as graph *inputs* (one session per cut point, created on first use and reused);
+ * - for faults in one layer, only images whose golden input to the layer is non-zero somewhere
  *   the changed weights read are inferred: a weight multiplied only by zeros (a pruned channel, a
- *   ReLU-dead input) leaves that image's activations bit-identical to golden, so its outputs are
- *   golden without running.
- * Naive mode builds the same sessions from node 0 (full inference of every image per
- * experiment), so both modes run the same kernels on the same values: their outcomes are
- * identical, logits bit for bit (asserted by the tests). The golden reference of every session
- * is computed by that session itself, so kernel choices never show up as SDCs.
+ *   ReLU-dead input) cannot change that image.
+ * Naive mode runs the whole graph for every image, with the faulty layers' weights as inputs.
+ * Every session's golden reference is computed by that session itself, so kernel choices never
+ * show up as SDCs. Both modes give identical predictions, SDC counts and NaN/Inf counts (asserted
+ * by the tests); logits agree to float32 rounding (summation order differs between the delta,
+ * a suffix session and the full graph: |difference| < 1e-4 on the shared models' logits).
  */
 import { argmaxRows } from '../core/argmax.js';
 import { PrunefiError } from '../core/errors.js';
