@@ -10,14 +10,15 @@
  * Ratios measured in one run are what count on a shared machine.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Evaluator } from '../src/campaign/evaluator.js';
 import { Rng } from '../src/core/rng.js';
 import { checkFaultList, parseFaultList } from '../src/fault/fault-list.js';
 import { FaultSpace, sampleFaults } from '../src/fault/fault-models.js';
-import { loadModel } from '../src/onnx/file.js';
+import { loadModel, saveModel } from '../src/onnx/file.js';
+import { materializeIdentityConstants } from '../src/onnx/graph.js';
 import { cifarSubset, peakRssMiB, SHARED } from './fault-common.js';
 
 const { values } = parseArgs({
@@ -108,8 +109,24 @@ function run(cmd: string, args: string[]): string {
 if (values.worker === 'fast' || values.worker === 'naive') {
   await worker(values.worker);
 } else {
+  // torch_baseline.py reads every PyTorch parameter by initializer name, but the shared ResNet18
+  // export aliases some (shortcut BN biases) through Identity nodes, so it stops with
+  // "initializers missing". Give it a copy of the model with those aliases materialized (same
+  // weights), in a tree shaped like ../shared so the script finds models and datasets.
+  const tree = '/tmp/prunefi-fault-speed-shared';
+  mkdirSync(join(tree, 'bench'), { recursive: true });
+  mkdirSync(join(tree, 'models'), { recursive: true });
+  copyFileSync(resolve(SHARED, 'bench/torch_baseline.py'), join(tree, 'bench/torch_baseline.py'));
+  try {
+    symlinkSync(resolve(SHARED, 'datasets'), join(tree, 'datasets'));
+  } catch {
+    // already linked by an earlier run
+  }
+  const fixed = loadModel(resolve(SHARED, `models/${values.model}_cifar.onnx`));
+  materializeIdentityConstants(fixed.graph);
+  saveModel(fixed, join(tree, `models/${values.model}_cifar.onnx`));
   const torchArgs = [
-    resolve(SHARED, 'bench/torch_baseline.py'),
+    join(tree, 'bench/torch_baseline.py'),
     'flips',
     '--model',
     values.model!,
