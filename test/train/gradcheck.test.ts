@@ -12,7 +12,9 @@
  * of Y, at most ~6e-8·|R⊙Y| per element: the bound used is atol = 1e-6·Σ|R⊙Y|/h (16× margin),
  * plus rtol 1e-3 for the rounding of the gradient itself.
  */
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Rng } from '../../src/core/rng.js';
 import { attrFloat, attrInt, attrInts } from '../../src/onnx/ir.js';
 import { inferShapes } from '../../src/onnx/shape.js';
 import { i64, numel, type Tensor, tensor } from '../../src/onnx/tensor.js';
@@ -366,3 +368,44 @@ for (const [name, c] of Object.entries(cases)) {
       gradcheck(`${name} (not lowered)`, { ...c, lowerConv: false }));
   }
 }
+
+test('Dropout in training: the mask is drawn from the step rng (replayable) and gates the gradient', async () => {
+  const rng = testRng('dropout');
+  const w = randomTensor(rng, 'float64', [6, 4]);
+  const m = model(
+    [
+      ['Dropout', ['X', 'ratio'], ['d']],
+      ['MatMul', ['d', 'W'], ['Y']],
+    ],
+    { dtype: 'float64', shape: [5, 6] },
+    { W: w, ratio: tensor('float32', [], Float32Array.of(0.3)) },
+  );
+  const s = await GradientSession.create(m, { wrt: ['W', 'X'], objective: { kind: 'seed' }, threads: 1 });
+  try {
+    assert.equal(s.graph.dropoutMasks.length, 1);
+    const x = randomTensor(rng, 'float64', [5, 6]);
+    const seed = randomTensor(rng, 'float64', [5, 4]);
+    const step = (k: number) => s.run({ x, seed, dropoutRng: Rng.seeded('run').split('dropout', k) });
+    const [a, b, c] = [await step(0), await step(0), await step(1)];
+    assert.deepEqual(a.prediction.data, b.prediction.data, 'same step rng, same mask');
+    assert.notDeepEqual(a.prediction.data, c.prediction.data, 'another step, another mask');
+    // dL/dX = mask ⊙ (seed · Wᵀ): zero exactly where dropped, scaled by 1/(1-ratio) elsewhere
+    // (ratio as stored: float32 0.3).
+    const gx = a.grads.get('X')! as Float64Array;
+    const wd = w.data as Float64Array;
+    const sd = seed.data as Float64Array;
+    let dropped = 0;
+    for (let i = 0; i < 5; i++) {
+      for (let j = 0; j < 6; j++) {
+        let full = 0;
+        for (let k = 0; k < 4; k++) full += sd[i * 4 + k]! * wd[j * 4 + k]!;
+        const g = gx[i * 6 + j]!;
+        if (g === 0) dropped++;
+        else assertClose([g], [full / (1 - Math.fround(0.3))], { rtol: 1e-12 }, `dX[${i},${j}]`);
+      }
+    }
+    assert.ok(dropped > 0 && dropped < 30, `${dropped} of 30 dropped`);
+  } finally {
+    await s.release();
+  }
+});
