@@ -204,3 +204,34 @@ test('summaries give per-bit SDC rates with Wilson intervals; CSV export has one
   assert.equal(csv.length, 65);
   assert.match(csv[0]!, /^index,stratum,layer,bit,/);
 });
+
+test('sharded ranges add up to the whole campaign; sequential stopping ends early and stays stopped', async () => {
+  const dir = tempDir();
+  const config = campaignConfig(2);
+  const db = join(dir, 'shards.db');
+  const a = await run(db, config, { range: [32, 64] });
+  assert.equal(a.result.planned, 32);
+  assert.deepEqual(
+    a.records.map((r) => r.index),
+    [...Array(32).keys()].map((i) => i + 32),
+  );
+  const b = await run(db, config, { range: [0, 32] });
+  const whole = await run(join(dir, 'whole.db'), config);
+  assert.deepEqual(strip(b.records), strip(whole.records));
+  await assert.rejects(
+    run(db, config, { range: [10, 100] }),
+    /range \[10, 100\) must lie within the plan's 64 experiments/,
+  );
+  // One stratum (exact-k), looks every 20 experiments: a ±0.3 target is met at the first look.
+  const stopCfg: CampaignConfig = {
+    ...campaignConfig(1),
+    plan: { kind: 'exact-k', k: 1, experiments: 200 },
+    stopping: { halfWidth: 0.3, every: 20 },
+  };
+  const sdb = join(dir, 'stop.db');
+  const s = await run(sdb, stopCfg, { stopping: stopCfg.stopping! });
+  assert.equal(s.result.stoppedEarly, true);
+  assert.equal(s.result.done, 20);
+  const again = await run(sdb, stopCfg, { stopping: stopCfg.stopping! });
+  assert.equal(again.result.ranNow, 0, 'a stopped campaign stays stopped on resume');
+});
