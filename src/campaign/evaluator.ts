@@ -339,35 +339,45 @@ export class Evaluator {
     const reach = this.affectedImages(layer, changes);
     const yc = this.cache.get(y)!;
     const xc = this.cache.get(x)!;
-    const out = new Float32Array(reach.length * yc.size);
-    const changed = new Uint8Array(reach.length);
-    reach.forEach((img, r) => {
-      out.set(yc.data.subarray(img * yc.size, (img + 1) * yc.size), r * yc.size);
-    });
-    const add = (r: number, at: number, d: number): void => {
-      const old = out[at]!;
-      out[at] = old + d;
-      if (out[at] !== old) changed[r] = 1;
-    };
-    for (const c of changes) {
-      const bias = c.tensor.role === 'bias';
-      for (let i = 0; i < c.positions.length; i++) {
-        const p = c.positions[i]!;
-        const delta = c.values[i]! - c.tensor.golden[p]!;
-        for (let r = 0; r < reach.length; r++) {
-          const img = reach[r]!;
-          const xb = img * xc.size;
-          const ob = r * yc.size;
-          if (bias) for (const at of geo.biasTargets(p)) add(r, ob + at, geo.beta * delta);
-          else geo.weightTerms(p, (at, xi) => add(r, ob + at, geo.alpha * delta * xc.data[xb + xi]!));
+    // Per image: the new values of the output elements the changed weights touch, accumulated
+    // in float32 as a multiply-add unit would; whole rows are copied only for images that change.
+    const kept: number[] = [];
+    const patches: Map<number, number>[] = [];
+    const f32 = new Float32Array(1);
+    for (const img of reach) {
+      const patch = new Map<number, number>();
+      const yb = img * yc.size;
+      const xb = img * xc.size;
+      const add = (at: number, d: number): void => {
+        f32[0] = (patch.get(at) ?? yc.data[yb + at]!) + d;
+        patch.set(at, f32[0]!);
+      };
+      for (const c of changes) {
+        const bias = c.tensor.role === 'bias';
+        for (let i = 0; i < c.positions.length; i++) {
+          const p = c.positions[i]!;
+          const delta = c.values[i]! - c.tensor.golden[p]!;
+          if (bias) for (const at of geo.biasTargets(p)) add(at, geo.beta * delta);
+          else geo.weightTerms(p, (at, xi) => add(at, geo.alpha * delta * xc.data[xb + xi]!));
         }
       }
+      let differs = false;
+      for (const [at, v] of patch) {
+        if (!Object.is(v, yc.data[yb + at]!)) {
+          differs = true;
+          break;
+        }
+      }
+      if (differs) {
+        kept.push(img);
+        patches.push(patch);
+      }
     }
-    const rows = Int32Array.from([...reach].filter((_, r) => changed[r]));
+    const rows = Int32Array.from(kept);
     const faulty = new Float32Array(rows.length * yc.size);
-    let k = 0;
-    reach.forEach((_, r) => {
-      if (changed[r]) faulty.set(out.subarray(r * yc.size, (r + 1) * yc.size), k++ * yc.size);
+    rows.forEach((img, r) => {
+      faulty.set(yc.data.subarray(img * yc.size, (img + 1) * yc.size), r * yc.size);
+      for (const [at, v] of patches[r]!) faulty[r * yc.size + at] = v;
     });
     const tb = performance.now();
     const logits = variant ? await this.run(variant, rows, new Map([[y, faulty]])) : faulty;
