@@ -88,8 +88,10 @@ export async function runCampaign(o: RunOptions): Promise<RunResult> {
       const faults = plan.faults(i);
       todo.push({ i, faults, cut: faults.length ? ev.cutOf(faults) : -1 });
     }
-    // Same cut point together: the suffix session and its golden activations stay hot.
-    todo.sort((a, b) => a.cut - b.cut || a.i - b.i);
+    // Same cut point together, so a suffix session and its golden activations stay hot; latest
+    // layers first, so their outputs (which most faults need) are cached before early layers'
+    // large ones fill the activation budget.
+    todo.sort((a, b) => b.cut - a.cut || a.i - b.i);
     for (const e of todo) {
       if (o.signal?.aborted || ran >= limit) {
         interrupted = !!o.signal?.aborted;
