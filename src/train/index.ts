@@ -9,8 +9,8 @@
  * - gradients of another scalar: `objective: { kind: 'sum' }` (SynFlow's R = Σ output; feed |θ|
  *   through `run({ overrides })` and an all-ones input, with `batchNorm: 'identity'` or 'eval')
  *   or `{ kind: 'seed' }` (any vector-Jacobian product);
- * - Hessian-vector products (GraSP): central differences of gradients, `run` with
- *   `overrides` θ ± εv;
+ * - Hessian-vector products (GraSP): `hessianVectorProduct(session, batch, v)`, central
+ *   differences of gradients with a documented step (hvp.ts);
  * - regularization during training: `train({ modifyGradients })`, called with (weights, grads,
  *   step, epoch) before every update (network slimming's L1 on BN scales, GReg's growing L2);
  * - fixed sparsity masks: `train({ masks })` (pruned weights and their optimizer state stay 0);
@@ -33,6 +33,7 @@ export {
 export type { Objective } from './autodiff/objective.js';
 export { gradRules } from './autodiff/rule.js';
 export { type Checkpoint, type EpochRecord, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+export { type HessianVectorProduct, hessianVectorProduct } from './hvp.js';
 export { deriveInput, flipConvWeight, tapsMajorConvWeight } from './layouts.js';
 export {
   applyUpdate,

@@ -409,3 +409,46 @@ test('Dropout in training: the mask is drawn from the step rng (replayable) and 
     await s.release();
   }
 });
+
+test('cross-entropy with label smoothing: loss and gradient match finite differences (float64)', async () => {
+  const rng = testRng('ce');
+  const w = randomTensor(rng, 'float64', [4, 5]);
+  const m = model(
+    [['Gemm', ['X', 'W'], ['Y'], { transB: attrInt(1) }]],
+    { dtype: 'float64', shape: [6, 5] },
+    { W: w },
+  );
+  const s = await GradientSession.create(m, {
+    objective: { kind: 'cross-entropy', labelSmoothing: 0.2 },
+    threads: 1,
+  });
+  try {
+    const x = randomTensor(rng, 'float64', [6, 5], 2);
+    const labels = [0, 3, 1, 1, 2, 3];
+    const base = await s.run({ x, labels });
+    // The loss itself: PyTorch's definition, mean over images of −Σ_k q_k log softmax(z)_k.
+    const z = base.prediction.data as Float64Array;
+    let expected = 0;
+    for (let n = 0; n < 6; n++) {
+      const row = Array.from(z.subarray(n * 4, n * 4 + 4));
+      const lse = Math.log(row.reduce((a, v) => a + Math.exp(v), 0));
+      row.forEach((v, k) => {
+        expected -= ((k === labels[n] ? 0.8 : 0) + 0.2 / 4) * (v - lse);
+      });
+    }
+    assertClose([base.loss], [expected / 6], { rtol: 1e-12 }, 'loss');
+    const h = 1e-5;
+    const g = base.grads.get('W')!;
+    for (const i of [0, 7, 19]) {
+      const at = async (d: number) => {
+        const moved = (w.data as Float64Array).slice();
+        moved[i]! += d;
+        return (await s.run({ x, labels, overrides: new Map([['W', moved]]) })).loss;
+      };
+      // float64, h = 1e-5: truncation ~1e-10, rounding ~1e-11.
+      assertClose([g[i]!], [((await at(h)) - (await at(-h))) / (2 * h)], { atol: 1e-8 }, `dW[${i}]`);
+    }
+  } finally {
+    await s.release();
+  }
+});

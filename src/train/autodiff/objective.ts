@@ -55,9 +55,23 @@ export function emitObjective(ctx: GradContext, pred: string, objective: Objecti
   const k = shape[1]!;
   const labels = ctx.name('labels');
   // The smoothed target q = (1-ε)·onehot + ε/K straight from OneHot's (off, on) values.
-  const q = ctx.op('OneHot', [labels, ctx.ints([k]), ctx.float([eps / k, 1 - eps + eps / k])], {
-    axis: attrInt(-1),
-  });
+  let q: string;
+  if (ctx.dtype === 'float32') {
+    q = ctx.op('OneHot', [labels, ctx.ints([k]), ctx.float([eps / k, 1 - eps + eps / k])], {
+      axis: attrInt(-1),
+    });
+  } else {
+    // ORT has no float64 OneHot: a float32 0/1 one-hot, cast, then scaled in float64.
+    const values = ctx.tensor(tensor('float32', [2], Float32Array.of(0, 1)), 'onehot_values');
+    const onehot = ctx.op(
+      'Cast',
+      [ctx.op('OneHot', [labels, ctx.ints([k]), values], { axis: attrInt(-1) })],
+      {
+        to: attrInt(11),
+      },
+    );
+    q = ctx.op('Add', [ctx.op('Mul', [onehot, ctx.float(1 - eps)]), ctx.float(eps / k)]);
+  }
   const logp = ctx.op('LogSoftmax', [pred], { axis: attrInt(1) });
   const perImage = ctx.op('Neg', [
     ctx.op('ReduceSum', [ctx.op('Mul', [q, logp]), ctx.ints([1])], { keepdims: attrInt(0) }),
