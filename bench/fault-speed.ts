@@ -151,17 +151,29 @@ if (values.worker === 'fast' || values.worker === 'naive') {
     values.list!,
   ];
   const tTorch = performance.now();
-  const torch = JSON.parse(run('/usr/bin/python3', torchArgs)) as {
-    seconds_per_faulty_eval: number;
-    golden_accuracy: number;
-  };
+  // Each phase prints its own line as soon as it ends, so a long run cut short keeps what it measured.
+  const torchLine = run('/usr/bin/python3', torchArgs);
+  console.log(torchLine);
+  const torch = JSON.parse(torchLine) as { seconds_per_faulty_eval: number; golden_accuracy: number };
   const torchWall = (performance.now() - tTorch) / 1000;
-  const fast = JSON.parse(
-    run(process.execPath, [...self, '--worker', 'fast', '--fast-extra', values['fast-extra']!]),
-  ) as WorkerResult;
-  const naive = JSON.parse(
-    run(process.execPath, [...self, '--worker', 'naive', '--naive-faults', values['naive-faults']!]),
-  ) as WorkerResult;
+  const fastLine = run(process.execPath, [
+    ...self,
+    '--worker',
+    'fast',
+    '--fast-extra',
+    values['fast-extra']!,
+  ]);
+  console.log(fastLine);
+  const fast = JSON.parse(fastLine) as WorkerResult;
+  const naiveLine = run(process.execPath, [
+    ...self,
+    '--worker',
+    'naive',
+    '--naive-faults',
+    values['naive-faults']!,
+  ]);
+  console.log(naiveLine);
+  const naive = JSON.parse(naiveLine) as WorkerResult;
   console.log(
     JSON.stringify(
       {
