@@ -182,6 +182,7 @@ export function parseStudyConfig(raw: unknown): StudyConfig {
     'trainSplit',
     'testSplit',
     'evalLimit',
+    'trainLimit',
     'models',
     'baseline',
     'pruning',

@@ -90,3 +90,12 @@ test('config errors name the JSON path and what was expected', () => {
     /config\.models must be a non-empty array/,
   );
 });
+
+test('every preset builds a valid config', async () => {
+  const { PRESETS } = await import('../../src/study/presets.js');
+  for (const p of PRESETS.list()) {
+    const c = p.build({ data: 'some-cifar-folder' });
+    assert.ok(c.models.length > 0 && c.faultModels.length > 0, p.name);
+  }
+  assertPrunefiError(() => PRESETS.get('paper').build({}), 'USAGE', /preset 'paper' needs --data/);
+});
