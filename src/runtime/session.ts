@@ -97,7 +97,9 @@ export async function createSession(
     graphOptimizationLevel: options.optimization ?? 'all',
     executionMode: 'sequential',
     interOpNumThreads: 1,
-    logSeverityLevel: 3,
+    // Errors reach the caller as exceptions (wrapped below); the runtime's own log would print
+    // them a second time, and a failed CUDA probe is expected on CPU-only installs.
+    logSeverityLevel: device === 'cuda' ? 4 : 3,
   };
   if (options.profile !== undefined) {
     so.enableProfiling = true;
