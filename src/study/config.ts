@@ -37,6 +37,8 @@ export interface PruneConfig {
   options: Record<string, unknown>;
   /** Fine-tuning after pruning; epochs 0 disables it. */
   finetune: TrainRecipe;
+  /** Apply only to these models (by name); absent: every model. */
+  models?: string[];
 }
 
 /** What is stored and how it fails. */
@@ -213,18 +215,25 @@ export function parseStudyConfig(raw: unknown): StudyConfig {
     (e, i) => {
       const p = `config.pruning[${i}]`;
       const po = obj(e, p);
-      checkKeys(po, p, ['method', 'sparsities', 'options', 'finetune']);
+      checkKeys(po, p, ['method', 'sparsities', 'options', 'finetune', 'models']);
       const sparsities = list(po, 'sparsities', p).map((s, j) => {
         if (typeof s !== 'number' || !(s >= 0 && s < 1))
           fail(`${p}.sparsities[${j}]`, 'a number in [0, 1)', s);
         return s;
       });
-      return {
+      const entry: PruneConfig = {
         method: str(po, 'method', p),
         sparsities,
         options: obj(po.options ?? {}, `${p}.options`),
         finetune: recipe(po.finetune, `${p}.finetune`, DEFAULT_FINETUNE),
       };
+      if (po.models !== undefined) {
+        if (!Array.isArray(po.models) || po.models.some((m) => !names.has(m as string))) {
+          fail(`${p}.models`, `an array of model names (${[...names].join(', ')})`, po.models);
+        }
+        entry.models = po.models as string[];
+      }
+      return entry;
     },
   );
   const faultModels = list(o, 'faultModels', 'config').map((f, i) => {

@@ -123,6 +123,7 @@ export function planStudy(config: StudyConfig, sourceIdentity: (source: string) 
     const variants: { id: string; step: Step }[] = [];
     if (config.baseline) variants.push({ id: variantId(m.name, 'none', 0), step: base });
     for (const p of config.pruning) {
+      if (p.models && !p.models.includes(m.name)) continue;
       for (const s of p.sparsities) {
         const vid = variantId(m.name, p.method, s);
         const step = add(

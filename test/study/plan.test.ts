@@ -99,3 +99,17 @@ test('every preset builds a valid config', async () => {
   }
   assertPrunefiError(() => PRESETS.get('paper').build({}), 'USAGE', /preset 'paper' needs --data/);
 });
+
+test('a pruning entry can be limited to some models', () => {
+  const cfg = structuredClone(base) as typeof base & { pruning: { models?: string[] }[] };
+  cfg.pruning[1]!.models = ['b'];
+  const ids = planStudy(parseStudyConfig(cfg), identity).map((s) => s.id);
+  assert.ok(ids.includes('prune b/l1-filter@0.3'));
+  assert.ok(!ids.includes('prune a/l1-filter@0.3'));
+  cfg.pruning[1]!.models = ['c'];
+  assertPrunefiError(
+    () => parseStudyConfig(cfg),
+    'STUDY_CONFIG',
+    /config\.pruning\[1\]\.models must be an array of model names \(a, b\)/,
+  );
+});
