@@ -6,7 +6,7 @@
  * resampled separately, as the campaign drew them.
  */
 import { Rng } from '../core/rng.js';
-import { checkConfidence, checkFunction, checkInteger, checkSample } from './args.js';
+import { checkConfidence, checkFunction, checkInteger, checkNumber, checkSample } from './args.js';
 import type { Interval } from './interval.js';
 import { normalCdf, normalQuantile, studentTCritical } from './special.js';
 import { quantileSorted, sum, variance } from './summary.js';
@@ -83,6 +83,7 @@ export function percentileInterval(
   confidence = 0.95,
 ): Interval {
   const fn = 'percentileInterval';
+  checkNumber(fn, 'estimate', estimate);
   checkConfidence(fn, confidence);
   const sorted = checkReplicates(fn, replicates);
   const tail = (1 - confidence) / 2;
@@ -111,6 +112,7 @@ export function bcaInterval(
   confidence = 0.95,
 ): Interval {
   const fn = 'bcaInterval';
+  checkNumber(fn, 'estimate', estimate);
   checkConfidence(fn, confidence);
   const sorted = checkReplicates(fn, replicates);
   const jk = checkSample(fn, 'jackknife', jackknife, 2);
@@ -157,6 +159,10 @@ export function bootstrapReplicates(
   rng: Rng,
   resamples: number,
 ): Float64Array {
+  const fn = 'bootstrapReplicates';
+  checkSample(fn, 'values', values, 1);
+  checkFunction(fn, 'statistic', statistic);
+  checkBootstrap(fn, { rng, resamples });
   const n = values.length;
   const out = new Float64Array(resamples);
   const buf = new Float64Array(n);
@@ -170,6 +176,9 @@ export function bootstrapReplicates(
 
 /** Leave-one-out values of a statistic (O(n) for the mean, n calls otherwise). */
 export function jackknifeValues(values: ArrayLike<number>, statistic?: Statistic): Float64Array {
+  const fn = 'jackknifeValues';
+  checkSample(fn, 'values', values, 2);
+  if (statistic !== undefined) checkFunction(fn, 'statistic', statistic);
   const n = values.length;
   const out = new Float64Array(n);
   if (!statistic) {
@@ -236,6 +245,10 @@ export function stratifiedBootstrap(
     means[i] = sum(s) / s.length;
   });
   const estimate = statistic(means.slice());
+  if (Number.isNaN(estimate))
+    throw new RangeError(
+      `${fn}: statistic returned NaN on the observed strata means; it must be defined everywhere`,
+    );
   const reps = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
     const g = rng.split('resample', r);

@@ -229,7 +229,9 @@ function gammaLowerSeries(s: number, u: number): number {
 /**
  * I_x(a, b) and its complement for x with y = 1 − x given separately. The continued fraction is
  * evaluated on the side where it converges (the symmetry I_x(a, b) = 1 − I_y(b, a)), so the tail
- * it returns directly is the small one and keeps full relative precision.
+ * it returns directly is the small one and keeps full relative precision; for large a with x near
+ * 1 (or large b with x near 0) the incomplete-gamma expansion is used instead. The hot path of
+ * every interval and test, so it does not check its arguments: `betaInc` is the checked entry.
  */
 export function betaIncTails(x: number, y: number, a: number, b: number): Tails {
   if (x <= 0) return { p: 0, q: 1 };
