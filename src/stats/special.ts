@@ -2,8 +2,8 @@
  * Special functions behind every interval and test: log-gamma, the regularized incomplete beta
  * and gamma functions and their inverses, and the normal, Student t, chi-square and binomial
  * distributions built on them. Everything is computed in double precision from formulas in
- * Abramowitz & Stegun (1964, "A&S") and DiDonato & Morris (1992); the tails are computed
- * directly (never as 1 − something), so p-values of 1e-300 keep their relative precision.
+ * Abramowitz & Stegun (1964, "A&S") and DiDonato & Morris (1992); the smaller tail is always
+ * computed directly (never as 1 − something), so p-values of 1e-300 keep their relative precision.
  *
  * Internal functions take both x and y = 1 − x where it matters: a caller that knows 1 − x
  * exactly (a t statistic, a binomial p) must not lose it to rounding.
