@@ -4,20 +4,12 @@
  * so an interrupted run leaves no partial entry; on reading, the content hash stored in the header
  * is checked, so a damaged entry is detected and rebuilt instead of feeding bad pixels to a model.
  */
+
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { PrunefiError } from '../core/errors.js';
+import { join } from 'node:path';
+import { atomicWrite } from '../core/atomic.js';
 import type { RawSplit } from './source.js';
 
 const MAGIC = 'PRUNEFI-IMAGESET-1\n';
@@ -103,9 +95,8 @@ function parseEntry(b: Buffer): CacheEntry | undefined {
 }
 
 /**
- * Writes an entry atomically: a uniquely named temporary file in the same folder, flushed, then
- * renamed over the final name (rename is atomic on POSIX file systems). Two processes writing the
- * same key both produce a whole file; the last rename wins.
+ * Writes an entry atomically (see `atomicWrite`): two processes writing the same key both
+ * produce a whole file; the last rename wins.
  */
 export function writeCache(path: string, entry: CacheEntry): void {
   const header = new TextEncoder().encode(
@@ -120,30 +111,9 @@ export function writeCache(path: string, entry: CacheEntry): void {
   );
   const len = Buffer.alloc(4);
   len.writeUInt32LE(header.length);
-  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    const fd = openSync(tmp, 'w');
-    try {
-      for (const chunk of [magicBytes, len, header, entry.images, entry.labels]) {
-        let at = 0;
-        while (at < chunk.length) at += writeSync(fd, chunk, at);
-      }
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (err) {
-    try {
-      rmSync(tmp, { force: true });
-    } catch {
-      // The folder itself is unusable: there is no temporary file to remove.
-    }
-    throw new PrunefiError(
-      'IO',
-      `could not write the dataset cache ${path}: ${(err as Error).message}; check that the folder is writable and has free space, or choose another with $PRUNEFI_CACHE`,
-      { cause: err },
-    );
-  }
+  atomicWrite(path, [magicBytes, len, header, entry.images, entry.labels], {
+    mkdir: true,
+    what: `the dataset cache ${path}`,
+    hint: 'check that the folder is writable and has free space, or choose another with $PRUNEFI_CACHE',
+  });
 }

@@ -5,8 +5,8 @@
  * PyTorch parameter name = ONNX initializer name, flat index and bit).
  */
 import { readFileSync } from 'node:fs';
+import { atomicWrite } from '../core/atomic.js';
 import { PrunefiError } from '../core/errors.js';
-import { atomicWrite } from '../onnx/file.js';
 import type { Fault, StoredModel } from './memory.js';
 import { floatBits } from './number-formats.js';
 import type { RegionName } from './storage-formats.js';

@@ -2,18 +2,9 @@
  * Loading and saving .onnx files, including external-data tensors (ONNX's convention for
  * models over 2 GB: tensor bytes in a side file next to the model, named by `location`).
  */
-import {
-  closeSync,
-  existsSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
+import { atomicWrite } from '../core/atomic.js';
 import { PrunefiError } from '../core/errors.js';
 import type { Model } from './ir.js';
 import { decodeModel, type ExternalWriter, encodeModel } from './proto.js';
@@ -111,22 +102,6 @@ export function saveModel(model: Model, path: string, options: SaveOptions = {})
     };
   }
   const bytes = encodeModel(model, writer);
-  if (ext) atomicWrite(join(dirname(path), ext.location), Buffer.concat(chunks));
+  if (ext) atomicWrite(join(dirname(path), ext.location), chunks);
   atomicWrite(path, bytes);
-}
-
-/** Writes `data` to `path` through a temporary file and a rename. */
-export function atomicWrite(path: string, data: Uint8Array | string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw new PrunefiError(
-      'IO',
-      `could not write ${path}: ${(err as Error).message}; check the folder exists, is writable and has free space`,
-      { cause: err },
-    );
-  }
 }

@@ -8,10 +8,10 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
+import { atomicWrite } from '../core/atomic.js';
 import { errorMessage, PrunefiError } from '../core/errors.js';
 import { hashBytes, hashJson } from '../core/hash.js';
 import type { Progress } from '../core/progress.js';
-import { atomicWrite } from '../onnx/file.js';
 import { type RenderResult, renderReport } from '../report/index.js';
 import type { ReportData } from '../report/model.js';
 import { runtimeVersion } from '../runtime/index.js';

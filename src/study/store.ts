@@ -6,8 +6,8 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { atomicWrite } from '../core/atomic.js';
 import { PrunefiError } from '../core/errors.js';
-import { atomicWrite } from '../onnx/file.js';
 import type { Step } from './plan.js';
 
 /** Where a step's files live and whether it has finished. */

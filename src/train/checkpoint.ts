@@ -7,8 +7,8 @@
  * Written atomically (temporary file + rename): an interrupted save never corrupts the last one.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { atomicWrite } from '../core/atomic.js';
 import { PrunefiError } from '../core/errors.js';
-import { atomicWrite } from '../onnx/file.js';
 import type { OptimizerState } from './optim.js';
 
 const MAGIC = 'PFCKPT01';
@@ -76,7 +76,7 @@ export function saveCheckpoint(path: string, c: Checkpoint): void {
   len.writeUInt32LE(json.length + pad);
   const parts: Uint8Array[] = [Buffer.from(MAGIC), len, json, Buffer.alloc(pad, 0x20)];
   for (const b of blobs) parts.push(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
-  atomicWrite(path, Buffer.concat(parts));
+  atomicWrite(path, parts);
 }
 
 function bad(path: string, why: string): PrunefiError {

@@ -3,9 +3,9 @@
  * fine-tuning), to choose per-layer ratios for `prunefi prune --layer`.
  */
 
+import { atomicWrite } from '../../core/atomic.js';
 import { PrunefiError } from '../../core/errors.js';
 import { resolveModel } from '../../models/zoo.js';
-import { atomicWrite } from '../../onnx/file.js';
 import { PRUNE_METHODS } from '../../prune/registry.js';
 import { sensitivity } from '../../prune/sensitivity.js';
 import { type Command, opt } from '../command.js';
