@@ -5,7 +5,9 @@
  * Every random choice is a pure function of (seed, epoch, step), so a run resumed from a
  * checkpoint produces bit-identical weights to one that never stopped.
  */
+
 import { createHash } from 'node:crypto';
+import { argmaxRows } from '../core/argmax.js';
 import { PrunefiError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { batchCount, batches } from '../data/batch.js';
@@ -154,13 +156,11 @@ function recipeOf(o: TrainConfig): TrainConfig {
   };
 }
 
+/** Top-1 hits of a batch's logits (PyTorch's argmax semantics, shared with every other stage). */
 function argmaxCorrect(pred: FloatArray, classes: number, labels: ArrayLike<number>): number {
+  const top = argmaxRows(pred, classes);
   let correct = 0;
-  for (let i = 0; i < labels.length; i++) {
-    let best = 0;
-    for (let k = 1; k < classes; k++) if (pred[i * classes + k]! > pred[i * classes + best]!) best = k;
-    if (best === labels[i]) correct++;
-  }
+  for (let i = 0; i < labels.length; i++) if (top[i] === labels[i]) correct++;
   return correct;
 }
 
