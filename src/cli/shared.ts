@@ -64,17 +64,31 @@ export function loadModelArg(arg: string): Model {
   return resolveModel(arg);
 }
 
-/** Loads `--data` for `split` with a decoding progress bar. */
+/** `--train-limit`, for commands that train. */
+export const trainLimitOption: Record<string, OptionSpec> = {
+  'train-limit': {
+    type: 'int',
+    min: 1,
+    placeholder: 'N',
+    description: 'use only N training images (balanced)',
+  },
+};
+
+/**
+ * Loads `--data` for `split` with a decoding progress bar. `limitOption` names the option that
+ * limits the images (`limit` for evaluation sets, `train-limit` for training sets).
+ */
 export async function loadDataArg(
   a: ParsedArgs,
   ctx: CliContext,
   cmdPath: string,
   split: string | undefined,
   quiet = false,
+  limitOption = 'limit',
 ): Promise<ImageSet> {
   const spec = opt.required<string>(a, 'data', cmdPath);
   const bar = ctx.progress(`decode ${split ?? ''}`.trim(), quiet);
-  const limit = opt.num(a, 'limit');
+  const limit = opt.num(a, limitOption);
   const cacheDir = opt.str(a, 'cache-dir');
   try {
     return await loadDataset(spec, {

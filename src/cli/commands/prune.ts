@@ -7,7 +7,6 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PrunefiError } from '../../core/errors.js';
 import { batches } from '../../data/batch.js';
-import { loadDataset } from '../../data/load.js';
 import type { ImageSet } from '../../data/types.js';
 import { resolveModel } from '../../models/zoo.js';
 import { saveModel } from '../../onnx/file.js';
@@ -23,7 +22,7 @@ import { classify } from '../../runtime/infer.js';
 import { createSession, type SessionOptions } from '../../runtime/session.js';
 import { type CliContext, type Command, type OptionSpec, opt, type ParsedArgs } from '../command.js';
 import { formatInt, formatPercent, formatSI, table } from '../format.js';
-import { dataOptions, loadDataArg, runtimeOptions, sessionOptions } from '../shared.js';
+import { dataOptions, loadDataArg, runtimeOptions, sessionOptions, trainLimitOption } from '../shared.js';
 
 /**
  * Top-1 accuracy of a model on an image set (the shared batched classifier of `prunefi eval`).
@@ -139,12 +138,7 @@ const TRAIN_OPTIONS: Record<string, OptionSpec> = {
     default: 0,
     description: 'fine-tune after pruning for this many epochs',
   },
-  'train-limit': {
-    type: 'int',
-    min: 1,
-    placeholder: 'N',
-    description: 'use only N training images (balanced)',
-  },
+  ...trainLimitOption,
   lr: {
     type: 'number',
     min: 0,
@@ -177,20 +171,7 @@ async function trainingSetup(
   ctx: CliContext,
   test: ImageSet | undefined,
 ): Promise<TrainingSetup> {
-  const limit = opt.num(args, 'train-limit');
-  const cacheDir = opt.str(args, 'cache-dir');
-  const bar = ctx.progress('decode train');
-  let train: ImageSet;
-  try {
-    train = await loadDataset(opt.str(args, 'data')!, {
-      split: 'train',
-      ...(limit !== undefined ? { limit } : {}),
-      ...(cacheDir !== undefined ? { cacheDir } : {}),
-      onProgress: (done, total) => bar.update({ unit: 'images', done, total }),
-    });
-  } finally {
-    bar.done();
-  }
+  const train = await loadDataArg(args, ctx, 'prune', 'train', false, 'train-limit');
   const trainBar = ctx.progress('train');
   const threads = opt.num(args, 'threads');
   return {

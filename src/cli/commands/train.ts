@@ -4,34 +4,16 @@
  * and the trained inference model with the recipe in its metadata.
  */
 import { existsSync } from 'node:fs';
-import type { ImageSet } from '../../data/index.js';
-import { loadDataset } from '../../data/index.js';
 import { saveModel } from '../../onnx/file.js';
 import { checkModelFitsData } from '../../onnx/io.js';
 import { type TrainOptions, train } from '../../train/loop.js';
 import { optimizers } from '../../train/optim.js';
 import { defaultRecipe } from '../../train/recipe.js';
 import { schedules } from '../../train/schedule.js';
-import { type CliContext, type Command, opt, type ParsedArgs } from '../command.js';
+import { type Command, opt } from '../command.js';
 import { formatPercent } from '../format.js';
 import { formatDuration } from '../progress.js';
-import { dataOptions, loadDataArg, loadModelArg, printJson } from '../shared.js';
-
-async function loadTrainSplit(a: ParsedArgs, ctx: CliContext, quiet: boolean): Promise<ImageSet> {
-  const limit = opt.num(a, 'train-limit');
-  const cacheDir = opt.str(a, 'cache-dir');
-  const bar = ctx.progress('decode train', quiet);
-  try {
-    return await loadDataset(opt.required<string>(a, 'data', 'train'), {
-      split: 'train',
-      ...(limit !== undefined ? { limit } : {}),
-      ...(cacheDir !== undefined ? { cacheDir } : {}),
-      onProgress: (done, total) => bar.update({ unit: 'images', done, total }),
-    });
-  } finally {
-    bar.done();
-  }
-}
+import { dataOptions, loadDataArg, loadModelArg, printJson, trainLimitOption } from '../shared.js';
 
 /** The `train` command. */
 export const trainCommand: Command = {
@@ -40,12 +22,7 @@ export const trainCommand: Command = {
   options: {
     model: { type: 'string', placeholder: 'file|zoo:name', description: 'the model to train' },
     ...dataOptions,
-    'train-limit': {
-      type: 'int',
-      min: 1,
-      placeholder: 'N',
-      description: 'use only N training images (balanced)',
-    },
+    ...trainLimitOption,
     output: {
       type: 'string',
       short: 'o',
@@ -124,7 +101,7 @@ export const trainCommand: Command = {
     const output = opt.required<string>(a, 'output', 'train');
     const json = opt.bool(a, 'json');
     const model = loadModelArg(modelArg);
-    const trainSet = await loadTrainSplit(a, ctx, json);
+    const trainSet = await loadDataArg(a, ctx, 'train', 'train', json, 'train-limit');
     const testSet = await loadDataArg(a, ctx, 'train', opt.str(a, 'split') ?? 'test', json);
     checkModelFitsData(model, trainSet.shape, trainSet.classes.length, modelArg, trainSet.name);
     const preset = defaultRecipe(trainSet);
