@@ -72,16 +72,43 @@ function zeroMasked(b: Float32Array | undefined, mask: Uint8Array): void {
 }
 
 /**
+ * What both optimizers share: named per-parameter state buffers, a step counter, and saving and
+ * restoring them for checkpoints.
+ */
+abstract class BufferedOptimizer {
+  abstract readonly kind: string;
+  protected readonly buffers = new Map<string, Float32Array>();
+  protected steps = 0;
+
+  endStep(): void {
+    this.steps++;
+  }
+
+  state(): OptimizerState {
+    return {
+      kind: this.kind,
+      step: this.steps,
+      buffers: new Map([...this.buffers].map(([k, v]) => [k, v.slice()])),
+    };
+  }
+
+  load(s: OptimizerState): void {
+    this.steps = s.step;
+    this.buffers.clear();
+    for (const [k, v] of s.buffers) this.buffers.set(k, v.slice());
+  }
+}
+
+/**
  * torch.optim.SGD: d = g + wd·p; buf = μ·buf + (1−τ)·d (buf = d on the first step);
  * d = d + μ·buf (Nesterov) or buf; p = p − lr·d.
  */
-export class Sgd implements Optimizer {
+export class Sgd extends BufferedOptimizer implements Optimizer {
   readonly kind = 'sgd';
   readonly defaults: StepHyper;
-  private readonly buffers = new Map<string, Float32Array>();
-  private steps = 0;
 
   constructor(private readonly o: SgdOptions) {
+    super();
     if (!(o.lr >= 0)) throw new RangeError(`lr must be ≥ 0, got ${o.lr}`);
     if (o.nesterov && !((o.momentum ?? 0) > 0 && (o.dampening ?? 0) === 0)) {
       throw new RangeError('Nesterov momentum needs momentum > 0 and dampening 0 (as in PyTorch)');
@@ -110,26 +137,8 @@ export class Sgd implements Optimizer {
     }
   }
 
-  endStep(): void {
-    this.steps++;
-  }
-
   maskState(name: string, mask: Uint8Array): void {
     zeroMasked(this.buffers.get(name), mask);
-  }
-
-  state(): OptimizerState {
-    return {
-      kind: this.kind,
-      step: this.steps,
-      buffers: new Map([...this.buffers].map(([k, v]) => [k, v.slice()])),
-    };
-  }
-
-  load(s: OptimizerState): void {
-    this.steps = s.step;
-    this.buffers.clear();
-    for (const [k, v] of s.buffers) this.buffers.set(k, v.slice());
   }
 }
 
@@ -137,13 +146,12 @@ export class Sgd implements Optimizer {
  * torch.optim.AdamW: p = p·(1 − lr·wd); m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
  * p = p − (lr / (1−β1ᵗ)) · m / (√v / √(1−β2ᵗ) + ε).
  */
-export class AdamW implements Optimizer {
+export class AdamW extends BufferedOptimizer implements Optimizer {
   readonly kind = 'adamw';
   readonly defaults: StepHyper;
-  private readonly buffers = new Map<string, Float32Array>();
-  private steps = 0;
 
   constructor(private readonly o: AdamWOptions) {
+    super();
     if (!(o.lr >= 0)) throw new RangeError(`lr must be ≥ 0, got ${o.lr}`);
     this.defaults = { lr: o.lr, momentum: o.beta1 ?? 0.9 };
   }
@@ -175,27 +183,9 @@ export class AdamW implements Optimizer {
     }
   }
 
-  endStep(): void {
-    this.steps++;
-  }
-
   maskState(name: string, mask: Uint8Array): void {
     zeroMasked(this.buffers.get(`${name}/exp_avg`), mask);
     zeroMasked(this.buffers.get(`${name}/exp_avg_sq`), mask);
-  }
-
-  state(): OptimizerState {
-    return {
-      kind: this.kind,
-      step: this.steps,
-      buffers: new Map([...this.buffers].map(([k, v]) => [k, v.slice()])),
-    };
-  }
-
-  load(s: OptimizerState): void {
-    this.steps = s.step;
-    this.buffers.clear();
-    for (const [k, v] of s.buffers) this.buffers.set(k, v.slice());
   }
 }
 
