@@ -633,43 +633,14 @@ function readSets(
   changes: readonly TensorChange[],
 ): Int32Array[] | null {
   const out: Int32Array[] = [];
-  if (node.opType === 'Conv' && xDims.length === 3 && wDims.length === 4) {
-    const [C, H, W] = xDims as [number, number, number];
-    const [O, Cg, KH, KW] = wDims as [number, number, number, number];
-    const group = getInt(node, 'group', 1);
-    const geo = windowGeometry(node, [1, C, H, W], [KH, KW]);
-    const [Ho, Wo] = geo.outSpatial as [number, number];
+  // Conv and Gemm: the inputs a weight reads are the input side of its delta terms.
+  const geo = deltaGeometry(node, xDims, wDims);
+  if (geo) {
     for (const c of changes) {
       for (const p of c.positions) {
-        const o = Math.floor(p / (Cg * KH * KW));
-        const ci = Math.floor(p / (KH * KW)) % Cg;
-        const i = Math.floor(p / KW) % KH;
-        const j = p % KW;
-        const ch = Math.floor(o / (O / group)) * Cg + ci;
-        const ys: number[] = [];
-        for (let y = 0; y < Ho; y++) {
-          const iy = y * geo.strides[0]! + i * geo.dilations[0]! - geo.pads[0]!;
-          if (iy >= 0 && iy < H) ys.push(iy);
-        }
         const xs: number[] = [];
-        for (let x = 0; x < Wo; x++) {
-          const ix = x * geo.strides[1]! + j * geo.dilations[1]! - geo.pads[1]!;
-          if (ix >= 0 && ix < W) xs.push(ix);
-        }
-        const r = new Int32Array(ys.length * xs.length);
-        let k = 0;
-        for (const y of ys) for (const x of xs) r[k++] = (ch * H + y) * W + x;
-        out.push(r);
-      }
-    }
-    return out;
-  }
-  if (node.opType === 'Gemm' && xDims.length === 1 && wDims.length === 2 && getInt(node, 'transA', 0) === 0) {
-    const transB = getInt(node, 'transB', 0) === 1;
-    for (const c of changes) {
-      for (const p of c.positions) {
-        const k = transB ? p % wDims[1]! : Math.floor(p / wDims[1]!);
-        out.push(Int32Array.of(k));
+        geo.weightTerms(p, (_at, xi) => xs.push(xi));
+        out.push(Int32Array.from(xs));
       }
     }
     return out;
