@@ -48,7 +48,8 @@ export interface TrainProgress {
   phase: 'train' | 'eval';
   epoch: number;
   epochs: number;
-  /** Step within the epoch (1-based, after it ran) and the epoch's step count. */
+  /** Training: step within the epoch (1-based, after it ran) and the epoch's step count.
+   *  Evaluation: images evaluated and the test set's size (reported once, when done). */
   step: number;
   steps: number;
   /** Running mean loss and accuracy of the epoch so far. */
@@ -436,6 +437,7 @@ async function run(
       imagesPerSecond: seen / seconds,
     };
     if (o.test) {
+      const evalStart = performance.now();
       const ev = await evaluate(prepared, o.test, {
         weights,
         batchSize: o.evalBatchSize ?? 256,
@@ -448,11 +450,11 @@ async function run(
         phase: 'eval',
         epoch: epoch + 1,
         epochs: o.epochs,
-        step: stepsPerEpoch,
-        steps: stepsPerEpoch,
+        step: o.test.count,
+        steps: o.test.count,
         loss: ev.loss,
         accuracy: ev.accuracy,
-        imagesPerSecond: 0,
+        imagesPerSecond: o.test.count / ((performance.now() - evalStart) / 1000),
         etaSeconds: 0,
       });
     }

@@ -189,7 +189,7 @@ async function trainingSetup(
     signal: ctx.signal,
     onTrainProgress: (stage, p) =>
       trainBar.update({
-        unit: 'steps',
+        unit: p.phase === 'eval' ? 'images' : 'steps',
         done: p.step,
         total: p.steps,
         phase: `${stage} epoch ${p.epoch}/${p.epochs}${p.phase === 'eval' ? ' eval' : ''}`,

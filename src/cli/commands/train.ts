@@ -133,7 +133,7 @@ export const trainCommand: Command = {
       signal: ctx.signal,
       onProgress: (p) =>
         bar.update({
-          unit: 'steps',
+          unit: p.phase === 'eval' ? 'images' : 'steps',
           done: p.step,
           total: p.steps,
           phase: `epoch ${p.epoch}/${p.epochs}${p.phase === 'eval' ? ' eval' : ''}`,
