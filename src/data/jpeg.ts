@@ -222,7 +222,9 @@ function sample(x: number): number {
 /**
  * libjpeg's accurate integer inverse DCT (the Loeffler–Ligtenberg–Moschytz algorithm of
  * jidctint.c) of one dequantized block, written as clamped samples into `out` at `o` with row
- * stride `stride`. `ws` is a 64-entry scratch workspace.
+ * stride `stride`. `ws` is a 64-entry scratch workspace. The column and row passes share their
+ * butterfly but stay written out, as in jidctint.c: this is the decoder's innermost loop, and a
+ * shared helper would have to return eight values per call (an allocation or a scratch round trip).
  */
 function idctBlock(
   coefs: Int16Array,

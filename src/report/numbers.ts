@@ -23,6 +23,14 @@ export function numberId(a: NumberAddress): string {
   return [a.section, a.model, a.faultModel, a.variant, a.other ?? '', a.quantity, a.key ?? ''].join('/');
 }
 
+/** Address of a provenance number: a seed by its purpose, or a step's duration by its label. */
+export function provenanceAddress(quantity: 'seed' | 'duration', key: string): NumberAddress {
+  return { section: 'provenance', model: '', faultModel: '', variant: '', quantity, key };
+}
+
+/** Label of the study's `i`-th step (0-based) in the durations: numbered, as the run went. */
+export const durationLabel = (i: number, step: string): string => `${i + 1}. ${step}`;
+
 const est = (e: Est | null | undefined) =>
   e ? { value: e.value, lo: e.lo, hi: e.hi } : { value: null, lo: null, hi: null };
 
@@ -81,24 +89,9 @@ export function buildLedger(data: ReportData, d: Derived): Ledger {
     );
   }
   for (const [k, v] of Object.entries(data.provenance.seeds))
-    add(
-      { section: 'provenance', model: '', faultModel: '', variant: '', quantity: 'seed', key: k },
-      { value: v },
-      'count',
-    );
+    add(provenanceAddress('seed', k), { value: v }, 'count');
   data.provenance.durations.forEach((x, i) => {
-    add(
-      {
-        section: 'provenance',
-        model: '',
-        faultModel: '',
-        variant: '',
-        quantity: 'duration',
-        key: `${i + 1}. ${x.step}`,
-      },
-      { value: x.seconds },
-      'seconds',
-    );
+    add(provenanceAddress('duration', durationLabel(i, x.step)), { value: x.seconds }, 'seconds');
   });
   for (const g of d.groups) {
     const cost = new Map(g.costs.map((c) => [c.variantId, c]));

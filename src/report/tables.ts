@@ -18,7 +18,7 @@ import {
 } from './format.js';
 import type { Ledger, NumberRow } from './ledger.js';
 import type { ReportData } from './model.js';
-import { numberId } from './numbers.js';
+import { durationLabel, numberId, provenanceAddress } from './numbers.js';
 
 /** How a ledger row is shown: main text and the interval line under it ('' if none). */
 export type CellFormat =
@@ -315,20 +315,7 @@ export function seedsTable(data: ReportData, ledger: Ledger): Table {
     columns: [{ label: 'Seed', tip: 'Pass the same seed to reproduce this step' }],
     rows: Object.keys(data.provenance.seeds).map((k) => ({
       label: k,
-      cells: [
-        numberCell(
-          ledger,
-          numberId({
-            section: 'provenance',
-            model: '',
-            faultModel: '',
-            variant: '',
-            quantity: 'seed',
-            key: k,
-          }),
-          'plain',
-        ),
-      ],
+      cells: [numberCell(ledger, numberId(provenanceAddress('seed', k)), 'plain')],
     })),
     note: '',
   };
@@ -344,18 +331,7 @@ export function durationsTable(data: ReportData, ledger: Ledger): Table {
     rows: data.provenance.durations.map((x, i) => ({
       label: x.step,
       cells: [
-        numberCell(
-          ledger,
-          numberId({
-            section: 'provenance',
-            model: '',
-            faultModel: '',
-            variant: '',
-            quantity: 'duration',
-            key: `${i + 1}. ${x.step}`,
-          }),
-          'seconds',
-        ),
+        numberCell(ledger, numberId(provenanceAddress('duration', durationLabel(i, x.step))), 'seconds'),
       ],
     })),
     note: '',
