@@ -9,13 +9,14 @@ import { imageInput, logitsOutput } from '../onnx/io.js';
 import type { Model } from '../onnx/ir.js';
 import { f32, numel, toFloat32 } from '../onnx/tensor.js';
 import { trainableParameters } from '../train/autodiff/graph.js';
+import { hessianVectorProduct } from '../train/hvp.js';
 import { GradientSession } from '../train/session.js';
 import type { FloatArray } from '../train/weights.js';
 import { type ChannelAnalysis, type ChannelGroup, channelOfEntries } from './channels.js';
 import { groupTargets, selectChannels } from './filters.js';
 import { planMasks } from './remove.js';
 import type { PruneTarget } from './targets.js';
-import { meanGradients, type TrainingSetup } from './training.js';
+import { forEachSaliencyBatch, meanGradients, type TrainingSetup } from './training.js';
 import type { Masks, MethodContext, MethodResult, PruneMethod } from './types.js';
 import { unstructuredMasks } from './unstructured.js';
 
@@ -97,9 +98,9 @@ export function withTemperature(model: Model, t: number): Model {
 
 /**
  * GraSP's scores θ ⊙ Hg, with g the loss gradient and H the Hessian of the loss on the same
- * batches (logits divided by the temperature). Hg is a central finite difference of gradients,
- * (∇L(θ + εg) − ∇L(θ − εg)) / 2ε with ε = 1e-3·‖θ‖/‖g‖, since the runtime has no second-order
- * ops. Removing the lowest θ ⊙ Hg is removing the highest −θ ⊙ Hg, the weights whose removal
+ * batches (logits divided by the temperature). Hg is the batches' mean of central finite
+ * differences of gradients (`hessianVectorProduct`), (∇L(θ + εg) − ∇L(θ − εg)) / 2ε with
+ * ε = 1e-3·‖θ‖/‖g‖, since the runtime has no second-order ops. Removing the lowest θ ⊙ Hg is removing the highest −θ ⊙ Hg, the weights whose removal
  * least reduces the gradient flow (Wang et al. 2020, eq. 8).
  */
 export async function graspScores(ctx: MethodContext): Promise<Float64Array[]> {
@@ -124,22 +125,19 @@ export async function graspScores(ctx: MethodContext): Promise<Float64Array[]> {
       'PRUNE',
       'GraSP: the loss gradient is zero on these batches; the scores are undefined',
     );
-  const eps = (1e-3 * Math.sqrt(thetaNorm)) / Math.sqrt(gNorm);
-  const shifted = (sign: number): Map<string, FloatArray> =>
-    new Map(
-      wrt.map((w) => {
-        const theta = weightsOf(model, w);
-        const gw = g.get(w)!;
-        return [w, Float32Array.from(theta, (v, i) => v + sign * eps * gw[i]!)];
-      }),
-    );
-  const plus = await meanGradients(model, s.train, { ...opts, overrides: shifted(1) });
-  const minus = await meanGradients(model, s.train, { ...opts, overrides: shifted(-1) });
+  const epsilon = (1e-3 * Math.sqrt(thetaNorm)) / Math.sqrt(gNorm);
+  const hg = new Map(wrt.map((w) => [w, new Float64Array(g.get(w)!.length)]));
+  const n = await forEachSaliencyBatch(model, s.train, opts, async (session, batch) => {
+    const { hv } = await hessianVectorProduct(session, batch, g, { epsilon });
+    for (const [w, sum] of hg) {
+      const h = hv.get(w)!;
+      for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! + h[i]!;
+    }
+  });
   return wrt.map((w) => {
     const theta = weightsOf(model, w);
-    const p = plus.get(w)!;
-    const m = minus.get(w)!;
-    return Float64Array.from(theta, (v, i) => (v * (p[i]! - m[i]!)) / (2 * eps));
+    const h = hg.get(w)!;
+    return Float64Array.from(theta, (v, i) => (v * h[i]!) / n);
   });
 }
 

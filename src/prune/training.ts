@@ -11,7 +11,7 @@ import type { Model } from '../onnx/ir.js';
 import { trainableParameters } from '../train/autodiff/graph.js';
 import type { Objective } from '../train/autodiff/objective.js';
 import { type GradientHookArgs, type TrainProgress, type TrainResult, train } from '../train/loop.js';
-import { GradientSession } from '../train/session.js';
+import { GradientSession, type StepInputs } from '../train/session.js';
 import type { FloatArray, WeightStore } from '../train/weights.js';
 import { nonzeroMask } from './masks.js';
 import type { Masks } from './types.js';
@@ -96,7 +96,7 @@ export function trainStage(model: Model, setup: TrainingSetup, o: StageOptions):
   });
 }
 
-/** Options of `meanGradients`. */
+/** Options of `meanGradients` and `forEachSaliencyBatch`. */
 export interface GradientOptions {
   /** Values to differentiate (initializer names). */
   wrt: readonly string[];
@@ -104,30 +104,26 @@ export interface GradientOptions {
   batches: number;
   batchSize: number;
   seed: number;
-  /** Values fed instead of the model's (e.g. perturbed weights for a Hessian-vector product). */
-  overrides?: ReadonlyMap<string, FloatArray>;
   objective?: Objective;
 }
 
 /**
- * The gradients of the mean cross-entropy over `batches` shuffled training batches, with
- * BatchNorm in eval mode and no dropout (as Synaptic-Flow scores pruning-at-initialization
- * methods), summed over batches and divided by their number. `perBatch` sees each batch's
- * gradients (Taylor accumulates squared per-batch terms).
+ * Runs `fn` with one gradient session (BatchNorm in eval mode, no dropout, as Synaptic-Flow
+ * scores pruning-at-initialization methods) on each of the first `batches` shuffled training
+ * batches, always the same ones for a seed. Returns the number of batches seen.
  */
-export async function meanGradients(
+export async function forEachSaliencyBatch(
   model: Model,
   set: ImageSet,
   o: GradientOptions,
-  perBatch?: (grads: Map<string, FloatArray>) => void,
-): Promise<Map<string, Float64Array>> {
+  fn: (session: GradientSession, batch: StepInputs) => Promise<void>,
+): Promise<number> {
   const session = await GradientSession.create(model, {
     wrt: o.wrt,
     batchNorm: 'eval',
     dropout: false,
     objective: o.objective ?? { kind: 'cross-entropy' },
   });
-  const sums = new Map(o.wrt.map((w) => [w, new Float64Array(session.weights.get(w).length)]));
   let n = 0;
   try {
     for (const b of batches(set, {
@@ -136,21 +132,37 @@ export async function meanGradients(
       dropLast: false,
     })) {
       if (n >= o.batches) break;
-      const out = await session.run({
-        x: b.x,
-        labels: b.y,
-        ...(o.overrides ? { overrides: o.overrides } : {}),
-      });
-      perBatch?.(out.grads);
-      for (const [w, s] of sums) {
-        const g = out.grads.get(w)!;
-        for (let i = 0; i < s.length; i++) s[i] = s[i]! + g[i]!;
-      }
+      await fn(session, { x: b.x, labels: b.y });
       n++;
     }
   } finally {
     await session.release();
   }
+  return n;
+}
+
+/**
+ * The gradients of the mean cross-entropy over the saliency batches (`forEachSaliencyBatch`),
+ * summed over batches and divided by their number. `perBatch` sees each batch's gradients
+ * (Taylor accumulates squared per-batch terms).
+ */
+export async function meanGradients(
+  model: Model,
+  set: ImageSet,
+  o: GradientOptions,
+  perBatch?: (grads: Map<string, FloatArray>) => void,
+): Promise<Map<string, Float64Array>> {
+  const sums = new Map<string, Float64Array>();
+  const n = await forEachSaliencyBatch(model, set, o, async (session, batch) => {
+    const out = await session.run(batch);
+    perBatch?.(out.grads);
+    for (const w of o.wrt) {
+      const g = out.grads.get(w)!;
+      const s = sums.get(w) ?? new Float64Array(g.length);
+      sums.set(w, s);
+      for (let i = 0; i < s.length; i++) s[i] = s[i]! + g[i]!;
+    }
+  });
   for (const s of sums.values()) for (let i = 0; i < s.length; i++) s[i] = s[i]! / n;
   return sums;
 }
