@@ -26,7 +26,7 @@ import { PRUNE_METHODS, type PruneRequest, pruneModel } from '../prune/index.js'
 import type { TrainRecipe as PruneRecipe, TrainingSetup } from '../prune/training.js';
 import type { BitSweep, SdcCounts, TrialOutcome } from '../report/model.js';
 import { classify, createSession } from '../runtime/index.js';
-import { train } from '../train/loop.js';
+import { train, trainProgressView } from '../train/loop.js';
 import type { FaultModelConfig, StudyConfig, TrainRecipe } from './config.js';
 import type { StudyData } from './data.js';
 import type { Step, StepParams } from './plan.js';
@@ -199,14 +199,7 @@ async function runBase(
       ...(existsSync(checkpoint) ? { resume: checkpoint } : {}),
       threads: env.config.threads,
       ...(env.signal ? { signal: env.signal } : {}),
-      onProgress: (tp) =>
-        env.onProgress?.({
-          unit: 'steps',
-          done: tp.step,
-          total: tp.steps,
-          phase: `train epoch ${tp.epoch}/${tp.epochs}`,
-          figures: { loss: tp.loss, acc: tp.accuracy },
-        }),
+      onProgress: (tp) => env.onProgress?.(trainProgressView(tp, 'train')),
     });
     if (r.interrupted)
       throw new InterruptedError(
@@ -260,14 +253,7 @@ async function runPrune(
       recipe: recipeFor(p.finetune, set),
       threads: env.config.threads,
       ...(env.signal ? { signal: env.signal } : {}),
-      onTrainProgress: (stage, tp) =>
-        env.onProgress?.({
-          unit: 'steps',
-          done: tp.step,
-          total: tp.steps,
-          phase: `${stage} epoch ${tp.epoch}/${tp.epochs}`,
-          figures: { loss: tp.loss, acc: tp.accuracy },
-        }),
+      onTrainProgress: (stage, tp) => env.onProgress?.(trainProgressView(tp, stage)),
     };
   }
   let accuracyBeforeFinetune: number | undefined;

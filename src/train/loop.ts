@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { argmaxRows } from '../core/argmax.js';
 import { PrunefiError } from '../core/errors.js';
+import type { Progress } from '../core/progress.js';
 import { Rng } from '../core/rng.js';
 import { batchCount, batches } from '../data/batch.js';
 import type { ImageSet, Normalization } from '../data/types.js';
@@ -58,6 +59,21 @@ export interface TrainProgress {
   imagesPerSecond: number;
   /** Estimated seconds to the end of the run. */
   etaSeconds: number;
+}
+
+/**
+ * How a run's progress shows on a progress display (CLI bars, study progress): training steps, or
+ * the epoch's evaluation as test images; `label` ('train', 'fine-tune', ...) precedes the epoch.
+ */
+export function trainProgressView(p: TrainProgress, label = ''): Progress {
+  const evaluating = p.phase === 'eval';
+  return {
+    unit: evaluating ? 'images' : 'steps',
+    done: p.step,
+    total: p.steps,
+    phase: `${label ? `${label} ` : ''}epoch ${p.epoch}/${p.epochs}${evaluating ? ' eval' : ''}`,
+    figures: { loss: p.loss, acc: p.accuracy },
+  };
 }
 
 /** Arguments of the per-step gradient hook (regularizers such as network slimming or GReg). */

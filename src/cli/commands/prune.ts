@@ -20,6 +20,7 @@ import { DEFAULT_RECIPE, type TrainingSetup } from '../../prune/training.js';
 import type { PruneMethod, Scope } from '../../prune/types.js';
 import { classify } from '../../runtime/infer.js';
 import { createSession, type SessionOptions } from '../../runtime/session.js';
+import { trainProgressView } from '../../train/loop.js';
 import { type CliContext, type Command, type OptionSpec, opt, type ParsedArgs } from '../command.js';
 import { formatInt, formatPercent, formatSI, table } from '../format.js';
 import { dataOptions, loadDataArg, runtimeOptions, sessionOptions, trainLimitOption } from '../shared.js';
@@ -187,14 +188,7 @@ async function trainingSetup(
     },
     ...(threads !== undefined ? { threads } : {}),
     signal: ctx.signal,
-    onTrainProgress: (stage, p) =>
-      trainBar.update({
-        unit: p.phase === 'eval' ? 'images' : 'steps',
-        done: p.step,
-        total: p.steps,
-        phase: `${stage} epoch ${p.epoch}/${p.epochs}${p.phase === 'eval' ? ' eval' : ''}`,
-        figures: { loss: p.loss, acc: p.accuracy },
-      }),
+    onTrainProgress: (stage, p) => trainBar.update(trainProgressView(p, stage)),
   };
 }
 

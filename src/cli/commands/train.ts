@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { saveModel } from '../../onnx/file.js';
 import { checkModelFitsData } from '../../onnx/io.js';
-import { type TrainOptions, train } from '../../train/loop.js';
+import { type TrainOptions, train, trainProgressView } from '../../train/loop.js';
 import { optimizers } from '../../train/optim.js';
 import { defaultRecipe } from '../../train/recipe.js';
 import { schedules } from '../../train/schedule.js';
@@ -131,14 +131,10 @@ export const trainCommand: Command = {
       ...(resume ? { resume } : {}),
       ...(threads !== undefined ? { threads } : {}),
       signal: ctx.signal,
-      onProgress: (p) =>
-        bar.update({
-          unit: p.phase === 'eval' ? 'images' : 'steps',
-          done: p.step,
-          total: p.steps,
-          phase: `epoch ${p.epoch}/${p.epochs}${p.phase === 'eval' ? ' eval' : ''}`,
-          figures: { loss: p.loss, acc: p.accuracy, 'img/s': Math.round(p.imagesPerSecond) },
-        }),
+      onProgress: (p) => {
+        const view = trainProgressView(p);
+        bar.update({ ...view, figures: { ...view.figures, 'img/s': Math.round(p.imagesPerSecond) } });
+      },
     };
     const start = performance.now();
     let result: Awaited<ReturnType<typeof train>>;
