@@ -99,6 +99,8 @@ export const slimming: PruneMethod = {
       epochs,
       seed: ctx.options.seed,
       recipe: { lr: ctx.options.method.lr as number, schedule: 'constant' },
+      // The L1 subgradient depends only on the current scales, so a resumed run matches.
+      resumable: true,
       modifyGradients: ({ weights, grads }) => {
         for (const name of scales) {
           const gamma = weights.get(name);

@@ -3,6 +3,7 @@
  * and for fine-tuning, gradients of the loss over a few batches, and fine-tuning with the pruned
  * weights held at zero.
  */
+import { join } from 'node:path';
 import { Rng } from '../core/rng.js';
 import { batches } from '../data/batch.js';
 import type { ImageSet } from '../data/types.js';
@@ -55,6 +56,11 @@ export interface TrainingSetup {
   signal?: AbortSignal;
   /** Progress of every training run, labelled by what it is for ('slimming', 'fine-tune'...). */
   onTrainProgress?: (stage: string, p: TrainProgress) => void;
+  /**
+   * A folder for the checkpoints of resumable stages: one file per stage, written every epoch,
+   * continued from when a rerun reaches the same stage with the same inputs.
+   */
+  checkpointDir?: string;
 }
 
 /** Options of one training run for a pruning stage. */
@@ -67,12 +73,24 @@ export interface StageOptions {
   recipe?: Partial<TrainRecipe>;
   modifyGradients?: (args: GradientHookArgs) => void;
   onStepEnd?: (args: { weights: WeightStore; step: number; epoch: number }) => void;
+  /**
+   * Whether the stage may continue from the setup's checkpoint. Only for stages whose hooks keep
+   * no state between steps: a resumed run does not replay the steps before the checkpoint.
+   */
+  resumable?: boolean;
+}
+
+/** The checkpoint file of a resumable stage, when the setup keeps checkpoints. */
+function stageCheckpoint(setup: TrainingSetup, stage: string): string | undefined {
+  if (!setup.checkpointDir) return undefined;
+  return join(setup.checkpointDir, `${stage.replace(/[^A-Za-z0-9-]+/g, '_')}.ckpt`);
 }
 
 /** Trains `model` with the setup's recipe for one pruning stage. */
 export function trainStage(model: Model, setup: TrainingSetup, o: StageOptions): Promise<TrainResult> {
   const r = { ...setup.recipe, ...o.recipe };
   const augment = r.augment ?? (setup.train.shape[0] === 3 ? { padding: 4, flip: true } : undefined);
+  const checkpoint = o.resumable ? stageCheckpoint(setup, o.stage) : undefined;
   return train(model, {
     train: setup.train,
     ...(setup.test ? { test: setup.test } : {}),
@@ -92,6 +110,7 @@ export function trainStage(model: Model, setup: TrainingSetup, o: StageOptions):
     ...(o.onStepEnd ? { onStepEnd: o.onStepEnd } : {}),
     ...(setup.threads !== undefined ? { threads: setup.threads } : {}),
     ...(setup.signal ? { signal: setup.signal } : {}),
+    ...(checkpoint ? { checkpoint, resumeIfCompatible: true } : {}),
     onProgress: (p) => setup.onTrainProgress?.(o.stage, p),
   });
 }
@@ -192,5 +211,6 @@ export function fineTune(
     epochs,
     seed,
     masks: fineTuneMasks(model, masks),
+    resumable: true,
   });
 }

@@ -4,7 +4,7 @@
  * from the artifacts of the steps it depends on and returns a JSON result that the artifact
  * store keeps; files it writes live in the step's own folder.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { type CampaignConfig, prepareCampaign } from '../campaign/config.js';
 import { runCampaign } from '../campaign/engine.js';
@@ -175,6 +175,11 @@ async function accuracy(
   }
 }
 
+/** Training checkpoints are scratch once the step's model is saved (ResNet18's take 90 MB). */
+function removeCheckpoints(dir: string): void {
+  for (const f of readdirSync(dir)) if (f.endsWith('.ckpt')) rmSync(join(dir, f));
+}
+
 async function runBase(
   step: Step,
   p: Extract<StepParams, { kind: 'base' }>,
@@ -196,7 +201,7 @@ async function runBase(
       ...recipe,
       seed: p.seed,
       checkpoint,
-      ...(existsSync(checkpoint) ? { resume: checkpoint } : {}),
+      resumeIfCompatible: true,
       threads: env.config.threads,
       ...(env.signal ? { signal: env.signal } : {}),
       onProgress: (tp) => env.onProgress?.(trainProgressView(tp, 'train')),
@@ -210,6 +215,7 @@ async function runBase(
   }
   const file = join(dir, 'model.onnx');
   saveModel(model, file);
+  removeCheckpoints(dir);
   return {
     kind: 'model',
     file: relative(env.dir, file),
@@ -254,6 +260,7 @@ async function runPrune(
       threads: env.config.threads,
       ...(env.signal ? { signal: env.signal } : {}),
       onTrainProgress: (stage, tp) => env.onProgress?.(trainProgressView(tp, stage)),
+      checkpointDir: env.store.dir(step),
     };
   }
   let accuracyBeforeFinetune: number | undefined;
@@ -274,9 +281,12 @@ async function runPrune(
     ...(env.onProgress ? { onProgress: env.onProgress } : {}),
   });
   if (env.signal?.aborted)
-    throw new InterruptedError(`pruning ${step.variant} interrupted; rerun the study to redo this step`);
+    throw new InterruptedError(
+      `pruning ${step.variant} interrupted; rerun the study to resume it (fine-tuning continues where it stopped)`,
+    );
   const file = join(env.store.dir(step), 'model.onnx');
   saveModel(r.model, file);
+  removeCheckpoints(env.store.dir(step));
   return {
     kind: 'model',
     file: relative(env.dir, file),

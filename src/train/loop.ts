@@ -7,6 +7,7 @@
  */
 
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { argmaxRows } from '../core/argmax.js';
 import { PrunefiError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
@@ -104,8 +105,14 @@ export interface TrainOptions extends TrainConfig {
   onProgress?: (p: TrainProgress) => void;
   /** Checkpoint file written after every epoch and on interruption. */
   checkpoint?: string;
-  /** Continue from this checkpoint (file or loaded). */
+  /** Continue from this checkpoint (file or loaded); refused when written for another run. */
   resume?: string | Checkpoint;
+  /**
+   * With `checkpoint`: continue from that file when it exists and was written for this exact run
+   * (same model, data, masks and recipe), else start afresh and overwrite it. For callers that
+   * own the checkpoint's folder (a study step), where a stale file is scratch, not a user error.
+   */
+  resumeIfCompatible?: boolean;
   /** Stops at the next step boundary, saving a checkpoint (Ctrl-C in the CLI). */
   signal?: AbortSignal;
   /** Stop (with a checkpoint) once this many epochs are done, as if interrupted. */
@@ -304,6 +311,18 @@ export async function train(model: Model, options: TrainOptions): Promise<TrainR
   }
 }
 
+/** The checkpoint at `path` when it exists, reads and belongs to the run with `hash`. */
+function compatibleCheckpoint(path: string | undefined, hash: string): Checkpoint | undefined {
+  if (!path || !existsSync(path)) return undefined;
+  try {
+    const c = loadCheckpoint(path);
+    return c.configHash === hash ? c : undefined;
+  } catch {
+    // Unreadable: the run starts afresh and its first save replaces the file.
+    return undefined;
+  }
+}
+
 function validate(o: TrainOptions): void {
   for (const [k, v] of [
     ['epochs', o.epochs],
@@ -348,12 +367,13 @@ async function run(
   let stepInEpoch = 0;
   let globalStep = 0;
   let history: EpochRecord[] = [];
-  if (o.resume) {
-    const c = typeof o.resume === 'string' ? loadCheckpoint(o.resume) : o.resume;
+  const resume = o.resume ?? (o.resumeIfCompatible ? compatibleCheckpoint(o.checkpoint, hash) : undefined);
+  if (resume) {
+    const c = typeof resume === 'string' ? loadCheckpoint(resume) : resume;
     if (c.configHash !== hash) {
       throw new PrunefiError(
         'CHECKPOINT',
-        `the checkpoint${typeof o.resume === 'string' ? ` ${o.resume}` : ''} was written for a different model, data set, mask set or recipe (config hash ${c.configHash.slice(0, 12)}, this run ${hash.slice(0, 12)}); resume with exactly the options of the original run`,
+        `the checkpoint${typeof resume === 'string' ? ` ${resume}` : ''} was written for a different model, data set, mask set or recipe (config hash ${c.configHash.slice(0, 12)}, this run ${hash.slice(0, 12)}); resume with exactly the options of the original run`,
       );
     }
     for (const [name, w] of c.weights) weights.get(name).set(w.data);

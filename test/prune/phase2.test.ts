@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { Rng } from '../../src/core/rng.js';
 import { batches } from '../../src/data/batch.js';
@@ -18,9 +19,11 @@ import { graspScores, snipScores, synflowScores, taylorScores } from '../../src/
 import { selectTargets } from '../../src/prune/targets.js';
 import { type TrainingSetup, trainStage } from '../../src/prune/training.js';
 import type { MethodContext, PruneOptions } from '../../src/prune/types.js';
+import { loadCheckpoint } from '../../src/train/checkpoint.js';
 import { GradientSession } from '../../src/train/session.js';
 import type { WeightSnapshot } from '../../src/train/weights.js';
 import { assertClose, assertRejectsPrunefi } from '../helpers/assert.js';
+import { tempDir } from '../helpers/paths.js';
 import { tinySet, tinySetup } from './data.js';
 import { randomizeBatchNorm, tinyCnn, tinyResnet } from './nets.js';
 
@@ -375,4 +378,50 @@ test('fine-tuning after pruning keeps pruned weights at zero and reports accurac
   // Physically pruned models fine-tune in their smaller shape.
   const fr = await pruneModel(model, 'l1-filter', { sparsity: 0.5, setup, finetuneEpochs: 1 });
   assert.deepEqual([...fr.model.graph.initializers.get('conv2.weight')!.dims], [6, 4, 3, 3]);
+});
+
+test('fine-tuning with a checkpoint folder resumes after an interruption, bit-identically', async () => {
+  const model = tinyCnn();
+  const setup = tinySetup(tinySet(32, 3, 8, 10));
+  const request = { sparsity: 0.5, finetuneEpochs: 3 };
+  const straight = await pruneModel(model, 'magnitude', { ...request, setup });
+  const dir = tempDir();
+  const ac = new AbortController();
+  // Stops in the middle of the second epoch; the checkpoint is saved at that step.
+  const stopped = await pruneModel(model, 'magnitude', {
+    ...request,
+    setup: {
+      ...setup,
+      checkpointDir: dir,
+      signal: ac.signal,
+      onTrainProgress: (_stage, p) => {
+        if (p.epoch === 2 && p.step === 2) ac.abort();
+      },
+    },
+  });
+  assert.equal(stopped.finetuned?.epochs, 1);
+  const ckpt = join(dir, 'fine-tune.ckpt');
+  assert.deepEqual([loadCheckpoint(ckpt).epoch, loadCheckpoint(ckpt).step], [1, 2]);
+  let first: [number, number] | undefined;
+  const noteFirst = (_stage: string, p: { epoch: number; step: number }): void => {
+    first ??= [p.epoch, p.step];
+  };
+  const resumed = await pruneModel(model, 'magnitude', {
+    ...request,
+    setup: { ...setup, checkpointDir: dir, onTrainProgress: noteFirst },
+  });
+  assert.deepEqual(first, [2, 3], 'the rerun did not continue at the checkpoint');
+  for (const [name, t] of straight.model.graph.initializers)
+    assert.deepEqual(toFloat32(resumed.model.graph.initializers.get(name)!), toFloat32(t), name);
+  // A checkpoint written for other inputs (here 30% sparsity) is scratch: the run starts afresh.
+  const stale = loadCheckpoint(ckpt).configHash;
+  first = undefined;
+  const other = await pruneModel(model, 'magnitude', {
+    ...request,
+    sparsity: 0.3,
+    setup: { ...setup, checkpointDir: dir, onTrainProgress: noteFirst },
+  });
+  assert.deepEqual(first, [1, 1]);
+  assert.equal(other.finetuned?.epochs, 3);
+  assert.notEqual(loadCheckpoint(ckpt).configHash, stale);
 });

@@ -90,3 +90,37 @@ test('an interrupted study resumes its campaign without losing or repeating expe
   const campaigns = readdirSync(join(dir, 'artifacts', 'bits'));
   assert.equal(campaigns.length, 1);
 });
+
+test('an interrupted fine-tune resumes from its checkpoint, which is removed once the step is done', async () => {
+  const dir = tempDir('prunefi-study-');
+  const config = tiny({
+    baseline: false,
+    trainLimit: 64,
+    pruning: [{ method: 'magnitude', sparsities: [0.5], finetune: { epochs: 2, batch: 16 } }],
+  });
+  const controller = new AbortController();
+  await assert.rejects(
+    runStudy(config, dir, {
+      cacheDir,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.id.startsWith('prune') && p.inner?.phase?.includes('epoch 2/2')) controller.abort();
+      },
+    }),
+    (err: unknown) => err instanceof InterruptedError,
+  );
+  const [stepDir] = readdirSync(join(dir, 'artifacts', 'prune'));
+  assert.ok(existsSync(join(dir, 'artifacts', 'prune', stepDir!, 'fine-tune.ckpt')));
+  const labels: string[] = [];
+  await runStudy(config, dir, {
+    cacheDir,
+    onProgress: (p) => {
+      if (p.id.startsWith('prune') && p.inner?.phase) labels.push(p.inner.phase);
+    },
+  });
+  assert.ok(labels.length > 0 && !labels.some((l) => l.includes('epoch 1/2')), 'epoch 1 was trained again');
+  assert.deepEqual(
+    readdirSync(join(dir, 'artifacts', 'prune', stepDir!)).filter((f) => f.endsWith('.ckpt')),
+    [],
+  );
+});
