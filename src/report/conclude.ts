@@ -311,7 +311,11 @@ export function shortAnswer(data: ReportData, conclusions: readonly GroupConclus
       : '';
     return `${model} under ${fm}: ${VERDICT_TEXT[c.verdict]}${best}`;
   });
-  return `In short — ${parts.join('. ')}.`;
+  const pending = data.pending?.length ?? 0;
+  const partial = pending
+    ? `Partial study (${pending} step${pending === 1 ? '' : 's'} still to run), so far: `
+    : 'In short — ';
+  return `${partial}${parts.join('. ')}.`;
 }
 
 /** Conclusions for every group of the derived statistics, in group order. */

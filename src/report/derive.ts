@@ -634,6 +634,8 @@ function deriveGroup(
 
   const comparisons: Comparison[] = [];
   const family = (fam: Comparison['family'], list: [string, string][]): void => {
+    // A study with only its baseline measured so far (or no pruning at all) has nothing to test.
+    if (!list.length) return;
     const raw = list.map(([a, b]) => {
       const paired = bothPaired(reps.get(a)!.prep, reps.get(b)!.prep);
       const ok = testable(a, b);
@@ -655,7 +657,7 @@ function deriveGroup(
     const between: [string, string][] = [];
     for (let i = 0; i < pruned.length; i++)
       for (let j = i + 1; j < pruned.length; j++) between.push([pruned[i]!, pruned[j]!]);
-    if (between.length) family('between-pruned', between);
+    family('between-pruned', between);
   }
 
   const baseVariant = baseline && present.has(baseline.id) ? baseline : null;

@@ -46,6 +46,7 @@ main{max-width:1180px;margin:0 auto;padding:28px 28px 64px}
 header h1{font-size:28px;line-height:1.25;margin:0 0 10px}
 .question{font-size:18px;color:#333;margin:0 0 8px;max-width:900px}
 .meta{color:var(--muted);font-size:13px;margin:0}
+.partial{border:1px solid var(--weak);background:#fff8e6;border-radius:8px;padding:10px 14px;margin:14px 0 0;max-width:960px}
 nav{margin:18px 0 8px;padding:10px 14px;background:var(--soft);border-radius:8px;font-size:14px}
 nav a{margin-right:16px;color:var(--accent);text-decoration:none;white-space:nowrap}
 h2{font-size:22px;margin:40px 0 12px;padding-bottom:6px;border-bottom:2px solid var(--line)}
@@ -166,6 +167,12 @@ function methodsHtml(d: Derived): string {
   return `<ul class="defs">${items.map((i) => `<li>${i}</li>`).join('')}</ul><p class="notes">Report settings: threshold drop ${pts} points, confidence ${conf}, α ${o.alpha}, at least ${o.bootstrap} bootstrap replicates (more where many comparisons need finer p-values), bootstrap seed '${esc(String(o.seed))}'. ${groups.join('; ')}.</p>`;
 }
 
+/** The notice on a report written before its study finished, listing what is still to run. */
+function partialHtml(pending: readonly string[]): string {
+  if (!pending.length) return '';
+  return `<div class="partial" role="note"><b>Partial report.</b> The study is still running or was interrupted: ${pending.length} step${pending.length === 1 ? '' : 's'} still to run. Every number and conclusion below covers the finished steps only; rerun the study command to complete it (finished steps are reused).<details><summary>Steps still to run</summary><ul>${pending.map((s) => `<li>${esc(s)}</li>`).join('')}</ul></details></div>`;
+}
+
 /** Renders the complete HTML document. Deterministic: the same content gives the same bytes. */
 export function renderHtml(p: PageContent): string {
   const { data } = p;
@@ -208,7 +215,7 @@ export function renderHtml(p: PageContent): string {
     ['CPUs', pv.cpus],
     ['Configuration hash', pv.configHash],
     ['Started', pv.startedAt],
-    ['Finished', pv.finishedAt],
+    [data.pending?.length ? 'Written (study not finished)' : 'Finished', pv.finishedAt],
     [
       'Dataset',
       `${data.dataset.name}, ${data.dataset.split} split, ${data.dataset.classes} classes, ${data.dataset.faultImages} images per fault-injection trial`,
@@ -233,7 +240,8 @@ export function renderHtml(p: PageContent): string {
 <header>
 <h1>${esc(data.title)}</h1>
 <p class="question">${esc(data.question)}</p>
-<p class="meta">${esc(data.dataset.name)} (${esc(data.dataset.split)}) · ${data.variants.length} model variants · ${p.derived.groups.length} model × fault-model combinations · study finished ${esc(pv.finishedAt)} · prunefi ${esc(pv.prunefiVersion)}</p>
+<p class="meta">${esc(data.dataset.name)} (${esc(data.dataset.split)}) · ${data.variants.length} model variants · ${p.derived.groups.length} model × fault-model combinations · ${data.pending?.length ? 'partial report written' : 'study finished'} ${esc(pv.finishedAt)} · prunefi ${esc(pv.prunefiVersion)}</p>
+${partialHtml(data.pending ?? [])}
 </header>
 <nav aria-label="Contents">${nav}</nav>
 <section id="answer"><h2>Answer</h2>

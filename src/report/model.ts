@@ -171,4 +171,9 @@ export interface ReportData {
   berSweeps: BerSweep[];
   /** At most one single-fault sweep per (variant, fault model label). */
   bitSweeps: BitSweep[];
+  /**
+   * Study steps not run yet, when the report was written part-way through a study (absent or
+   * empty: the study is complete). Everything shown covers the finished steps only.
+   */
+  pending?: string[];
 }

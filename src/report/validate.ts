@@ -126,6 +126,11 @@ export function validateReportData(value: unknown, source: string): ReportData {
     c.num(o, 'seconds', `$.provenance.durations[${i}]`, 0);
   });
 
+  if (d.pending !== undefined)
+    c.arr(d.pending, '$.pending').forEach((x, i) => {
+      if (typeof x !== 'string') c.fail(`$.pending[${i}]`, 'a string (a study step id)', x);
+    });
+
   const ids = new Set<string>();
   const baselines = new Map<string, string>();
   c.arr(d.variants, '$.variants').forEach((x, i) => {

@@ -120,8 +120,33 @@ export function planStudy(config: StudyConfig, sourceIdentity: (source: string) 
     };
     if (m.train) baseParams.train = m.train;
     const base = add(`base ${m.name}`, baseParams, []);
-    const variants: { id: string; step: Step }[] = [];
-    if (config.baseline) variants.push({ id: variantId(m.name, 'none', 0), step: base });
+    // Each variant's evaluation and campaigns follow its model right away, baseline first, so a
+    // long study's stored results (and its partial report) cover whole variants as it goes.
+    const measure = (vid: string, model: Step): void => {
+      add(`eval ${vid}`, { kind: 'eval', data, split: testSplit, limit: config.evalLimit }, [model.id], vid);
+      for (const f of config.faultModels) {
+        const images = config.campaigns.images;
+        if (config.campaigns.ber) {
+          const { rates, trials } = config.campaigns.ber;
+          add(
+            `ber ${vid} [${faultModelLabel(f)}]`,
+            { kind: 'ber', faultModel: f, rates, trials, images, data, split: testSplit, seed },
+            [model.id],
+            vid,
+          );
+        }
+        if (config.campaigns.singleBit) {
+          const { perBit } = config.campaigns.singleBit;
+          add(
+            `bits ${vid} [${faultModelLabel(f)}]`,
+            { kind: 'bits', faultModel: f, perBit, images, data, split: testSplit, seed },
+            [model.id],
+            vid,
+          );
+        }
+      }
+    };
+    if (config.baseline) measure(variantId(m.name, 'none', 0), base);
     for (const p of config.pruning) {
       if (p.models && !p.models.includes(m.name)) continue;
       for (const s of p.sparsities) {
@@ -144,36 +169,7 @@ export function planStudy(config: StudyConfig, sourceIdentity: (source: string) 
           [base.id],
           vid,
         );
-        variants.push({ id: vid, step });
-      }
-    }
-    for (const v of variants) {
-      add(
-        `eval ${v.id}`,
-        { kind: 'eval', data, split: testSplit, limit: config.evalLimit },
-        [v.step.id],
-        v.id,
-      );
-      for (const f of config.faultModels) {
-        const images = config.campaigns.images;
-        if (config.campaigns.ber) {
-          const { rates, trials } = config.campaigns.ber;
-          add(
-            `ber ${v.id} [${faultModelLabel(f)}]`,
-            { kind: 'ber', faultModel: f, rates, trials, images, data, split: testSplit, seed },
-            [v.step.id],
-            v.id,
-          );
-        }
-        if (config.campaigns.singleBit) {
-          const { perBit } = config.campaigns.singleBit;
-          add(
-            `bits ${v.id} [${faultModelLabel(f)}]`,
-            { kind: 'bits', faultModel: f, perBit, images, data, split: testSplit, seed },
-            [v.step.id],
-            v.id,
-          );
-        }
+        measure(vid, step);
       }
     }
   }

@@ -25,7 +25,11 @@ function variantLabel(method: string, target: number): string {
 export const STUDY_QUESTION =
   'Does pruning change how well a network tolerates bit flips (soft errors) in the memory that stores its weights, and which pruning method gives the most fault-tolerant model at what cost in accuracy and size?';
 
-/** Builds the report input from a finished study. */
+/**
+ * Builds the report input from the study's finished steps. Steps without a result are listed as
+ * pending (a partial report, written while a long study runs); sweeps are kept only for variants
+ * whose evaluation is among the results.
+ */
 export function buildReportData(
   config: StudyConfig,
   steps: readonly Step[],
@@ -38,8 +42,13 @@ export function buildReportData(
   const berSweeps: BerSweep[] = [];
   const bitSweeps: BitSweep[] = [];
   let faultImages = 0;
+  const pending: string[] = [];
   for (const step of steps) {
-    const r = results.get(step.id)!;
+    const r = results.get(step.id);
+    if (!r) {
+      pending.push(step.id);
+      continue;
+    }
     if (step.kind === 'eval' && r.kind === 'eval') {
       const modelStep = byId.get(step.deps[0]!)!;
       const m = results.get(modelStep.id)!;
@@ -92,7 +101,8 @@ export function buildReportData(
     dataset: { name: config.data, split: config.testSplit, classes, faultImages },
     provenance,
     variants,
-    berSweeps,
-    bitSweeps,
+    berSweeps: berSweeps.filter((s) => variants.some((v) => v.id === s.variantId)),
+    bitSweeps: bitSweeps.filter((s) => variants.some((v) => v.id === s.variantId)),
+    ...(pending.length ? { pending } : {}),
   };
 }

@@ -1,8 +1,10 @@
 /**
  * Runs a study: plans its steps, reuses every finished artifact whose key is unchanged, runs the
- * rest in dependency order, then writes the report. Interrupting (Ctrl-C) stops at a clean
- * point; running the same command again resumes (campaigns from their last stored experiment,
- * training from its last checkpoint, other steps from their start).
+ * rest in dependency order, then writes the report. A partial report, marked as such, is written
+ * after each variant the run finishes and on interruption, so a day-long study shows its results
+ * as it goes. Interrupting (Ctrl-C) stops at a clean point; running the same command again
+ * resumes (campaigns from their last stored experiment, training from its last checkpoint, other
+ * steps from their start).
  */
 
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -43,6 +45,8 @@ export interface StudyOptions {
   onProgress?: (p: StudyProgress) => void;
   /** Called once per step with its outcome, for logs. */
   onStepDone?: (step: Step, result: StepResult, reused: boolean, index: number, total: number) => void;
+  /** Called after a partial report was written (a variant finished, or the study was interrupted). */
+  onPartialReport?: (report: RenderResult) => void;
 }
 
 /** What a finished study produced. */
@@ -107,6 +111,36 @@ export async function runStudy(
     onProgress: (p) => options.onProgress?.({ ...current, inner: p }),
   };
   const durations: { step: string; seconds: number }[] = [];
+  const writeReport = async (): Promise<{ report: RenderResult; data: ReportData }> => {
+    const classes = (await data.test()).classes.length;
+    const reportData = buildReportData(
+      config,
+      steps,
+      results,
+      {
+        prunefiVersion: packageVersion(),
+        onnxruntimeVersion: runtimeVersion(),
+        nodeVersion: process.version,
+        platform: `${process.platform} ${process.arch}`,
+        cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+        command: options.command ?? '',
+        config,
+        configHash: hashJson(config),
+        seeds: { study: config.seed },
+        durations,
+        startedAt: started.toISOString(),
+        finishedAt: new Date().toISOString(),
+      },
+      classes,
+    );
+    return { report: renderReport(reportData, dir, { basename: 'report' }), data: reportData };
+  };
+  // A long study shows what it has: after each variant it finishes, and when interrupted.
+  const writePartial = async (): Promise<void> => {
+    if (![...results.values()].some((r) => r.kind === 'eval')) return;
+    const { report } = await writeReport();
+    options.onPartialReport?.(report);
+  };
   let reused = 0;
   for (const [i, step] of steps.entries()) {
     const done = store.isDone(step);
@@ -120,6 +154,7 @@ export async function runStudy(
       try {
         result = await runStep(step, env);
       } catch (err) {
+        if ((err as Error).name === 'InterruptedError') await writePartial();
         if (err instanceof PrunefiError || (err as Error).name === 'InterruptedError') throw err;
         throw new PrunefiError('STUDY_CONFIG', `study step '${step.id}' failed: ${errorMessage(err)}`, {
           cause: err,
@@ -130,28 +165,10 @@ export async function runStudy(
     results.set(step.id, result);
     durations.push({ step: step.id, seconds: result.seconds });
     options.onStepDone?.(step, result, done, i + 1, steps.length);
+    const next = steps[i + 1];
+    const variantDone = step.kind !== 'base' && step.kind !== 'prune' && next?.variant !== step.variant;
+    if (!done && next && variantDone) await writePartial();
   }
-  const classes = (await data.test()).classes.length;
-  const reportData = buildReportData(
-    config,
-    steps,
-    results,
-    {
-      prunefiVersion: packageVersion(),
-      onnxruntimeVersion: runtimeVersion(),
-      nodeVersion: process.version,
-      platform: `${process.platform} ${process.arch}`,
-      cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
-      command: options.command ?? '',
-      config,
-      configHash: hashJson(config),
-      seeds: { study: config.seed },
-      durations,
-      startedAt: started.toISOString(),
-      finishedAt: new Date().toISOString(),
-    },
-    classes,
-  );
-  const report = renderReport(reportData, dir, { basename: 'report' });
+  const { report, data: reportData } = await writeReport();
   return { steps: steps.length, reused, report, data: reportData };
 }

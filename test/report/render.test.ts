@@ -187,6 +187,28 @@ test('reports with only BER sweeps or only single-bit sweeps render their own fi
   assert.doesNotMatch(b.html.replace(/<script>[\s\S]*<\/script>/, ''), /NaN|undefined/);
 });
 
+test('a partial report (a study still running) says so, lists what is pending, and still renders', () => {
+  const complete = readFileSync(out.html, 'utf8');
+  assert.doesNotMatch(complete, /Partial report|class="partial"/);
+  // The second model has not been measured yet: only the first model's variants are in.
+  const first = data.variants[0]!.model;
+  const partial: ReportData = {
+    ...structuredClone(data),
+    variants: data.variants.filter((v) => v.model === first),
+    pending: ['prune alexnet-cifar/magnitude@0.5', 'eval alexnet-cifar/magnitude@0.5'],
+  };
+  const keep = new Set(partial.variants.map((v) => v.id));
+  partial.berSweeps = partial.berSweeps.filter((s) => keep.has(s.variantId));
+  partial.bitSweeps = partial.bitSweeps.filter((s) => keep.has(s.variantId));
+  const r = buildReport(partial, opts);
+  assert.match(r.html, /<div class="partial" role="note"><b>Partial report\.<\/b>[^<]*2 steps still to run/);
+  assert.match(r.html, /<li>prune alexnet-cifar\/magnitude@0\.5<\/li>/);
+  assert.match(r.html, /<p class="short">Partial study \(2 steps still to run\), so far: /);
+  assert.match(r.html, /<dt>Written \(study not finished\)<\/dt>/);
+  assert.ok(r.conclusions.length > 0 && r.conclusions.every((c) => c.key.startsWith(`${first}|`)));
+  assert.doesNotMatch(r.html.replace(/<script>[\s\S]*<\/script>/, ''), /NaN|undefined/);
+});
+
 test('bad input: REPORT_INPUT errors name the file, the JSON path, what was expected and what was found', async () => {
   const bad = (mutate: (d: ReportData) => void, pattern: RegExp): void => {
     const d = structuredClone(data);
@@ -233,6 +255,9 @@ test('bad input: REPORT_INPUT errors name the file, the JSON path, what was expe
   bad((d) => {
     d.berSweeps[0]!.points[0]!.trials = [];
   }, /trials must be a non-empty array, got an array of length 0/);
+  bad((d) => {
+    (d as unknown as Record<string, unknown>).pending = [3];
+  }, /\$\.pending\[0\] must be a string \(a study step id\), got 3/);
   assert.throws(() => renderReport(data, ''), TypeError);
   assert.throws(() => renderReport(data, dir, { basename: '../x' }), {
     name: 'RangeError',

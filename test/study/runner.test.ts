@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { InterruptedError } from '../../src/core/progress.js';
+import type { ReportData } from '../../src/report/model.js';
 import { parseStudyConfig } from '../../src/study/config.js';
 import { runStudy } from '../../src/study/runner.js';
 import { tempDir } from '../helpers/paths.js';
@@ -27,7 +28,15 @@ function tiny(over: Record<string, unknown> = {}) {
 
 test('a study runs end to end, writes its report, and a rerun reuses every step', async () => {
   const dir = tempDir('prunefi-study-');
-  const first = await runStudy(tiny(), dir, { cacheDir });
+  const partials: string[] = [];
+  const first = await runStudy(tiny(), dir, { cacheDir, onPartialReport: (r) => partials.push(r.html) });
+  // Baseline first, each variant measured right after it is made; a partial report after the
+  // baseline (the last variant's is the final report).
+  assert.deepEqual(
+    first.data.provenance.durations.map((d) => d.step.split(' ')[0]),
+    ['base', 'eval', 'ber', 'bits', 'prune', 'eval', 'ber', 'bits'],
+  );
+  assert.equal(partials.length, 1);
   // 1 base + 1 prune + 2 variants × (eval + ber + bits).
   assert.equal(first.steps, 8);
   assert.equal(first.reused, 0);
@@ -85,8 +94,15 @@ test('an interrupted study resumes its campaign without losing or repeating expe
     }),
     (err: unknown) => err instanceof InterruptedError,
   );
+  // The interruption left a partial report of what was finished: the variant and its BER sweep.
+  const partial = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ReportData;
+  assert.deepEqual(partial.pending, ['bits lenet5/magnitude@0.5 [float32 dense bit-flip]']);
+  assert.deepEqual([partial.variants.length, partial.berSweeps.length, partial.bitSweeps.length], [1, 1, 0]);
+  assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /Partial report/);
   const result = await runStudy(tiny({ baseline: false }), dir, { cacheDir });
   assert.equal(result.data.bitSweeps[0]!.total.experiments, 64);
+  assert.equal(result.data.pending, undefined);
+  assert.doesNotMatch(readFileSync(result.report.html, 'utf8'), /Partial report/);
   const campaigns = readdirSync(join(dir, 'artifacts', 'bits'));
   assert.equal(campaigns.length, 1);
 });

@@ -63,6 +63,11 @@ async function execute(
           `[${i}/${n}] ${step.id}: ${reused ? 'reused' : `done in ${formatDuration(r.seconds)}`}\n`,
         );
       },
+      onPartialReport: (r) => {
+        if (json) return;
+        bar.done();
+        ctx.stderr.write(`partial report (finished variants so far): ${r.html}\n`);
+      },
     });
     bar.done();
     if (json) {
