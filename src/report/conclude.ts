@@ -145,7 +145,16 @@ function conclude(data: ReportData, d: Derived, g: GroupStats): GroupConclusion 
   if (g.sweeps.length === 0) {
     out.headline = `${subject}: no BER sweeps, so fault tolerance under accumulated faults cannot be compared.`;
   }
-  const vsBase = g.comparisons.filter((c) => c.family === 'vs-unpruned');
+  // Variants that lost too much clean accuracy are reported, not ranked (see maxCleanLoss).
+  const limit = d.options.maxCleanLoss;
+  const unusable = new Set(
+    g.costs
+      .filter((c) => c.variantId !== g.baselineId && c.cleanDiff && c.cleanDiff.value < -limit)
+      .map((c) => c.variantId),
+  );
+  const swept = new Set(g.sweeps.map((s) => s.variantId));
+  const excluded = [...unusable].filter((id) => swept.has(id));
+  const vsBase = g.comparisons.filter((c) => c.family === 'vs-unpruned' && !unusable.has(c.a));
   const metric = metricName(g, d.options.drop);
   if (g.sweeps.length > 0 && !g.sweeps.some((s) => s.variantId === g.baselineId)) {
     out.verdict = 'no-baseline';
@@ -187,10 +196,23 @@ function conclude(data: ReportData, d: Derived, g: GroupStats): GroupConclusion 
   } else if (g.sweeps.length === 1) {
     out.verdict = 'no-data';
     out.headline = `${subject}: only the unpruned model was swept, so there is nothing to compare.`;
+  } else if (excluded.length && excluded.length === g.sweeps.length - 1) {
+    out.verdict = 'no-data';
+    out.headline = `${subject}: every pruned variant lost more than ${Math.round(limit * 100)} points of clean accuracy, so none is compared for fault tolerance.`;
+  }
+  if (excluded.length) {
+    const costOf = (id: string): CostStats => g.costs.find((c) => c.variantId === id)!;
+    const items = excluded.map(
+      (id) =>
+        `${label(id)} (clean accuracy ${fmtPct(costOf(id).clean.value)}, ${fmtPoints(costOf(id).cleanDiff!.value)})`,
+    );
+    out.details.push(
+      `Not ranked, having lost more than ${Math.round(limit * 100)} points of the unpruned model's clean accuracy: ${list(items)}. A model that has lost its accuracy has little left to lose under faults, so its tolerance says nothing about the method; its curves and numbers are still shown (report option --max-clean-loss sets the limit).`,
+    );
   }
 
   // Which pruned variant is most tolerant, and is it really ahead of the others?
-  const pruned = g.sweeps.filter((s) => s.variantId !== g.baselineId);
+  const pruned = g.sweeps.filter((s) => s.variantId !== g.baselineId && !unusable.has(s.variantId));
   const score = (s: SweepStats): number =>
     g.primary === 'threshold' ? s.threshold.value : (s.auc?.value ?? Number.NaN);
   if (pruned.length > 0 && pruned.every((s) => Number.isFinite(score(s)))) {
@@ -279,7 +301,10 @@ function conclude(data: ReportData, d: Derived, g: GroupStats): GroupConclusion 
   }
   if (g.bits.length) {
     const base = g.bits.find((b) => b.variantId === g.baselineId);
-    const lowest = [...g.bits].sort((a, b) => a.sdcBits.value - b.sdcBits.value)[0]!;
+    const ranked = g.bits.filter((b) => !unusable.has(b.variantId));
+    const lowest = [...(ranked.length ? ranked : g.bits)].sort(
+      (a, b) => a.sdcBits.value - b.sdcBits.value,
+    )[0]!;
     const t = (b: (typeof g.bits)[number]): string =>
       `${label(b.variantId)} ${fmtPct(b.sdcRate.value, 2)} ${fmtInterval(fmtPct(b.sdcRate.lo, 2), fmtPct(b.sdcRate.hi, 2))} per flipped bit, ${fmtSci(b.sdcBits.value)} SDC-prone bits`;
     out.notes.push(

@@ -44,6 +44,12 @@ export interface DeriveOptions {
   bootstrap?: number;
   /** Seed of the bootstrap streams. */
   seed?: number | string;
+  /**
+   * Clean-accuracy loss (fraction of the unpruned model's, absolute: 0.10 = 10 points) beyond
+   * which a pruned variant is not ranked for fault tolerance: a model that has lost its accuracy
+   * has little left to lose under faults, so its tolerance says nothing about the method.
+   */
+  maxCleanLoss?: number;
 }
 
 /** The options after defaults, as recorded in the report. */
@@ -203,6 +209,7 @@ const DEFAULTS: ResolvedDeriveOptions = {
   alpha: 0.05,
   bootstrap: 4000,
   seed: 'prunefi-report',
+  maxCleanLoss: 0.1,
 };
 
 /** Resolves derive options, checking their ranges (RangeError naming the option). */
@@ -217,6 +224,10 @@ export function resolveDeriveOptions(o: DeriveOptions = {}): ResolvedDeriveOptio
     throw new RangeError(`report option confidence must be in (0, 1), got ${r.confidence}`);
   if (!(r.alpha > 0 && r.alpha < 1))
     throw new RangeError(`report option alpha must be in (0, 1), got ${r.alpha}`);
+  if (!(r.maxCleanLoss > 0 && r.maxCleanLoss <= 1))
+    throw new RangeError(
+      `report option maxCleanLoss must be in (0, 1] (e.g. 0.1 for 10 points), got ${r.maxCleanLoss}`,
+    );
   if (!(Number.isSafeInteger(r.bootstrap) && r.bootstrap >= 200)) {
     throw new RangeError(`report option bootstrap must be an integer >= 200, got ${r.bootstrap}`);
   }

@@ -156,6 +156,7 @@ function methodsHtml(d: Derived): string {
     `<b>Tolerable BER</b>: the BER at which mean accuracy first falls ${pts} points below the variant's own fault-free accuracy, interpolated linearly in accuracy against log BER between the swept points. When accuracy never falls that far within the swept range the value is written "&gt; largest BER" (a lower bound); when it has already fallen at the smallest BER, "&lt; smallest BER".`,
     `<b>Normalized AUC</b>: the area under mean accuracy against log₁₀ BER divided by the decades swept, i.e. the average accuracy over the range, using the BERs every variant of the model was swept at.`,
     `<b>Intervals of tolerable BER, AUC and ratios</b>: percentile bootstrap (${conf}) resampling trials within each BER point. When two variants' trials used the same fault seeds the resampling is paired (trial i with trial i), otherwise independent. Bounds are kept at the range ends (the comparison is then conservative).`,
+    `<b>Ranking</b>: a pruned variant whose clean accuracy is more than ${Math.round(o.maxCleanLoss * 100)} points below the unpruned model's is shown but not ranked or counted in the verdict: a model that has lost its accuracy has little left to lose under faults.`,
     `<b>Comparisons</b>: two-sided bootstrap p-values for "the ratio is 1", Holm-corrected within each family: every pruned variant against the unpruned model; all pairs of pruned variants. A difference is reported as shown only if its adjusted p-value is below α = ${o.alpha}; otherwise the text says the evidence is weak.`,
     `<b>Single bit flips</b>: each experiment flips one stored bit; the SDC rate is the share of experiments in which some image's top-1 changed (Wilson ${conf} interval). <b>SDC-prone bits</b> = SDC rate × stored bits: for a given raw error rate per bit, a model's expected rate of corrupted outputs is proportional to it.`,
     `<b>Clean accuracy</b> intervals are Wilson (${conf}) over the test images; differences to the unpruned model use Newcombe's hybrid score interval, treating the two as independent samples (conservative for a shared test set).`,
@@ -164,7 +165,7 @@ function methodsHtml(d: Derived): string {
     (g) =>
       `${esc(g.model)} / ${esc(g.faultModel.label)}: ${g.bootstrap} bootstrap replicates; AUC over BER ${g.grid.length >= 2 ? `${esc(fmtSci(g.grid[0]!))} to ${esc(fmtSci(g.grid[g.grid.length - 1]!))}` : 'n/a'}`,
   );
-  return `<ul class="defs">${items.map((i) => `<li>${i}</li>`).join('')}</ul><p class="notes">Report settings: threshold drop ${pts} points, confidence ${conf}, α ${o.alpha}, at least ${o.bootstrap} bootstrap replicates (more where many comparisons need finer p-values), bootstrap seed '${esc(String(o.seed))}'. ${groups.join('; ')}.</p>`;
+  return `<ul class="defs">${items.map((i) => `<li>${i}</li>`).join('')}</ul><p class="notes">Report settings: threshold drop ${pts} points, confidence ${conf}, α ${o.alpha}, ranking limit ${Math.round(o.maxCleanLoss * 100)} points of clean accuracy, at least ${o.bootstrap} bootstrap replicates (more where many comparisons need finer p-values), bootstrap seed '${esc(String(o.seed))}'. ${groups.join('; ')}.</p>`;
 }
 
 /** The notice on a report written before its study finished, listing what is still to run. */

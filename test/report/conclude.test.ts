@@ -179,3 +179,37 @@ test('a single trial per BER: the conclusion says nothing can be tested and asks
   assert.ok(c.notes.some((n) => /Run at least 2 \(better 20 or more\) trials per BER/.test(n)));
   assert.ok(!c.details.some((d) => /^More tolerant/.test(d)));
 });
+
+test('a variant that lost its accuracy is shown but not ranked or counted, with the limit it broke', () => {
+  // random 90% collapsed to chance: it can hardly lose 5 more points, so its "tolerance" is huge.
+  const collapsed: ConstructedVariant = {
+    method: 'random',
+    target: 0.9,
+    clean: 0.1,
+    means: [0.1, 0.1, 0.1, 0.1, 0.1],
+  };
+  const magnitude: ConstructedVariant = {
+    method: 'magnitude',
+    target: 0.9,
+    clean: 0.88,
+    means: [0.88, 0.88, 0.87, 0.84, 0.7],
+  };
+  const { data, c } = conclude([unpruned, magnitude, collapsed]);
+  assert.equal(c.verdict, 'improves');
+  assert.match(c.headline, /1 of 1 pruned variants has a higher tolerable BER/);
+  assert.equal(c.best, 'net/magnitude@0.9');
+  const note = c.details.find((d) => d.startsWith('Not ranked'));
+  assert.match(
+    note ?? '',
+    /more than 10 points of the unpruned model's clean accuracy: random 90% \(clean accuracy 10\.0%, −80\.0 pt\)/,
+  );
+  // A looser limit ranks it again (and then it wins, which is why the limit exists).
+  const loose = concludeReport(data, deriveStatistics(data, { bootstrap: 1000, maxCleanLoss: 0.9 }))[0]!;
+  assert.equal(loose.best, 'net/random@0.9');
+  // When every pruned variant collapsed there is no verdict to give.
+  const none = conclude([unpruned, collapsed]).c;
+  assert.equal(none.verdict, 'no-data');
+  assert.match(none.headline, /every pruned variant lost more than 10 points of clean accuracy/);
+  assert.equal(none.best, null);
+  assert.throws(() => deriveStatistics(data, { maxCleanLoss: 0 }), /maxCleanLoss must be in \(0, 1\]/);
+});

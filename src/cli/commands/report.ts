@@ -49,6 +49,13 @@ export const reportCommand: Command = {
       description: 'minimum bootstrap replicates',
     },
     seed: { type: 'string', default: 'prunefi-report', description: 'seed of the bootstrap' },
+    'max-clean-loss': {
+      type: 'number',
+      min: 0.001,
+      max: 1,
+      default: 0.1,
+      description: 'clean-accuracy loss (fraction) beyond which a pruned variant is not ranked for tolerance',
+    },
     json: { type: 'boolean', description: 'print the written files and conclusions as JSON' },
   },
   help: [
@@ -75,6 +82,7 @@ export const reportCommand: Command = {
       alpha: opt.num(a, 'alpha'),
       bootstrap: opt.num(a, 'bootstrap'),
       seed: opt.str(a, 'seed'),
+      maxCleanLoss: opt.num(a, 'max-clean-loss'),
     });
     if (opt.bool(a, 'json')) {
       printJson(ctx, {
