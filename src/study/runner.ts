@@ -19,6 +19,7 @@ import type { ReportData } from '../report/model.js';
 import { runtimeVersion } from '../runtime/index.js';
 import type { StudyConfig } from './config.js';
 import { StudyData } from './data.js';
+import { type RemainingEstimate, StudyEta } from './eta.js';
 import { planStudy, type Step } from './plan.js';
 import { buildReportData } from './report-data.js';
 import { runStep, type StepEnv, type StepResult } from './steps.js';
@@ -34,6 +35,8 @@ export interface StudyProgress {
   reused: boolean;
   /** The current step's own progress, when it reports one. */
   inner?: Progress;
+  /** Expected time of the steps after this one (see StudyEta). */
+  after?: RemainingEstimate;
 }
 
 /** Options of `runStudy`. */
@@ -141,10 +144,18 @@ export async function runStudy(
     const { report } = await writeReport();
     options.onPartialReport?.(report);
   };
+  const eta = new StudyEta(steps);
+  for (const step of steps) if (store.isDone(step)) eta.record(step, store.result<StepResult>(step).seconds);
   let reused = 0;
   for (const [i, step] of steps.entries()) {
     const done = store.isDone(step);
-    current = { step: i + 1, steps: steps.length, id: step.id, reused: done };
+    current = {
+      step: i + 1,
+      steps: steps.length,
+      id: step.id,
+      reused: done,
+      after: eta.remainingAfter(i, (s) => store.isDone(s)),
+    };
     options.onProgress?.(current);
     let result: StepResult;
     if (done) {
@@ -161,6 +172,7 @@ export async function runStudy(
         });
       }
       store.finish(step, result);
+      eta.record(step, result.seconds);
     }
     results.set(step.id, result);
     durations.push({ step: step.id, seconds: result.seconds });

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PrunefiError } from '../../core/errors.js';
 import { parseStudyConfig, type StudyConfig } from '../../study/config.js';
+import type { RemainingEstimate } from '../../study/eta.js';
 import { PRESETS } from '../../study/presets.js';
 import { runStudy, type StudyProgress, type StudyResult } from '../../study/runner.js';
 import type { CliContext, Command, ParsedArgs } from '../command.js';
@@ -28,6 +29,13 @@ function readConfig(path: string): StudyConfig {
   return parseStudyConfig(raw);
 }
 
+/** The expected time after the current step, e.g. '≈ 9h 12m' or '≥ 2h 05m + 3 steps not yet timed'. */
+function restOfStudy(r: RemainingEstimate): string | undefined {
+  if (r.unestimated === 0) return r.seconds > 0 ? `≈ ${formatDuration(r.seconds)}` : undefined;
+  const untimed = `${r.unestimated} step${r.unestimated === 1 ? '' : 's'} not yet timed`;
+  return r.seconds > 0 ? `≥ ${formatDuration(r.seconds)} + ${untimed}` : untimed;
+}
+
 /** Runs a study with a progress bar and a line per finished step; prints where the report is. */
 async function execute(
   config: StudyConfig,
@@ -42,12 +50,13 @@ async function execute(
   const cacheDir = opt.str(a, 'cache-dir');
   const render = (p: StudyProgress): void => {
     const inner = p.inner;
+    const rest = p.after ? restOfStudy(p.after) : undefined;
     bar.update({
       unit: inner?.unit ?? 'steps',
       done: inner?.done ?? 0,
       total: inner?.total ?? 1,
       phase: `[${p.step}/${p.steps}] ${p.id}${inner?.phase ? `: ${inner.phase}` : ''}`,
-      ...(inner?.figures ? { figures: inner.figures } : {}),
+      figures: { ...inner?.figures, ...(rest ? { 'study after this step': rest } : {}) },
     });
   };
   try {
