@@ -137,7 +137,9 @@ export const studyCommand: Command = {
     ...PRESETS.list().map((p) => `  ${p.name.padEnd(6)} ${p.description} (${p.duration})`),
     '',
     'Finished steps are reused when their inputs are unchanged (content keys), so rerunning after a',
-    'change reruns only what depends on it, and rerunning after Ctrl-C resumes.',
+    'change reruns only what depends on it, and rerunning after Ctrl-C resumes (training from its',
+    'last epoch checkpoint, campaigns from their last experiment). A partial report is written after',
+    'each finished variant and on Ctrl-C; re-render any report with prunefi report.',
     'Example: prunefi study --preset paper --data ../shared/datasets/cifar10-jpeg --models ../shared/models',
   ].join('\n'),
   async run(a, ctx) {
