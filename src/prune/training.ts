@@ -61,6 +61,8 @@ export interface TrainingSetup {
    * continued from when a rerun reaches the same stage with the same inputs.
    */
   checkpointDir?: string;
+  /** Also checkpoint resumable stages within an epoch this often (seconds; see TrainOptions). */
+  checkpointEvery?: number;
 }
 
 /** Options of one training run for a pruning stage. */
@@ -111,6 +113,7 @@ export function trainStage(model: Model, setup: TrainingSetup, o: StageOptions):
     ...(setup.threads !== undefined ? { threads: setup.threads } : {}),
     ...(setup.signal ? { signal: setup.signal } : {}),
     ...(checkpoint ? { checkpoint, resumeIfCompatible: true } : {}),
+    ...(checkpoint && setup.checkpointEvery ? { checkpointEvery: setup.checkpointEvery } : {}),
     onProgress: (p) => setup.onTrainProgress?.(o.stage, p),
   });
 }

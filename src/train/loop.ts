@@ -105,6 +105,12 @@ export interface TrainOptions extends TrainConfig {
   onProgress?: (p: TrainProgress) => void;
   /** Checkpoint file written after every epoch and on interruption. */
   checkpoint?: string;
+  /**
+   * Also write the checkpoint within an epoch once this many seconds have passed since the last
+   * one, so a killed process (no chance to save) loses at most that much work. Resuming from such
+   * a checkpoint is bit-identical; the epoch's reported training loss then covers its resumed part.
+   */
+  checkpointEvery?: number;
   /** Continue from this checkpoint (file or loaded); refused when written for another run. */
   resume?: string | Checkpoint;
   /**
@@ -331,6 +337,8 @@ function validate(o: TrainOptions): void {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`${k} must be a positive integer, got ${v}`);
   }
   if (!(o.lr > 0)) throw new RangeError(`lr must be positive, got ${o.lr}`);
+  if (o.checkpointEvery !== undefined && !(o.checkpointEvery > 0))
+    throw new RangeError(`checkpointEvery must be a positive number of seconds, got ${o.checkpointEvery}`);
   optimizers.get(o.optimizer);
   schedules.get(o.schedule);
 }
@@ -399,6 +407,11 @@ async function run(
   const started = performance.now();
   const stepsAtStart = globalStep;
   let interrupted = false;
+  let lastSave = started;
+  const saveNow = (ep: number, st: number): void => {
+    save(ep, st);
+    lastSave = performance.now();
+  };
 
   for (; epoch < o.epochs; epoch++) {
     const t0 = performance.now();
@@ -445,6 +458,13 @@ async function run(
       globalStep++;
       step++;
       o.onStepEnd?.({ weights, step: globalStep, epoch });
+      // Not after an epoch's last step: the end-of-epoch checkpoint follows at once.
+      if (
+        o.checkpointEvery &&
+        step < stepsPerEpoch &&
+        performance.now() - lastSave >= o.checkpointEvery * 1000
+      )
+        saveNow(epoch, step);
       const elapsed = (performance.now() - started) / 1000;
       const done = globalStep - stepsAtStart;
       o.onProgress?.({
@@ -460,7 +480,7 @@ async function run(
       });
     }
     if (interrupted) {
-      save(epoch, step);
+      saveNow(epoch, step);
       break;
     }
     stepInEpoch = 0;
@@ -496,7 +516,7 @@ async function run(
     }
     history.push(record);
     o.onEpochEnd?.({ weights, record });
-    save(epoch + 1, 0);
+    saveNow(epoch + 1, 0);
     if (o.stopAfterEpoch !== undefined && epoch + 1 >= o.stopAfterEpoch && epoch + 1 < o.epochs) {
       interrupted = true;
       epoch++;

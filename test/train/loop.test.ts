@@ -5,7 +5,7 @@
  * a clear error.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ImageSet } from '../../src/data/types.js';
@@ -153,6 +153,33 @@ test('an interruption mid-epoch saves a checkpoint that resumes bit-identically 
   assert.deepEqual([c.epoch, c.step, c.globalStep], [0, 3, 3]);
   const resumed = await train(cnn(), recipe({ ...opts, resume: ckpt }));
   assertBitIdentical(resumed.weights, straight.weights);
+});
+
+test('checkpoints within an epoch (checkpointEvery) let a killed run resume bit-identically', async () => {
+  const dir = tempDir();
+  const ckpt = join(dir, 'timed.ckpt');
+  const straight = await train(cnn(), recipe());
+  // A tiny interval checkpoints after every step; copy the file as it was after epoch 2, step 3,
+  // as if the process had been killed then (no save on the way out).
+  const killedAt = join(dir, 'killed.ckpt');
+  await train(
+    cnn(),
+    recipe({
+      checkpoint: ckpt,
+      checkpointEvery: 1e-6,
+      onProgress: (p) => {
+        if (p.phase === 'train' && p.epoch === 2 && p.step === 3) copyFileSync(ckpt, killedAt);
+      },
+    }),
+  );
+  const c = loadCheckpoint(killedAt);
+  assert.deepEqual([c.epoch, c.step], [1, 3]);
+  const resumed = await train(cnn(), recipe({ resume: killedAt }));
+  assertBitIdentical(resumed.weights, straight.weights);
+  await assert.rejects(
+    () => train(cnn(), recipe({ checkpointEvery: 0 })),
+    /checkpointEvery must be a positive/,
+  );
 });
 
 test('resuming with a different recipe is refused', async () => {

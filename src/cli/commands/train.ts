@@ -81,6 +81,12 @@ export const trainCommand: Command = {
       placeholder: 'file',
       description: 'checkpoint written every epoch and on Ctrl-C (default: <output>.ckpt)',
     },
+    'checkpoint-every': {
+      type: 'number',
+      min: 0.1,
+      placeholder: 'minutes',
+      description: 'also write the checkpoint within an epoch this often (a killed run loses at most that)',
+    },
     resume: { type: 'string', placeholder: 'file', description: 'continue a run from its checkpoint' },
     json: { type: 'boolean', description: 'print the run summary as JSON' },
   },
@@ -110,6 +116,7 @@ export const trainCommand: Command = {
       augmentArg === 'on' ? { padding: 4, flip: true } : augmentArg === 'auto' ? preset.augment : undefined;
     const checkpoint = opt.str(a, 'checkpoint') ?? `${output}.ckpt`;
     const resume = opt.str(a, 'resume');
+    const every = opt.num(a, 'checkpoint-every');
     const threads = opt.num(a, 'threads');
     const bar = ctx.progress('train', json);
     const options: TrainOptions = {
@@ -128,6 +135,7 @@ export const trainCommand: Command = {
       seed: opt.num(a, 'seed') ?? 0,
       ...(augment ? { augment } : {}),
       checkpoint,
+      ...(every !== undefined ? { checkpointEvery: every * 60 } : {}),
       ...(resume ? { resume } : {}),
       ...(threads !== undefined ? { threads } : {}),
       signal: ctx.signal,
