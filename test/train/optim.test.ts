@@ -63,6 +63,32 @@ test('SGD and AdamW steps match PyTorch', () => {
   }
 });
 
+test('SGD with momentum is bit-identical to the element-wise float32 formula over many steps', () => {
+  const f = Math.fround;
+  for (const [wd, damp] of [
+    [0, 0],
+    [5e-4, 0],
+    [5e-4, 0.1],
+  ] as const) {
+    const n = 1000;
+    const p = Float32Array.from({ length: n }, (_, i) => Math.sin(i));
+    const ref = p.slice();
+    const buf = new Float32Array(n);
+    const opt = new Sgd({ lr: 0.05, momentum: 0.9, weightDecay: wd, dampening: damp });
+    for (let k = 0; k < 5; k++) {
+      const g = Float32Array.from({ length: n }, (_, i) => Math.cos(i * (k + 1)));
+      opt.update('p', p, g, { lr: 0.05 });
+      opt.endStep();
+      for (let i = 0; i < n; i++) {
+        const d = wd === 0 ? g[i]! : f(g[i]! + f(wd * ref[i]!));
+        buf[i] = k === 0 ? d : f(f(0.9 * buf[i]!) + f(f(1 - damp) * d));
+        ref[i] = f(ref[i]! - f(0.05 * buf[i]!));
+      }
+      assert.deepEqual(p, ref, `weight decay ${wd}, dampening ${damp}, step ${k + 1}`);
+    }
+  }
+});
+
 test('one-cycle, cosine and step schedules match PyTorch step by step', () => {
   for (const [name, s] of Object.entries(fx.schedules)) {
     const sched = schedules.get(name).create({
