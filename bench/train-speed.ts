@@ -2,10 +2,15 @@
  * Training throughput of prunefi against PyTorch, side by side in one run (ratios are what
  * count on a shared machine). Reproduce from the repository root with:
  *   npx tsc -p . && node dist/bench/train-speed.js [--model resnet18|alexnet|both] [--steps 4]
- *     [--threads 2] [--strategy auto|im2col|conv] [--no-torch] [--profile prefix]
+ *     [--warmup 6] [--threads 2] [--strategy auto|im2col|conv] [--no-torch] [--profile prefix]
  * Each model is timed with its PyTorch batch size (ResNet18 64, AlexNet 128) on random inputs,
  * one full SGD step (forward, backward, update) per iteration; the median of `steps` iterations
- * after one warm-up is reported, split into the ONNX Runtime run and the TypeScript update.
+ * after `warmup` steps is reported, split into the ONNX Runtime run and the TypeScript update.
+ * Six warm-up steps, not one: the first steps page-fault fresh memory while ONNX Runtime's arena
+ * grows and glibc settles its mmap threshold for the output buffers (AlexNet: 13–18 k faults in
+ * each of the first two steps, ~2 400 in the next few, then none; ~17 µs per fault on this VM),
+ * and a training epoch runs hundreds of steps in the settled state. PyTorch's side caches its
+ * memory from the first step.
  * PyTorch is ../shared/bench/torch_baseline.py speed (through bench/torch_speed.py, which fixes
  * its loader for ResNet18's Identity-aliased initializers), run before and after prunefi.
  */
@@ -29,6 +34,7 @@ const { values } = parseArgs({
   options: {
     model: { type: 'string', default: 'both' },
     steps: { type: 'string', default: '4' },
+    warmup: { type: 'string', default: '6' },
     threads: { type: 'string', default: '2' },
     strategy: { type: 'string', default: 'auto' },
     'no-torch': { type: 'boolean', default: false },
@@ -77,13 +83,14 @@ async function prunefiSpeed(model: string, batch: number, threads: number) {
   const runs: number[] = [];
   const updates: number[] = [];
   const steps = Number(values.steps);
-  for (let i = 0; i <= steps; i++) {
+  const warmup = Number(values.warmup);
+  for (let i = 0; i < warmup + steps; i++) {
     const a = performance.now();
     const out = await session.run({ x, labels });
     const b = performance.now();
     applyUpdate(session, sgd, out, { lr: 1e-3 });
     const c = performance.now();
-    if (i > 0) {
+    if (i >= warmup) {
       runs.push(b - a);
       updates.push(c - b);
     }
