@@ -43,6 +43,9 @@ const CIFAR_TRAIN: TrainRecipe = {
   augment: true,
 };
 
+/** BERs of the CIFAR presets: 1e-8 to 1e-5 in half decades, where float32 AlexNet and ResNet18 go from intact to broken. */
+const CIFAR_BER_RATES = [1e-8, 3e-8, 1e-7, 3e-7, 1e-6, 3e-6, 1e-5];
+
 function needData(preset: string, args: PresetArgs): string {
   if (!args.data) {
     throw new PrunefiError(
@@ -145,7 +148,7 @@ const quick: Preset = {
       faultModels: [{ numberFormat: 'float32', storageFormat: 'dense', faultType: 'bit-flip' }],
       campaigns: {
         images: 1000,
-        ber: { rates: [1e-8, 3e-8, 1e-7, 3e-7, 1e-6, 3e-6, 1e-5], trials: 20 },
+        ber: { rates: CIFAR_BER_RATES, trials: 20 },
         singleBit: { perBit: 20 },
       },
       seed: 1,
@@ -180,7 +183,7 @@ const paper: Preset = {
       faultModels: [{ numberFormat: 'float32', storageFormat: 'dense', faultType: 'bit-flip' }],
       campaigns: {
         images: 1000,
-        ber: { rates: [1e-8, 3e-8, 1e-7, 3e-7, 1e-6, 3e-6, 1e-5], trials: 30 },
+        ber: { rates: CIFAR_BER_RATES, trials: 30 },
         singleBit: { perBit: 30 },
       },
       seed: 1,
