@@ -9,7 +9,7 @@ import { batchCount } from '../data/batch.js';
 import type { Model } from '../onnx/ir.js';
 import { toFloat32 } from '../onnx/tensor.js';
 import type { GradientHookArgs } from '../train/loop.js';
-import type { WeightStore } from '../train/weights.js';
+import { WeightStore } from '../train/weights.js';
 import { type ChannelAnalysis, type ChannelGroup, type ChannelPlan, channelOfEntries } from './channels.js';
 import { filterNorms, type GroupTarget, groupTargets, selectChannels } from './filters.js';
 import { planMasks } from './remove.js';
@@ -221,17 +221,25 @@ async function growingRegularization(ctx: MethodContext, variant: 1 | 2): Promis
     Math.ceil(pickEpochs + (o.epochs as number) + (o['stabilize-epochs'] as number)),
   );
   const penalty = new GrowingPenalty(ctx.model, analysis, groups);
-  let plan: ChannelPlan | undefined;
   const choose = (weights: WeightStore): ChannelPlan =>
     selectChannels(groups, l1Scores(groups, weights), ctx.options.scope);
+  // GReg-1 picks from the weights it starts with; GReg-2 from those it has after its pick phase.
+  let plan: ChannelPlan | undefined = variant === 1 ? choose(WeightStore.fromModel(ctx.model)) : undefined;
+  // The factor changes every `interval` steps and is a function of that boundary alone, so a run
+  // resumed at any step sets the same factor as one that never stopped.
+  let boundary = -1;
   const trained = await trainStage(ctx.model, setup, {
     stage: `greg-${variant}`,
     epochs,
     seed: ctx.options.seed,
     recipe: { lr: o.lr as number, schedule: 'constant' },
+    // GReg-2's plan comes from the weights at the end of its pick phase, which a resumed run
+    // no longer has; GReg-1's hook depends only on the step and its initial weights.
+    resumable: variant === 1,
     modifyGradients: (args) => {
-      const t = args.step;
-      if (t % interval === 0) {
+      const t = args.step - (args.step % interval);
+      if (t !== boundary) {
+        boundary = t;
         if (t < pickSteps)
           penalty.set(((o['pick-ceiling'] as number) * Math.min(t + interval, pickSteps)) / pickSteps);
         else {

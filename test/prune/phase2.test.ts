@@ -298,6 +298,37 @@ test('GReg-1 drives the chosen filters towards zero before removing them', async
   assert.deepEqual([...r2.model.graph.initializers.get('conv2.weight')!.dims], [6, 4, 3, 3]);
 });
 
+test('GReg-1 interrupted mid-regularization resumes from its checkpoint, bit-identically', async () => {
+  const model = tinyCnn();
+  const setup = tinySetup(tinySet(64, 3, 8, 10));
+  // 8 steps per epoch, 3 epochs; the factor changes every 3 steps, so the interruption at
+  // epoch 2, step 5 (global step 13) falls inside an interval.
+  const request = {
+    sparsity: 0.5,
+    method: { ceiling: 10, epochs: 2, 'stabilize-epochs': 0.5, interval: 3, lr: 0.01 },
+  };
+  const straight = await pruneModel(model, 'greg-1', { ...request, setup });
+  const dir = tempDir();
+  const ac = new AbortController();
+  await pruneModel(model, 'greg-1', {
+    ...request,
+    setup: {
+      ...setup,
+      checkpointDir: dir,
+      signal: ac.signal,
+      onTrainProgress: (_stage, p) => {
+        if (p.epoch === 2 && p.step === 5) ac.abort();
+      },
+    },
+  });
+  const c = loadCheckpoint(join(dir, 'greg-1.ckpt'));
+  assert.deepEqual([c.epoch, c.step, c.globalStep], [1, 5, 13]);
+  const resumed = await pruneModel(model, 'greg-1', { ...request, setup: { ...setup, checkpointDir: dir } });
+  assert.deepEqual(resumed.plan, straight.plan);
+  for (const [name, t] of straight.model.graph.initializers)
+    assert.deepEqual(toFloat32(resumed.model.graph.initializers.get(name)!), toFloat32(t), name);
+});
+
 test('gradual magnitude pruning follows the cubic schedule to the target', async () => {
   assert.equal(cubicSparsity(0, 10, 20, 0, 0.8), 0);
   assert.equal(cubicSparsity(20, 10, 20, 0, 0.8), 0.8);
