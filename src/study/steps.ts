@@ -81,6 +81,7 @@ export interface BerResult {
   cleanCorrect: number;
   points: { ber: number; trials: TrialOutcome[] }[];
   experiments: number;
+  /** The finishing run's wall-clock time plus the experiment time of earlier, interrupted runs. */
   seconds: number;
 }
 
@@ -92,6 +93,7 @@ export interface BitsResult {
   byLayer: BitSweep['byLayer'];
   total: SdcCounts;
   experiments: number;
+  /** As BerResult's. */
   seconds: number;
 }
 
@@ -360,6 +362,8 @@ async function campaign(
   images: number;
   cleanCorrect: number;
   layers: { name: string; sparsity: number; bits: number }[];
+  /** Experiment time stored by earlier, interrupted runs of this campaign. */
+  earlierSeconds: number;
 }> {
   const { model, file } = inputModel(step, env);
   const test = await env.data.test();
@@ -379,6 +383,7 @@ async function campaign(
   };
   const store = CampaignStore.openOrCreate(join(env.store.dir(step), 'campaign.sqlite'), config);
   try {
+    const earlierSeconds = store.records().reduce((s, r) => s + r.seconds, 0);
     const input = { x: imagesToTensor(test, idx), labels: labelsOf(test, idx) };
     const { evaluator, plan: built } = await prepareCampaign(config, model, input, {
       threads: env.config.threads,
@@ -408,7 +413,7 @@ async function campaign(
           bits: l.tensors.reduce((s, t) => s + t.bits, 0),
         };
       });
-      return { records: store.records(), images: evaluator.images, cleanCorrect, layers };
+      return { records: store.records(), images: evaluator.images, cleanCorrect, layers, earlierSeconds };
     } finally {
       await evaluator.release();
     }
@@ -442,7 +447,7 @@ async function runBer(step: Step, p: Extract<StepParams, { kind: 'ber' }>, env: 
     cleanCorrect: c.cleanCorrect,
     points,
     experiments: c.records.length,
-    seconds: (performance.now() - t0) / 1000,
+    seconds: (performance.now() - t0) / 1000 + c.earlierSeconds,
   };
 }
 
@@ -471,7 +476,7 @@ async function runBits(
     byLayer,
     total: counts(c.records),
     experiments: c.records.length,
-    seconds: (performance.now() - t0) / 1000,
+    seconds: (performance.now() - t0) / 1000 + c.earlierSeconds,
   };
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import Database from 'better-sqlite3';
 import { InterruptedError } from '../../src/core/progress.js';
 import type { ReportData } from '../../src/report/model.js';
 import { parseStudyConfig } from '../../src/study/config.js';
@@ -99,8 +100,19 @@ test('an interrupted study resumes its campaign without losing or repeating expe
   assert.deepEqual(partial.pending, ['bits lenet5/magnitude@0.5 [float32 dense bit-flip]']);
   assert.deepEqual([partial.variants.length, partial.berSweeps.length, partial.bitSweeps.length], [1, 1, 0]);
   assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /Partial report/);
+  // Make the interrupted run's stored experiment times stand out (1000 s each): the finished
+  // step's duration must include them, not only the resumed run's wall-clock time.
+  const [bitsDir] = readdirSync(join(dir, 'artifacts', 'bits'));
+  const dbPath = join(dir, 'artifacts', 'bits', bitsDir!, 'campaign.sqlite');
+  const db = new Database(dbPath);
+  const earlier = db.prepare('UPDATE experiments SET seconds = 1000').run().changes;
+  db.close();
+  assert.ok(earlier >= 20 && earlier < 64, `${earlier} experiments stored before the interruption`);
   const result = await runStudy(tiny({ baseline: false }), dir, { cacheDir });
   assert.equal(result.data.bitSweeps[0]!.total.experiments, 64);
+  const bitsSeconds = result.data.provenance.durations.find((d) => d.step.startsWith('bits'))!.seconds;
+  assert.ok(bitsSeconds >= earlier * 1000, `the bits step took ${bitsSeconds} s`);
+  assert.ok(bitsSeconds < earlier * 1000 + 600, `the bits step took ${bitsSeconds} s`);
   assert.equal(result.data.pending, undefined);
   assert.doesNotMatch(readFileSync(result.report.html, 'utf8'), /Partial report/);
   const campaigns = readdirSync(join(dir, 'artifacts', 'bits'));
