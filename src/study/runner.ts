@@ -144,22 +144,29 @@ export async function runStudy(
     const { report } = await writeReport();
     options.onPartialReport?.(report);
   };
+  // Results stored by earlier runs, read once: they are reused below and time the ETA from the start.
+  const stored = new Map<string, StepResult>();
+  for (const step of steps) if (store.isDone(step)) stored.set(step.id, store.result<StepResult>(step));
   const eta = new StudyEta(steps);
-  for (const step of steps) if (store.isDone(step)) eta.record(step, store.result<StepResult>(step).seconds);
+  for (const step of steps) {
+    const r = stored.get(step.id);
+    if (r) eta.record(step, r.seconds);
+  }
   let reused = 0;
   for (const [i, step] of steps.entries()) {
-    const done = store.isDone(step);
+    const earlier = stored.get(step.id);
+    const done = earlier !== undefined;
     current = {
       step: i + 1,
       steps: steps.length,
       id: step.id,
       reused: done,
-      after: eta.remainingAfter(i, (s) => store.isDone(s)),
+      after: eta.remainingAfter(i, (s) => stored.has(s.id)),
     };
     options.onProgress?.(current);
     let result: StepResult;
-    if (done) {
-      result = store.result<StepResult>(step);
+    if (earlier) {
+      result = earlier;
       reused++;
     } else {
       try {
