@@ -27,6 +27,25 @@ import { tempDir } from '../helpers/paths.js';
 import { tinySet, tinySetup } from './data.js';
 import { randomizeBatchNorm, tinyCnn, tinyResnet } from './nets.js';
 
+/** `setup` keeping checkpoints in `dir` and stopping after step `step` of (1-based) `epoch`. */
+function stoppingAt(setup: TrainingSetup, dir: string, epoch: number, step: number): TrainingSetup {
+  const ac = new AbortController();
+  return {
+    ...setup,
+    checkpointDir: dir,
+    signal: ac.signal,
+    onTrainProgress: (_stage, p) => {
+      if (p.epoch === epoch && p.step === step) ac.abort();
+    },
+  };
+}
+
+/** Every initializer of `actual` equals `expected`'s, bit for bit. */
+function assertSameInitializers(actual: Model, expected: Model): void {
+  for (const [name, t] of expected.graph.initializers)
+    assert.deepEqual(toFloat32(actual.graph.initializers.get(name)!), toFloat32(t), name);
+}
+
 function context(model: Model, method: string, options: PruneOptions, setup?: TrainingSetup): MethodContext {
   const m = PRUNE_METHODS.get(method);
   materializeIdentityConstants(model.graph);
@@ -309,24 +328,12 @@ test('GReg-1 interrupted mid-regularization resumes from its checkpoint, bit-ide
   };
   const straight = await pruneModel(model, 'greg-1', { ...request, setup });
   const dir = tempDir();
-  const ac = new AbortController();
-  await pruneModel(model, 'greg-1', {
-    ...request,
-    setup: {
-      ...setup,
-      checkpointDir: dir,
-      signal: ac.signal,
-      onTrainProgress: (_stage, p) => {
-        if (p.epoch === 2 && p.step === 5) ac.abort();
-      },
-    },
-  });
+  await pruneModel(model, 'greg-1', { ...request, setup: stoppingAt(setup, dir, 2, 5) });
   const c = loadCheckpoint(join(dir, 'greg-1.ckpt'));
   assert.deepEqual([c.epoch, c.step, c.globalStep], [1, 5, 13]);
   const resumed = await pruneModel(model, 'greg-1', { ...request, setup: { ...setup, checkpointDir: dir } });
   assert.deepEqual(resumed.plan, straight.plan);
-  for (const [name, t] of straight.model.graph.initializers)
-    assert.deepEqual(toFloat32(resumed.model.graph.initializers.get(name)!), toFloat32(t), name);
+  assertSameInitializers(resumed.model, straight.model);
 });
 
 test('gradual magnitude pruning follows the cubic schedule to the target', async () => {
@@ -417,19 +424,8 @@ test('fine-tuning with a checkpoint folder resumes after an interruption, bit-id
   const request = { sparsity: 0.5, finetuneEpochs: 3 };
   const straight = await pruneModel(model, 'magnitude', { ...request, setup });
   const dir = tempDir();
-  const ac = new AbortController();
   // Stops in the middle of the second epoch; the checkpoint is saved at that step.
-  const stopped = await pruneModel(model, 'magnitude', {
-    ...request,
-    setup: {
-      ...setup,
-      checkpointDir: dir,
-      signal: ac.signal,
-      onTrainProgress: (_stage, p) => {
-        if (p.epoch === 2 && p.step === 2) ac.abort();
-      },
-    },
-  });
+  const stopped = await pruneModel(model, 'magnitude', { ...request, setup: stoppingAt(setup, dir, 2, 2) });
   assert.equal(stopped.finetuned?.epochs, 1);
   const ckpt = join(dir, 'fine-tune.ckpt');
   assert.deepEqual([loadCheckpoint(ckpt).epoch, loadCheckpoint(ckpt).step], [1, 2]);
@@ -442,8 +438,7 @@ test('fine-tuning with a checkpoint folder resumes after an interruption, bit-id
     setup: { ...setup, checkpointDir: dir, onTrainProgress: noteFirst },
   });
   assert.deepEqual(first, [2, 3], 'the rerun did not continue at the checkpoint');
-  for (const [name, t] of straight.model.graph.initializers)
-    assert.deepEqual(toFloat32(resumed.model.graph.initializers.get(name)!), toFloat32(t), name);
+  assertSameInitializers(resumed.model, straight.model);
   // A checkpoint written for other inputs (here 30% sparsity) is scratch: the run starts afresh.
   const stale = loadCheckpoint(ckpt).configHash;
   first = undefined;
