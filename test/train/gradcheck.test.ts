@@ -143,6 +143,17 @@ const cases: Record<string, Case> = {
     xShape: [2, 3, 6, 6],
     init: { W: [4, 3, 3, 3], B: [4] },
   },
+  // A weight two Convs share: its gradient sums both. (No Relu between them: its kinks would break
+  // the float32 finite differences, and ORT has no float64 Conv for the not-lowered variant.)
+  'Conv weight shared by two Convs': {
+    nodes: [
+      ['Conv', ['X', 'W'], ['t0'], { pads: ints([1, 1, 1, 1]) }],
+      ['Conv', ['t0', 'W', 'B'], ['Y'], { pads: ints([1, 1, 1, 1]) }],
+    ],
+    dtype: f32,
+    xShape: [2, 4, 5, 5],
+    init: { W: [4, 4, 3, 3], B: [4] },
+  },
   'Conv stride 2, asymmetric pads': {
     nodes: [['Conv', ['X', 'W'], ['Y'], { strides: ints([2, 2]), pads: ints([1, 0, 0, 1]) }]],
     dtype: f32,

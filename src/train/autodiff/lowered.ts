@@ -83,7 +83,6 @@ export function loweredForward(ctx: GradContext, n: Node, g: LoweredGeom): void 
   const [ci, co] = [g.x[1]!, g.w[0]!];
   const hw = numel(g.x.slice(2));
   const kk = numel(g.kernel);
-  const p = numel(g.y.slice(2));
   const { s, st } = selection(ctx, g);
   const wk = ctx.name(`${w}@taps_major`);
   ctx.derivedInputs.push({ name: wk, kind: 'taps-major', source: w, group: 1, dims: [co, kk * ci] });
@@ -95,10 +94,15 @@ export function loweredForward(ctx: GradContext, n: Node, g: LoweredGeom): void 
   ]);
   const cols = ctx.op('Reshape', [ctx.op('MatMul', [s, xh]), ctx.ints([-1, kk * ci])]);
   const yh = ctx.op('Gemm', b ? [cols, wk, b] : [cols, wk], { transB: attrInt(1) });
-  const y = ctx.op('Transpose', [ctx.op('Reshape', [yh, ctx.ints([-1, p, co])])], {
-    perm: attrInts([0, 2, 1]),
-  });
-  ctx.emit('Reshape', [y, ctx.ints([-1, co, ...g.y.slice(2)])], {}, [n.outputs[0]!]);
+  // Back to NCHW as a 4-D Transpose last (likewise dX below): ONNX Runtime's transpose optimizer
+  // then cancels it against the next lowered Conv's input Transpose across a Relu (AlexNet's
+  // conv3–conv5, forward and backward: 40 → 22 Transposes, ~5% of the step).
+  ctx.emit(
+    'Transpose',
+    [ctx.op('Reshape', [yh, ctx.ints([-1, ...g.y.slice(2), co])])],
+    { perm: attrInts([0, 3, 1, 2]) },
+    [n.outputs[0]!],
+  );
   ctx.save(n, { cols, wk, st });
 }
 
@@ -132,10 +136,9 @@ export function loweredBackward(
       ctx.ints([-1, p * kk, ci]),
     ]);
     const dxh = ctx.op('MatMul', [ctx.restore(n, 'st'), dcols]);
-    dX = ctx.op('Reshape', [
-      ctx.op('Transpose', [dxh], { perm: attrInts([0, 2, 1]) }),
-      ctx.ints([-1, ...g.x.slice(1)]),
-    ]);
+    dX = ctx.op('Transpose', [ctx.op('Reshape', [dxh, ctx.ints([-1, ...g.x.slice(2), ci])])], {
+      perm: attrInts([0, 3, 1, 2]),
+    });
   }
   return [dX, dW];
 }
