@@ -41,14 +41,31 @@ export function flipConvWeight(
   return res;
 }
 
-/** W [Co, Ci, ...k] → [Co, K, Ci] (kernel taps before input channels), for lowered Convs. */
-export function tapsMajorConvWeight(w: FloatArray, dims: readonly number[], out?: FloatArray): FloatArray {
+/**
+ * W [Co, Ci, ...k] → [Co, K, Ci] (kernel taps before input channels), for lowered Convs; with
+ * `zeroTap`, [Co, K + 1, Ci] whose last tap is zero.
+ */
+export function tapsMajorConvWeight(
+  w: FloatArray,
+  dims: readonly number[],
+  out?: FloatArray,
+  zeroTap = false,
+): FloatArray {
   const [co, ci] = [dims[0]!, dims[1]!];
   const kk = numel(dims.slice(2));
-  const res = output(w, out);
+  const taps = zeroTap ? kk + 1 : kk;
+  const size = co * taps * ci;
+  const res =
+    out && out.length === size && out.constructor === w.constructor
+      ? out
+      : w instanceof Float64Array
+        ? new Float64Array(size)
+        : new Float32Array(size);
   for (let o = 0; o < co; o++) {
-    const base = o * ci * kk;
-    for (let i = 0; i < ci; i++) for (let k = 0; k < kk; k++) res[base + k * ci + i] = w[base + i * kk + k]!;
+    const src = o * ci * kk;
+    const dst = o * taps * ci;
+    for (let i = 0; i < ci; i++) for (let k = 0; k < kk; k++) res[dst + k * ci + i] = w[src + i * kk + k]!;
+    // The zero tap stays zero: nothing else writes a buffer this function made.
   }
   return res;
 }
@@ -60,5 +77,7 @@ export function deriveInput(
   dims: readonly number[],
   out?: FloatArray,
 ): FloatArray {
-  return d.kind === 'flipped' ? flipConvWeight(w, dims, d.group, out) : tapsMajorConvWeight(w, dims, out);
+  return d.kind === 'flipped'
+    ? flipConvWeight(w, dims, d.group, out)
+    : tapsMajorConvWeight(w, dims, out, d.zeroTap ?? false);
 }

@@ -143,6 +143,26 @@ const cases: Record<string, Case> = {
     xShape: [2, 3, 6, 6],
     init: { W: [4, 3, 3, 3], B: [4] },
   },
+  // Fewer input pixels than kernel taps: the lowered Conv runs as its dense equivalent (every
+  // (position, pixel) pair connected on 2×2 with 3×3; some pairs only see padding on 4×4 with 5×5).
+  'Conv 3x3 pad 1 on a 2x2 map (dense equivalent)': {
+    nodes: [['Conv', ['X', 'W', 'B'], ['Y'], { pads: ints([1, 1, 1, 1]) }]],
+    dtype: f32,
+    xShape: [3, 5, 2, 2],
+    init: { W: [6, 5, 3, 3], B: [6] },
+  },
+  'Conv 5x5 pad 2 on a 4x4 map (dense equivalent, zero tap)': {
+    nodes: [['Conv', ['X', 'W', 'B'], ['Y'], { pads: ints([2, 2, 2, 2]) }]],
+    dtype: f32,
+    xShape: [2, 3, 4, 4],
+    init: { W: [4, 3, 5, 5], B: [4] },
+  },
+  'Conv 5x5 stride 2 pad 2 on a 4x4 map (dense equivalent, zero tap)': {
+    nodes: [['Conv', ['X', 'W'], ['Y'], { strides: ints([2, 2]), pads: ints([2, 2, 2, 2]) }]],
+    dtype: f32,
+    xShape: [2, 3, 4, 4],
+    init: { W: [4, 3, 5, 5] },
+  },
   // A weight two Convs share: its gradient sums both. (No Relu between them: its kinks would break
   // the float32 finite differences, and ORT has no float64 Conv for the not-lowered variant.)
   'Conv weight shared by two Convs': {

@@ -58,6 +58,8 @@ export interface DerivedInput {
   source: string;
   group: number;
   dims: number[];
+  /** 'taps-major' only: one more, all-zero tap after the kernel's (see lowered.ts). */
+  zeroTap?: boolean;
 }
 
 /**

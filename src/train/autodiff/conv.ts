@@ -199,7 +199,7 @@ registerRules({
     const d = dY!;
     let dX: string | undefined;
     let dW: string | undefined;
-    if (ctx.hasSaved(n, 'cols')) {
+    if (ctx.hasSaved(n, 'cols') || ctx.hasSaved(n, 'dense')) {
       [dX, dW] = loweredBackward(ctx, n, d, g, needs);
     } else {
       dX = needs[0] ? inputGrad(ctx, n, d, g) : undefined;

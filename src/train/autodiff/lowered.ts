@@ -13,6 +13,14 @@
  *
  * Forward:  cols = S·Xₙₕᵥ;  Y = cols·Wᵀ + b  (→ N, Co, P)
  * Backward: dW = dYᵀ·cols;  dX = Sᵀ·(dY·W)  (→ N, Ci, H, W)
+ *
+ * When the input map has fewer pixels than the kernel has taps (AlexNet-CIFAR's 2×2 and 4×4
+ * maps), most im2col entries are padding: a 3×3 kernel on a 2×2 map multiplies 36 (position,
+ * tap) pairs per channel pair, of which 16 touch a pixel. There the Conv runs as its dense
+ * equivalent instead, one fully connected layer D [Co·P, H·W·Ci] gathered from the taps-major
+ * kernel (pairs that see only padding read a zero tap):
+ * Forward:  Y = Xₙₕᵥ·Dᵀ + b  (rows N, columns (Co, P): NCHW as it is)
+ * Backward: dX = dY·D;  dD = dYᵀ·Xₙₕᵥ, folded back onto the taps by a constant 0/1 product
  */
 import { attrInt, attrInts, type Node } from '../../onnx/ir.js';
 import { numel, tensor } from '../../onnx/tensor.js';
@@ -77,8 +85,109 @@ function selection(ctx: GradContext, g: LoweredGeom): { s: string; st: string } 
   };
 }
 
+/** Whether a lowered Conv runs as its dense equivalent (see the top of this file). */
+function denseEquivalent(g: LoweredGeom): boolean {
+  return numel(g.x.slice(2)) < numel(g.kernel);
+}
+
+/**
+ * For each (output position p, input pixel q), the kernel tap that connects them, or K (the
+ * zero tap) when none does; and whether any pair needs the zero tap.
+ */
+function pairTaps(g: LoweredGeom): { taps: number[]; zeroTap: boolean } {
+  const [h, w] = [g.x[2]!, g.x[3]!];
+  const [oh, ow] = [g.y[2]!, g.y[3]!];
+  const [kh, kw] = [g.kernel[0]!, g.kernel[1]!];
+  const taps = new Array<number>(oh * ow * h * w).fill(kh * kw);
+  for (let i = 0; i < oh; i++) {
+    for (let j = 0; j < ow; j++) {
+      for (let a = 0; a < kh; a++) {
+        for (let b = 0; b < kw; b++) {
+          const y = i * g.strides[0]! - g.pads[0]! + a * g.dilations[0]!;
+          const x = j * g.strides[1]! - g.pads[1]! + b * g.dilations[1]!;
+          if (y >= 0 && y < h && x >= 0 && x < w) taps[((i * ow + j) * h + y) * w + x] = a * kw + b;
+        }
+      }
+    }
+  }
+  return { taps, zeroTap: taps.includes(kh * kw) };
+}
+
+/** Emits the dense-equivalent forward pass of `n` and saves what its backward needs. */
+function denseForward(ctx: GradContext, n: Node, g: LoweredGeom): void {
+  const [x, w, b] = [n.inputs[0]!, n.inputs[1]!, n.inputs[2]];
+  const [ci, co] = [g.x[1]!, g.w[0]!];
+  const hw = numel(g.x.slice(2));
+  const kk = numel(g.kernel);
+  const p = numel(g.y.slice(2));
+  const { taps, zeroTap } = pairTaps(g);
+  const wk = ctx.name(`${w}@taps_major`);
+  const k = zeroTap ? kk + 1 : kk;
+  ctx.derivedInputs.push({ name: wk, kind: 'taps-major', source: w, group: 1, dims: [co, k * ci], zeroTap });
+  // D[(co, p), (q, ci)] = Wk[co, tap(p, q), ci]: ORT's Gather copies whole Ci-float rows.
+  const gathered = ctx.op('Gather', [ctx.op('Reshape', [wk, ctx.ints([co, k, ci])]), ctx.ints(taps)], {
+    axis: attrInt(1),
+  });
+  const d = ctx.op('Reshape', [gathered, ctx.ints([co * p, hw * ci])]);
+  const xf = ctx.op('Reshape', [
+    ctx.op('Transpose', [x], { perm: attrInts([0, 2, 3, 1]) }),
+    ctx.ints([-1, hw * ci]),
+  ]);
+  const yf = ctx.op('Reshape', [
+    ctx.op('Gemm', [xf, d], { transB: attrInt(1) }),
+    ctx.ints([-1, co, ...g.y.slice(2)]),
+  ]);
+  if (b) ctx.emit('Add', [yf, ctx.op('Reshape', [b, ctx.ints([co, 1, 1])])], {}, [n.outputs[0]!]);
+  else ctx.emit('Identity', [yf], {}, [n.outputs[0]!]);
+  // The fold F[k, (p, q)] = 1 where tap(p, q) = k sums each tap's gradient over its pairs.
+  const fold = new Float64Array(kk * taps.length);
+  taps.forEach((t, pq) => {
+    if (t < kk) fold[t * taps.length + pq] = 1;
+  });
+  const f = ctx.tensor(
+    tensor(ctx.dtype, [kk, taps.length], ctx.dtype === 'float64' ? fold : Float32Array.from(fold)),
+    'conv_fold',
+  );
+  ctx.save(n, { xf, dense: d, fold: f });
+}
+
+/** Emits dX and dW of a dense-equivalent Conv. */
+function denseBackward(
+  ctx: GradContext,
+  n: Node,
+  dY: string,
+  g: LoweredGeom,
+  needs: boolean[],
+): [string | undefined, string | undefined] {
+  const [ci, co] = [g.x[1]!, g.w[0]!];
+  const hw = numel(g.x.slice(2));
+  const p = numel(g.y.slice(2));
+  const dyf = ctx.op('Reshape', [dY, ctx.ints([-1, co * p])]);
+  let dW: string | undefined;
+  if (needs[1]) {
+    const dd = ctx.op('Gemm', [dyf, ctx.restore(n, 'xf')], { transA: attrInt(1) });
+    const dwk = ctx.op('MatMul', [
+      ctx.restore(n, 'fold'),
+      ctx.op('Reshape', [dd, ctx.ints([co, p * hw, ci])]),
+    ]);
+    dW = ctx.op('Reshape', [ctx.op('Transpose', [dwk], { perm: attrInts([0, 2, 1]) }), ctx.ints(g.w)]);
+  }
+  let dX: string | undefined;
+  if (needs[0]) {
+    const dxf = ctx.op('Gemm', [dyf, ctx.restore(n, 'dense')]);
+    dX = ctx.op('Transpose', [ctx.op('Reshape', [dxf, ctx.ints([-1, ...g.x.slice(2), ci])])], {
+      perm: attrInts([0, 3, 1, 2]),
+    });
+  }
+  return [dX, dW];
+}
+
 /** Emits the lowered forward pass of `n` and saves what its backward needs. */
 export function loweredForward(ctx: GradContext, n: Node, g: LoweredGeom): void {
+  if (denseEquivalent(g)) {
+    denseForward(ctx, n, g);
+    return;
+  }
   const [x, w, b] = [n.inputs[0]!, n.inputs[1]!, n.inputs[2]];
   const [ci, co] = [g.x[1]!, g.w[0]!];
   const hw = numel(g.x.slice(2));
@@ -114,6 +223,7 @@ export function loweredBackward(
   g: LoweredGeom,
   needs: boolean[],
 ): [string | undefined, string | undefined] {
+  if (ctx.hasSaved(n, 'dense')) return denseBackward(ctx, n, dY, g, needs);
   const [ci, co] = [g.x[1]!, g.w[0]!];
   const kk = numel(g.kernel);
   const p = numel(g.y.slice(2));
