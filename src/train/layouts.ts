@@ -65,7 +65,7 @@ export function tapsMajorConvWeight(
     const src = o * ci * kk;
     const dst = o * taps * ci;
     for (let i = 0; i < ci; i++) for (let k = 0; k < kk; k++) res[dst + k * ci + i] = w[src + i * kk + k]!;
-    // The zero tap stays zero: nothing else writes a buffer this function made.
+    if (zeroTap) res.fill(0, dst + kk * ci, dst + taps * ci);
   }
   return res;
 }

@@ -52,33 +52,38 @@ export function lowerable(ctx: GradContext, g: LoweredGeom): boolean {
   );
 }
 
-/** The 0/1 selection S [1, P·K, H·W] (row p·K + k reads the pixel tap k of position p sees) and Sᵀ. */
-function selection(ctx: GradContext, g: LoweredGeom): { s: string; st: string } {
+/** Calls `fn` for every (output position, kernel tap) pair that reads a pixel (not padding). */
+function forEachConnection(g: LoweredGeom, fn: (position: number, tap: number, pixel: number) => void): void {
   const [h, w] = [g.x[2]!, g.x[3]!];
   const [oh, ow] = [g.y[2]!, g.y[3]!];
   const [kh, kw] = [g.kernel[0]!, g.kernel[1]!];
-  const p = oh * ow;
-  const kk = kh * kw;
-  const hw = h * w;
-  const make = () =>
-    ctx.dtype === 'float64' ? new Float64Array(hw * kk * p) : new Float32Array(hw * kk * p);
-  const s = make();
-  const st = make();
   for (let i = 0; i < oh; i++) {
     for (let j = 0; j < ow; j++) {
       for (let a = 0; a < kh; a++) {
         for (let b = 0; b < kw; b++) {
           const y = i * g.strides[0]! - g.pads[0]! + a * g.dilations[0]!;
           const x = j * g.strides[1]! - g.pads[1]! + b * g.dilations[1]!;
-          if (y < 0 || y >= h || x < 0 || x >= w) continue;
-          const row = (i * ow + j) * kk + a * kw + b;
-          const pix = y * w + x;
-          s[row * hw + pix] = 1;
-          st[pix * kk * p + row] = 1;
+          if (y >= 0 && y < h && x >= 0 && x < w) fn(i * ow + j, a * kw + b, y * w + x);
         }
       }
     }
   }
+}
+
+/** The 0/1 selection S [1, P·K, H·W] (row p·K + k reads the pixel tap k of position p sees) and Sᵀ. */
+function selection(ctx: GradContext, g: LoweredGeom): { s: string; st: string } {
+  const p = numel(g.y.slice(2));
+  const kk = numel(g.kernel);
+  const hw = numel(g.x.slice(2));
+  const make = () =>
+    ctx.dtype === 'float64' ? new Float64Array(hw * kk * p) : new Float32Array(hw * kk * p);
+  const s = make();
+  const st = make();
+  forEachConnection(g, (position, tap, pix) => {
+    const row = position * kk + tap;
+    s[row * hw + pix] = 1;
+    st[pix * kk * p + row] = 1;
+  });
   return {
     s: ctx.tensor(tensor(ctx.dtype, [1, p * kk, hw], s), 'conv_selection'),
     st: ctx.tensor(tensor(ctx.dtype, [1, hw, p * kk], st), 'conv_selection_t'),
@@ -95,22 +100,13 @@ function denseEquivalent(g: LoweredGeom): boolean {
  * zero tap) when none does; and whether any pair needs the zero tap.
  */
 function pairTaps(g: LoweredGeom): { taps: number[]; zeroTap: boolean } {
-  const [h, w] = [g.x[2]!, g.x[3]!];
-  const [oh, ow] = [g.y[2]!, g.y[3]!];
-  const [kh, kw] = [g.kernel[0]!, g.kernel[1]!];
-  const taps = new Array<number>(oh * ow * h * w).fill(kh * kw);
-  for (let i = 0; i < oh; i++) {
-    for (let j = 0; j < ow; j++) {
-      for (let a = 0; a < kh; a++) {
-        for (let b = 0; b < kw; b++) {
-          const y = i * g.strides[0]! - g.pads[0]! + a * g.dilations[0]!;
-          const x = j * g.strides[1]! - g.pads[1]! + b * g.dilations[1]!;
-          if (y >= 0 && y < h && x >= 0 && x < w) taps[((i * ow + j) * h + y) * w + x] = a * kw + b;
-        }
-      }
-    }
-  }
-  return { taps, zeroTap: taps.includes(kh * kw) };
+  const hw = numel(g.x.slice(2));
+  const kk = numel(g.kernel);
+  const taps = new Array<number>(numel(g.y.slice(2)) * hw).fill(kk);
+  forEachConnection(g, (position, tap, pix) => {
+    taps[position * hw + pix] = tap;
+  });
+  return { taps, zeroTap: taps.includes(kk) };
 }
 
 /** Emits the dense-equivalent forward pass of `n` and saves what its backward needs. */
