@@ -12,7 +12,7 @@ import { attrInt, attrInts, getInt, type Node } from '../../onnx/ir.js';
 import { windowGeometry } from '../../onnx/shape.js';
 import { numel, tensor } from '../../onnx/tensor.js';
 import type { GradContext } from './context.js';
-import { type LoweredGeom, lowerable, loweredBackward, loweredForward } from './lowered.js';
+import { isLowered, type LoweredGeom, lowerable, loweredBackward, loweredForward } from './lowered.js';
 import { registerRules } from './rule.js';
 
 /** Resolved Conv geometry plus the spatial rank. */
@@ -199,7 +199,7 @@ registerRules({
     const d = dY!;
     let dX: string | undefined;
     let dW: string | undefined;
-    if (ctx.hasSaved(n, 'cols') || ctx.hasSaved(n, 'dense')) {
+    if (isLowered(ctx, n)) {
       [dX, dW] = loweredBackward(ctx, n, d, g, needs);
     } else {
       dX = needs[0] ? inputGrad(ctx, n, d, g) : undefined;

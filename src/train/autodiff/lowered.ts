@@ -109,6 +109,56 @@ function pairTaps(g: LoweredGeom): { taps: number[]; zeroTap: boolean } {
   return { taps, zeroTap: taps.includes(kk) };
 }
 
+/** Declares the taps-major kernel of `w` ([Co, K·Ci], one zero tap more with `zeroTap`) as a derived input. */
+function tapsMajorKernel(ctx: GradContext, w: string, g: LoweredGeom, zeroTap = false): string {
+  const taps = numel(g.kernel) + (zeroTap ? 1 : 0);
+  const wk = ctx.name(`${w}@taps_major`);
+  ctx.derivedInputs.push({
+    name: wk,
+    kind: 'taps-major',
+    source: w,
+    group: 1,
+    dims: [g.w[0]!, taps * g.x[1]!],
+    ...(zeroTap ? { zeroTap } : {}),
+  });
+  return wk;
+}
+
+/**
+ * An NCHW tensor in channels-last order, reshaped to `dims`. A 4-D Transpose then a Reshape: a
+ * last-two-axes Transpose right before a MatMul would be fused by ORT into a FusedMatMul, which is
+ * several times slower here.
+ */
+function channelsLast(ctx: GradContext, v: string, dims: number[]): string {
+  return ctx.op('Reshape', [ctx.op('Transpose', [v], { perm: attrInts([0, 2, 3, 1]) }), ctx.ints(dims)]);
+}
+
+/**
+ * Channels-last rows (image, pixel) with `c` columns back to NCHW, as a 4-D Transpose last: ONNX
+ * Runtime's transpose optimizer can then cancel it against the next lowered Conv's input
+ * Transpose across element-wise ops such as Relu (measured on AlexNet before its small maps went
+ * dense: 40 → 22 Transposes, ~5% of the step).
+ */
+function fromChannelsLast(ctx: GradContext, v: string, spatial: number[], c: number, out?: string): string {
+  const rows = ctx.op('Reshape', [v, ctx.ints([-1, ...spatial, c])]);
+  const perm = { perm: attrInts([0, 3, 1, 2]) };
+  return out ? ctx.emit('Transpose', [rows], perm, [out])[0]! : ctx.op('Transpose', [rows], perm);
+}
+
+/** A taps-major weight gradient [Co, K, Ci] in the weight's own layout. */
+function weightGradFromTapsMajor(ctx: GradContext, dwk: string, g: LoweredGeom): string {
+  const [ci, co] = [g.x[1]!, g.w[0]!];
+  const dw = ctx.op('Transpose', [ctx.op('Reshape', [dwk, ctx.ints([co, numel(g.kernel), ci])])], {
+    perm: attrInts([0, 2, 1]),
+  });
+  return ctx.op('Reshape', [dw, ctx.ints(g.w)]);
+}
+
+/** Whether the forward rule ran `n` lowered (dense or not), so its backward is loweredBackward's. */
+export function isLowered(ctx: GradContext, n: Node): boolean {
+  return ctx.hasSaved(n, 'cols') || ctx.hasSaved(n, 'dense');
+}
+
 /** Emits the dense-equivalent forward pass of `n` and saves what its backward needs. */
 function denseForward(ctx: GradContext, n: Node, g: LoweredGeom): void {
   const [x, w, b] = [n.inputs[0]!, n.inputs[1]!, n.inputs[2]];
@@ -117,18 +167,14 @@ function denseForward(ctx: GradContext, n: Node, g: LoweredGeom): void {
   const kk = numel(g.kernel);
   const p = numel(g.y.slice(2));
   const { taps, zeroTap } = pairTaps(g);
-  const wk = ctx.name(`${w}@taps_major`);
+  const wk = tapsMajorKernel(ctx, w, g, zeroTap);
   const k = zeroTap ? kk + 1 : kk;
-  ctx.derivedInputs.push({ name: wk, kind: 'taps-major', source: w, group: 1, dims: [co, k * ci], zeroTap });
   // D[(co, p), (q, ci)] = Wk[co, tap(p, q), ci]: ORT's Gather copies whole Ci-float rows.
   const gathered = ctx.op('Gather', [ctx.op('Reshape', [wk, ctx.ints([co, k, ci])]), ctx.ints(taps)], {
     axis: attrInt(1),
   });
   const d = ctx.op('Reshape', [gathered, ctx.ints([co * p, hw * ci])]);
-  const xf = ctx.op('Reshape', [
-    ctx.op('Transpose', [x], { perm: attrInts([0, 2, 3, 1]) }),
-    ctx.ints([-1, hw * ci]),
-  ]);
+  const xf = channelsLast(ctx, x, [-1, hw * ci]);
   const yf = ctx.op('Reshape', [
     ctx.op('Gemm', [xf, d], { transB: attrInt(1) }),
     ctx.ints([-1, co, ...g.y.slice(2)]),
@@ -166,15 +212,11 @@ function denseBackward(
       ctx.restore(n, 'fold'),
       ctx.op('Reshape', [dd, ctx.ints([co, p * hw, ci])]),
     ]);
-    dW = ctx.op('Reshape', [ctx.op('Transpose', [dwk], { perm: attrInts([0, 2, 1]) }), ctx.ints(g.w)]);
+    dW = weightGradFromTapsMajor(ctx, dwk, g);
   }
-  let dX: string | undefined;
-  if (needs[0]) {
-    const dxf = ctx.op('Gemm', [dyf, ctx.restore(n, 'dense')]);
-    dX = ctx.op('Transpose', [ctx.op('Reshape', [dxf, ctx.ints([-1, ...g.x.slice(2), ci])])], {
-      perm: attrInts([0, 3, 1, 2]),
-    });
-  }
+  const dX = needs[0]
+    ? fromChannelsLast(ctx, ctx.op('Gemm', [dyf, ctx.restore(n, 'dense')]), g.x.slice(2), ci)
+    : undefined;
   return [dX, dW];
 }
 
@@ -189,26 +231,11 @@ export function loweredForward(ctx: GradContext, n: Node, g: LoweredGeom): void 
   const hw = numel(g.x.slice(2));
   const kk = numel(g.kernel);
   const { s, st } = selection(ctx, g);
-  const wk = ctx.name(`${w}@taps_major`);
-  ctx.derivedInputs.push({ name: wk, kind: 'taps-major', source: w, group: 1, dims: [co, kk * ci] });
-  // Channels-last as a 4-D transpose then a reshape: a last-two-axes Transpose right before the
-  // MatMul would be fused by ORT into a FusedMatMul, which is several times slower here.
-  const xh = ctx.op('Reshape', [
-    ctx.op('Transpose', [x], { perm: attrInts([0, 2, 3, 1]) }),
-    ctx.ints([0, hw, ci]),
-  ]);
+  const wk = tapsMajorKernel(ctx, w, g);
+  const xh = channelsLast(ctx, x, [0, hw, ci]);
   const cols = ctx.op('Reshape', [ctx.op('MatMul', [s, xh]), ctx.ints([-1, kk * ci])]);
   const yh = ctx.op('Gemm', b ? [cols, wk, b] : [cols, wk], { transB: attrInt(1) });
-  // Back to NCHW as a 4-D Transpose last (likewise dX below): ONNX Runtime's transpose optimizer
-  // can then cancel it against the next lowered Conv's input Transpose across element-wise ops
-  // such as Relu (measured on AlexNet before its small maps went dense: 40 → 22 Transposes, ~5%
-  // of the step).
-  ctx.emit(
-    'Transpose',
-    [ctx.op('Reshape', [yh, ctx.ints([-1, ...g.y.slice(2), co])])],
-    { perm: attrInts([0, 3, 1, 2]) },
-    [n.outputs[0]!],
-  );
+  fromChannelsLast(ctx, yh, g.y.slice(2), co, n.outputs[0]!);
   ctx.save(n, { cols, wk, st });
 }
 
@@ -224,28 +251,17 @@ export function loweredBackward(
   const [ci, co] = [g.x[1]!, g.w[0]!];
   const kk = numel(g.kernel);
   const p = numel(g.y.slice(2));
-  const dyh = ctx.op('Reshape', [
-    ctx.op('Transpose', [dY], { perm: attrInts([0, 2, 3, 1]) }),
-    ctx.ints([-1, co]),
-  ]);
-  let dW: string | undefined;
-  if (needs[1]) {
-    const dwk = ctx.op('Gemm', [dyh, ctx.restore(n, 'cols')], { transA: attrInt(1) });
-    const dw = ctx.op('Transpose', [ctx.op('Reshape', [dwk, ctx.ints([co, kk, ci])])], {
-      perm: attrInts([0, 2, 1]),
-    });
-    dW = ctx.op('Reshape', [dw, ctx.ints(g.w)]);
-  }
+  const dyh = channelsLast(ctx, dY, [-1, co]);
+  const dW = needs[1]
+    ? weightGradFromTapsMajor(ctx, ctx.op('Gemm', [dyh, ctx.restore(n, 'cols')], { transA: attrInt(1) }), g)
+    : undefined;
   let dX: string | undefined;
   if (needs[0]) {
     const dcols = ctx.op('Reshape', [
       ctx.op('Gemm', [dyh, ctx.restore(n, 'wk')]),
       ctx.ints([-1, p * kk, ci]),
     ]);
-    const dxh = ctx.op('MatMul', [ctx.restore(n, 'st'), dcols]);
-    dX = ctx.op('Transpose', [ctx.op('Reshape', [dxh, ctx.ints([-1, ...g.x.slice(2), ci])])], {
-      perm: attrInts([0, 3, 1, 2]),
-    });
+    dX = fromChannelsLast(ctx, ctx.op('MatMul', [ctx.restore(n, 'st'), dcols]), g.x.slice(2), ci);
   }
   return [dX, dW];
 }
