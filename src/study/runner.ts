@@ -146,11 +146,12 @@ export async function runStudy(
   };
   // Results stored by earlier runs, read once: they are reused below and time the ETA from the start.
   const stored = new Map<string, StepResult>();
-  for (const step of steps) if (store.isDone(step)) stored.set(step.id, store.result<StepResult>(step));
   const eta = new StudyEta(steps);
   for (const step of steps) {
-    const r = stored.get(step.id);
-    if (r) eta.record(step, r.seconds);
+    if (!store.isDone(step)) continue;
+    const r = store.result<StepResult>(step);
+    stored.set(step.id, r);
+    eta.record(step, r.seconds);
   }
   let reused = 0;
   for (const [i, step] of steps.entries()) {
