@@ -34,7 +34,7 @@ export type { Objective } from './autodiff/objective.js';
 export { gradRules } from './autodiff/rule.js';
 export { type Checkpoint, type EpochRecord, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 export { type HessianVectorProduct, hessianVectorProduct } from './hvp.js';
-export { deriveInput, flipConvWeight, tapsMajorConvWeight } from './layouts.js';
+export { deriveInput, flipConvWeight } from './layouts.js';
 export {
   applyUpdate,
   configHash,

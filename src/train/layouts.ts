@@ -1,8 +1,8 @@
 /**
  * Conv kernels rearranged in TypeScript before every run, fed to the training graph as extra
  * inputs (ONNX Runtime's Slice with negative steps and its 4-D/5-D Transposes are slow, and a
- * kernel is small next to the activations): the flipped kernel of the stride-1 input gradient and
- * the taps-major kernel of lowered convolutions.
+ * kernel is small next to the activations): the flipped kernel of the stride-1 input gradient.
+ * (Lowered Convs' taps-major kernels are computed in the graph: see lowered.ts.)
  */
 import { numel } from '../onnx/tensor.js';
 import type { DerivedInput } from './autodiff/context.js';
@@ -41,35 +41,6 @@ export function flipConvWeight(
   return res;
 }
 
-/**
- * W [Co, Ci, ...k] → [Co, K, Ci] (kernel taps before input channels), for lowered Convs; with
- * `zeroTap`, [Co, K + 1, Ci] whose last tap is zero.
- */
-export function tapsMajorConvWeight(
-  w: FloatArray,
-  dims: readonly number[],
-  out?: FloatArray,
-  zeroTap = false,
-): FloatArray {
-  const [co, ci] = [dims[0]!, dims[1]!];
-  const kk = numel(dims.slice(2));
-  const taps = zeroTap ? kk + 1 : kk;
-  const size = co * taps * ci;
-  const res =
-    out && out.length === size && out.constructor === w.constructor
-      ? out
-      : w instanceof Float64Array
-        ? new Float64Array(size)
-        : new Float32Array(size);
-  for (let o = 0; o < co; o++) {
-    const src = o * ci * kk;
-    const dst = o * taps * ci;
-    for (let i = 0; i < ci; i++) for (let k = 0; k < kk; k++) res[dst + k * ci + i] = w[src + i * kk + k]!;
-    if (zeroTap) res.fill(0, dst + kk * ci, dst + taps * ci);
-  }
-  return res;
-}
-
 /** Computes a derived input from its source weight (see DerivedInput). */
 export function deriveInput(
   d: DerivedInput,
@@ -77,7 +48,5 @@ export function deriveInput(
   dims: readonly number[],
   out?: FloatArray,
 ): FloatArray {
-  return d.kind === 'flipped'
-    ? flipConvWeight(w, dims, d.group, out)
-    : tapsMajorConvWeight(w, dims, out, d.zeroTap ?? false);
+  return flipConvWeight(w, dims, d.group, out);
 }

@@ -47,19 +47,16 @@ export interface DropoutMask {
 
 /**
  * A graph input computed from a weight before every run instead of inside the graph (see
- * src/train/layouts.ts): 'flipped' is the spatially flipped, group-transposed Conv kernel of the
- * stride-1 input gradient, [Ci, Co/g, ...kernel]; 'taps-major' the [Co, K·Ci] kernel of a
- * lowered Conv.
+ * src/train/layouts.ts): the spatially flipped, group-transposed Conv kernel of the stride-1
+ * input gradient, [Ci, Co/g, ...kernel].
  */
 export interface DerivedInput {
   name: string;
-  kind: 'flipped' | 'taps-major';
+  kind: 'flipped';
   /** The weight (a state input) it is computed from: [Co, Ci/g, ...kernel]. */
   source: string;
   group: number;
   dims: number[];
-  /** 'taps-major' only: one more, all-zero tap after the kernel's (see lowered.ts). */
-  zeroTap?: boolean;
 }
 
 /**
