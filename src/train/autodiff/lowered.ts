@@ -118,8 +118,10 @@ function pairTaps(g: LoweredGeom): { taps: number[]; zeroTap: boolean } {
  * is how kernels move between the weight's [Co, Ci, K] and taps-major [Co, K, Ci] orders: ORT
  * fuses a last-two-axes Transpose into the MatMul that reads it (FusedMatMul), and the GEMM's
  * operand packing then transposes in one batched, threaded call. ORT's own Transpose of these
- * shapes runs one small MLAS transpose per output channel (~3.6 ns per float). Exact: each output
- * is one value times 1 plus zeros.
+ * shapes runs one small MLAS transpose per output channel (~3.6 ns per float). Exact for finite
+ * values: each output is one value times 1 plus zeros. (An infinite one would spread NaN over its
+ * row, but a non-finite weight or gradient makes the loss non-finite by the next step, which stops
+ * training.)
  */
 function identity(ctx: GradContext, k: number, zeroRow = false): string {
   const rows = k + (zeroRow ? 1 : 0);
