@@ -163,6 +163,15 @@ const cases: Record<string, Case> = {
     xShape: [2, 3, 4, 4],
     init: { W: [4, 3, 5, 5] },
   },
+  // Not lowered, its 25-tap weight gradient runs as a Conv over batch-transposed tensors whose
+  // output is cut to the kernel: here the input reaches past the last tap (an 8th row and column
+  // no output reads), so the surplus is sliced off.
+  'Conv 5x5 stride 2 on an 8x8 map, input past the last tap': {
+    nodes: [['Conv', ['X', 'W', 'B'], ['Y'], { strides: ints([2, 2]) }]],
+    dtype: f32,
+    xShape: [2, 2, 8, 8],
+    init: { W: [3, 2, 5, 5], B: [3] },
+  },
   // A weight two Convs share: its gradient sums both. (No Relu between them: its kinks would break
   // the float32 finite differences, and ORT has no float64 Conv for the not-lowered variant.)
   'Conv weight shared by two Convs': {

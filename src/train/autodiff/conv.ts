@@ -168,18 +168,28 @@ function weightGradIm2col(ctx: GradContext, n: Node, dY: string, g: ConvGeom): s
   return ctx.op('Reshape', [t, ctx.ints(g.w)]);
 }
 
-/** dW as a Conv over batch-transposed tensors (stride and dilation swap roles). Group 1 only. */
+/**
+ * dW as a Conv over batch-transposed tensors (stride and dilation swap roles). Group 1 only. The
+ * end padding is cut to what the last kernel tap reads: with the forward's, the output runs past
+ * the kernel (AlexNet-CIFAR's first layer: 14×14 computed for 11×11 taps, 62% more work), and
+ * the surplus is only sliced off when the input itself reaches further than the taps.
+ */
 function weightGradConv(ctx: GradContext, n: Node, dY: string, g: ConvGeom): string {
   const perm = attrInts([1, 0, ...range(2, 2 + g.r)]);
   const xt = ctx.op('Transpose', [n.inputs[0]!], { perm });
   const dyt = ctx.op('Transpose', [dY], { perm });
-  const full = ctx.op('Conv', [xt, dyt], {
+  const reach = g.kernel.map((k, i) => (k - 1) * g.dilations[i]! + (g.y[2 + i]! - 1) * g.strides[i]! + 1);
+  const endPads = reach.map((r, i) => Math.max(0, r - g.x[2 + i]! - g.pads[i]!));
+  const out = ctx.op('Conv', [xt, dyt], {
     strides: attrInts(g.dilations),
     dilations: attrInts(g.strides),
-    pads: attrInts(g.pads),
+    pads: attrInts([...g.pads.slice(0, g.r), ...endPads]),
   });
   const axes = range(2, 2 + g.r);
-  const cut = ctx.op('Slice', [full, ctx.ints(axes.map(() => 0)), ctx.ints(g.kernel), ctx.ints(axes)]);
+  const past = reach.some((r, i) => g.x[2 + i]! + g.pads[i]! + endPads[i]! > r);
+  const cut = past
+    ? ctx.op('Slice', [out, ctx.ints(axes.map(() => 0)), ctx.ints(g.kernel), ctx.ints(axes)])
+    : out;
   return ctx.op('Transpose', [cut], { perm });
 }
 
