@@ -12,12 +12,10 @@
  * steps of each (the order alternating between rounds) and keeps each side's median step. Prints
  * both medians and the median of the per-round ratios (this build over the baseline).
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Rng } from '../src/core/rng.js';
-import { loadModel } from '../src/onnx/file.js';
-import { f32 } from '../src/onnx/tensor.js';
 import { GradientSession } from '../src/train/session.js';
+import { median, trainBench } from './train-common.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,14 +29,7 @@ if (!values.baseline) {
   console.error('train-ab: pass --baseline <checkout of the other build, compiled to dist/>');
   process.exit(2);
 }
-const batch = values.model === 'resnet18' ? 64 : 128;
-const model = loadModel(join(resolve('..', 'shared'), `models/${values.model}_cifar.onnx`));
-const rng = Rng.seeded('train-ab');
-const x = f32(
-  [batch, 3, 32, 32],
-  Array.from({ length: batch * 3 * 1024 }, () => rng.normal()),
-);
-const labels = Array.from({ length: batch }, () => rng.int(10));
+const { model, batch, x, labels } = trainBench(values.model!, 'train-ab');
 
 type Runner = Pick<GradientSession, 'run' | 'release'>;
 const baselineModule = resolve(values.baseline, 'dist/src/train/session.js');
@@ -50,7 +41,6 @@ const sides: Record<'this' | 'baseline', Runner> = {
 };
 for (const s of Object.values(sides)) for (let i = 0; i < 6; i++) await s.run({ x, labels });
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const times: Record<'this' | 'baseline', number[]> = { this: [], baseline: [] };
 const ratios: number[] = [];
 for (let r = 0; r < Number(values.rounds); r++) {

@@ -9,26 +9,17 @@
  *   npx tsc -p . && node dist/bench/train-ablation.js [--model resnet18|alexnet] [--reps 3]
  * Prints one JSON line per variant: minimum and median ms per image.
  */
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Rng } from '../src/core/rng.js';
-import { loadModel } from '../src/onnx/file.js';
-import { f32, type Tensor } from '../src/onnx/tensor.js';
+import type { Tensor } from '../src/onnx/tensor.js';
 import { createSession } from '../src/runtime/session.js';
 import { GradientSession, type GradientSessionOptions } from '../src/train/session.js';
+import { trainBench } from './train-common.js';
 
 const { values } = parseArgs({
   options: { model: { type: 'string', default: 'alexnet' }, reps: { type: 'string', default: '3' } },
 });
 const model = values.model!;
-const batch = model === 'resnet18' ? 64 : 128;
-const m = loadModel(join(resolve('..', 'shared'), `models/${model}_cifar.onnx`));
-const rng = Rng.seeded('ablation');
-const x = f32(
-  [batch, 3, 32, 32],
-  Array.from({ length: batch * 3 * 1024 }, () => rng.normal()),
-);
-const labels = Array.from({ length: batch }, () => rng.int(10));
+const { model: m, batch, x, labels } = trainBench(model, 'ablation');
 
 type Runner = () => Promise<unknown>;
 const variants: Record<string, Runner> = {};

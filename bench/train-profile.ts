@@ -9,13 +9,11 @@
  * The shares are the useful figure on a shared machine; absolute times drift with load.
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Rng } from '../src/core/rng.js';
-import { loadModel } from '../src/onnx/file.js';
-import { f32 } from '../src/onnx/tensor.js';
 import { GradientSession } from '../src/train/session.js';
 import { tempDir } from '../test/helpers/paths.js';
+import { trainBench } from './train-common.js';
 
 const { values } = parseArgs({
   options: {
@@ -25,16 +23,9 @@ const { values } = parseArgs({
   },
 });
 const model = values.model!;
-const batch = model === 'resnet18' ? 64 : 128;
+const { model: m, batch, x, labels } = trainBench(model, 'profile');
 const steps = Number(values.steps);
 const dir = tempDir('prunefi-profile-');
-const m = loadModel(join(resolve('..', 'shared'), `models/${model}_cifar.onnx`));
-const rng = Rng.seeded('profile');
-const x = f32(
-  [batch, 3, 32, 32],
-  Array.from({ length: batch * 3 * 1024 }, () => rng.normal()),
-);
-const labels = Array.from({ length: batch }, () => rng.int(10));
 const prefix = join(dir, 'train');
 const session = await GradientSession.create(m, { threads: 2, profile: prefix });
 const warmup = Number(values.warmup);

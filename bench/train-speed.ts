@@ -18,17 +18,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Rng } from '../src/core/rng.js';
-import { loadModel } from '../src/onnx/file.js';
-import { f32 } from '../src/onnx/tensor.js';
 import { runtimeVersion } from '../src/runtime/session.js';
 import { applyUpdate } from '../src/train/loop.js';
 import { Sgd } from '../src/train/optim.js';
 import { GradientSession } from '../src/train/session.js';
+import { BATCH, median, trainBench } from './train-common.js';
 
 // Paths are relative to the working folder: run from the repository root.
 const SHARED = resolve('..', 'shared');
-const BATCH: Record<string, number> = { resnet18: 64, alexnet: 128 };
 
 const { values } = parseArgs({
   options: {
@@ -41,8 +38,6 @@ const { values } = parseArgs({
     profile: { type: 'string' },
   },
 });
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function torchSpeed(model: string, batch: number, threads: number): number | undefined {
   const script = resolve('bench/torch_speed.py');
@@ -64,8 +59,8 @@ function torchSpeed(model: string, batch: number, threads: number): number | und
   return (JSON.parse(r.stdout.trim().split('\n').pop()!) as { train_ms_per_img: number }).train_ms_per_img;
 }
 
-async function prunefiSpeed(model: string, batch: number, threads: number) {
-  const m = loadModel(join(SHARED, `models/${model}_cifar.onnx`));
+async function prunefiSpeed(model: string, threads: number) {
+  const { model: m, batch, x, labels } = trainBench(model, 'bench');
   const t0 = performance.now();
   const session = await GradientSession.create(m, {
     threads,
@@ -73,12 +68,6 @@ async function prunefiSpeed(model: string, batch: number, threads: number) {
     ...(values.profile ? { profile: `${values.profile}-${model}` } : {}),
   });
   const buildSeconds = (performance.now() - t0) / 1000;
-  const rng = Rng.seeded('bench');
-  const x = f32(
-    [batch, 3, 32, 32],
-    Array.from({ length: batch * 3 * 1024 }, () => rng.normal()),
-  );
-  const labels = Array.from({ length: batch }, () => rng.int(10));
   const sgd = new Sgd({ lr: 1e-3, momentum: 0.9 });
   const runs: number[] = [];
   const updates: number[] = [];
@@ -113,7 +102,7 @@ console.log(`onnxruntime ${runtimeVersion()}, ${threads} threads, conv weight gr
 for (const model of models) {
   const batch = BATCH[model]!;
   const before = torchSpeed(model, batch, threads);
-  const ours = await prunefiSpeed(model, batch, threads);
+  const ours = await prunefiSpeed(model, threads);
   const after = torchSpeed(model, batch, threads);
   const torch = before !== undefined && after !== undefined ? (before + after) / 2 : undefined;
   console.log(
