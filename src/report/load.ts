@@ -16,17 +16,9 @@ export function loadReportData(path: string): ReportData {
   if (typeof path !== 'string' || path === '')
     throw new TypeError(`loadReportData: path must be a file path, got ${String(path)}`);
   let file = path;
-  try {
-    if (statSync(path).isDirectory()) file = join(path, 'report.json');
-  } catch (err) {
-    throw new PrunefiError(
-      'REPORT_INPUT',
-      `cannot read report data ${path}: ${errorMessage(err)}; pass the report.json a study or an earlier report wrote`,
-      { cause: err },
-    );
-  }
   let text: string;
   try {
+    if (statSync(path).isDirectory()) file = join(path, 'report.json');
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new PrunefiError(
