@@ -71,10 +71,54 @@ function metricValue(g: GroupStats, s: SweepStats): string {
   return g.primary === 'threshold' ? describeThreshold(s.threshold) : fmtPct(s.auc!.value);
 }
 
-function metricName(g: GroupStats, drop: number): string {
-  if (g.primary === 'threshold')
+function metricName(g: GroupStats, drop: number, metric = g.primary): string {
+  if (metric === 'threshold')
     return `tolerable BER (where mean accuracy has fallen ${Math.round(drop * 100)} points)`;
   return `normalized AUC (mean accuracy over BER ${fmtSci(g.grid[0]!)} to ${fmtSci(g.grid[g.grid.length - 1]!)})`;
+}
+
+/** Pruned-vs-unpruned comparisons split by outcome, and the verdict they support. */
+function tally(comps: readonly Comparison[]): {
+  better: Comparison[];
+  worse: Comparison[];
+  weak: Comparison[];
+  verdict: Verdict;
+} {
+  const better = comps.filter((c) => c.significant && c.ratio.value > 1);
+  const worse = comps.filter((c) => c.significant && c.ratio.value < 1);
+  const weak = comps.filter((c) => !c.significant);
+  const verdict =
+    better.length && worse.length
+      ? 'mixed'
+      : better.length
+        ? 'improves'
+        : worse.length
+          ? 'worsens'
+          : 'no-clear-effect';
+  return { better, worse, weak, verdict };
+}
+
+/**
+ * Whether a verdict by tolerable BER survives a change of metric: the same pruned-vs-unpruned
+ * tests by normalized AUC (the threshold depends on where a curve crosses the drop line between
+ * swept BERs and so has wide intervals; the AUC uses the whole curve), as one sentence;
+ * null when there is no testable cross-check.
+ */
+function crossCheck(
+  g: GroupStats,
+  unusable: ReadonlySet<string>,
+  verdict: Verdict,
+  drop: number,
+): string | null {
+  const comps = g.comparisons.filter((c) => c.family === 'cross-check' && !unusable.has(c.a));
+  if (!comps.length || !comps.some((c) => c.testable)) return null;
+  const t = tally(comps);
+  const metric = comps[0]!.metric;
+  const outcome =
+    t.verdict === verdict
+      ? 'so the verdict is the same on both metrics'
+      : `so on that metric ${VERDICT_TEXT[t.verdict]}: the verdict depends on the metric`;
+  return `Cross-check on the other metric, ${metricName(g, drop, metric)}: ${t.better.length} of ${comps.length} pruned variants are more tolerant than the unpruned model after Holm correction and ${t.worse.length || 'none'} less, ${outcome}.`;
 }
 
 /** The comparison of a against b, oriented so the ratio is a/b. */
@@ -160,27 +204,21 @@ function conclude(data: ReportData, d: Derived, g: GroupStats): GroupConclusion 
     out.verdict = 'no-baseline';
     out.headline = `${subject}: the data have no BER sweep of the unpruned model, so whether pruning helps cannot be judged; only pruned variants are compared.`;
   } else if (vsBase.length > 0) {
-    const better = vsBase.filter((c) => c.significant && c.ratio.value > 1);
-    const worse = vsBase.filter((c) => c.significant && c.ratio.value < 1);
-    const weak = vsBase.filter((c) => !c.significant);
+    const { better, worse, weak, verdict } = tally(vsBase);
     const item = (c: Comparison): string =>
       `${label(c.a)}: ${describeRatio(c.ratio, conf, `adjusted ${pEq(c.pHolm)}`)}`;
     const n = vsBase.length;
     const has = (k: number): string => (k === 1 ? 'has' : 'have');
-    if (better.length && !worse.length) {
-      out.verdict = 'improves';
+    out.verdict = verdict;
+    if (verdict === 'improves') {
       out.headline = `Pruning improves the fault tolerance of ${subject}: ${better.length} of ${n} pruned variants ${has(better.length)} a higher ${metric} than the unpruned model, none a lower one.`;
-    } else if (worse.length && !better.length) {
-      out.verdict = 'worsens';
+    } else if (verdict === 'worsens') {
       out.headline = `Pruning reduces the fault tolerance of ${subject}: ${worse.length} of ${n} pruned variants ${has(worse.length)} a lower ${metric} than the unpruned model, none a higher one.`;
-    } else if (better.length && worse.length) {
-      out.verdict = 'mixed';
+    } else if (verdict === 'mixed') {
       out.headline = `For ${subject} it depends on the method: ${better.length} of ${n} pruned variants are more fault-tolerant than the unpruned model and ${worse.length} less (by ${metric}).`;
     } else if (vsBase.every((c) => !c.testable)) {
-      out.verdict = 'no-clear-effect';
       out.headline = `For ${subject} the data cannot tell whether pruning changes fault tolerance: with a single trial per BER the spread between fault draws is unknown, so no comparison can be tested.`;
     } else {
-      out.verdict = 'no-clear-effect';
       out.headline = `For ${subject} the data do not show that pruning changes fault tolerance: no pruned variant's ${metric} differs from the unpruned model's after Holm correction, so the evidence is weak either way.`;
     }
     if (better.length)
@@ -193,6 +231,8 @@ function conclude(data: ReportData, d: Derived, g: GroupStats): GroupConclusion 
         `Weak evidence, the ${Math.round(conf * 100)}% interval includes no change or the difference does not survive Holm correction: ${list(weak.map(item))}.`,
       );
     }
+    const cross = crossCheck(g, unusable, out.verdict, d.options.drop);
+    if (cross) out.details.push(cross);
   } else if (g.sweeps.length === 1) {
     out.verdict = 'no-data';
     out.headline = `${subject}: only the unpruned model was swept, so there is nothing to compare.`;

@@ -122,10 +122,15 @@ export interface SweepStats {
   vsBaseline: { threshold: RatioEst; auc: RatioEst | null } | null;
 }
 
-/** A Holm-corrected comparison of two variants on the group's primary metric. */
+/** A Holm-corrected comparison of two variants. */
 export interface Comparison {
-  /** 'vs-unpruned': each pruned variant against the baseline; 'between-pruned': all pairs of pruned variants. */
-  family: 'vs-unpruned' | 'between-pruned';
+  /**
+   * 'vs-unpruned': each pruned variant against the baseline; 'between-pruned': all pairs of
+   * pruned variants (both on the group's primary metric). 'cross-check': each pruned variant
+   * against the baseline by AUC when the primary metric is the threshold, to show whether the
+   * verdict depends on the metric.
+   */
+  family: 'vs-unpruned' | 'between-pruned' | 'cross-check';
   a: string;
   b: string;
   metric: 'threshold' | 'auc';
@@ -644,14 +649,14 @@ function deriveGroup(
   }
 
   const comparisons: Comparison[] = [];
-  const family = (fam: Comparison['family'], list: [string, string][]): void => {
+  const family = (fam: Comparison['family'], list: [string, string][], metric = primary): void => {
     // A study with only its baseline measured so far (or no pruning at all) has nothing to test.
     if (!list.length) return;
     const raw = list.map(([a, b]) => {
       const paired = bothPaired(reps.get(a)!.prep, reps.get(b)!.prep);
       const ok = testable(a, b);
-      const { ratio, diff } = ratioOf(side(a, primary), side(b, primary), paired, opt.confidence, ok);
-      return { family: fam, a, b, metric: primary, ratio, p: ok ? bootP(diff) : 1, testable: ok };
+      const { ratio, diff } = ratioOf(side(a, metric), side(b, metric), paired, opt.confidence, ok);
+      return { family: fam, a, b, metric, ratio, p: ok ? bootP(diff) : 1, testable: ok };
     });
     const adj = holmAdjust(raw.map((r) => r.p));
     raw.forEach((r, i) => {
@@ -660,11 +665,14 @@ function deriveGroup(
   };
   if (primary === 'threshold' || hasAuc) {
     const pruned = sweepStats.map((s) => s.variantId).filter((id) => id !== baseline?.id);
-    if (baseSweep)
-      family(
-        'vs-unpruned',
-        pruned.map((id) => [id, baseline!.id]),
-      );
+    if (baseSweep) {
+      const vsBase = pruned.map((id): [string, string] => [id, baseline!.id]);
+      family('vs-unpruned', vsBase);
+      // Only this way round: AUC is judged only when the baseline's threshold is censored, and
+      // then thresholds cannot cross-check it. The ratios reuse the replicates above, so this
+      // family changes no other number of the report.
+      if (hasAuc && primary === 'threshold') family('cross-check', vsBase, 'auc');
+    }
     const between: [string, string][] = [];
     for (let i = 0; i < pruned.length; i++)
       for (let j = i + 1; j < pruned.length; j++) between.push([pruned[i]!, pruned[j]!]);

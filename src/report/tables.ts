@@ -4,7 +4,7 @@
  * use one formatting path.
  */
 
-import type { GroupStats } from './derive.js';
+import type { Comparison, GroupStats } from './derive.js';
 import {
   fmtDuration,
   fmtInt,
@@ -266,12 +266,21 @@ export function accuracyTable(data: ReportData, g: GroupStats, ledger: Ledger): 
   };
 }
 
+const metricLabel = (m: Comparison['metric']): string =>
+  m === 'threshold' ? 'tolerable BER' : 'normalized AUC';
+
+const FAMILY_TEXT: Record<Comparison['family'], string> = {
+  'vs-unpruned': 'vs unpruned',
+  'between-pruned': 'between pruned',
+  'cross-check': 'cross-check vs unpruned',
+};
+
 /** Every Holm-corrected comparison of the group. */
 export function comparisonTable(data: ReportData, g: GroupStats, ledger: Ledger): Table {
   const label = (id: string): string => data.variants.find((v) => v.id === id)!.label;
   return {
     id: `table-comparisons-${groupSlug(g)}`,
-    caption: `All comparisons: ${g.model} under ${g.faultModel.label} (by ${g.primary === 'threshold' ? 'tolerable BER' : 'normalized AUC'})`,
+    caption: `All comparisons: ${g.model} under ${g.faultModel.label} (by ${metricLabel(g.primary)}${g.comparisons.some((c) => c.family === 'cross-check') ? `; the cross-check family by ${metricLabel('auc')}` : ''})`,
     rowHead: 'Variant',
     columns: [
       { label: 'Against', tip: 'The second variant of the ratio' },
@@ -294,7 +303,7 @@ export function comparisonTable(data: ReportData, g: GroupStats, ledger: Ledger)
         label: label(c.a),
         cells: [
           textCell(label(c.b)),
-          textCell(c.family === 'vs-unpruned' ? 'vs unpruned' : 'between pruned'),
+          textCell(FAMILY_TEXT[c.family]),
           numberCell(ledger, numberId({ ...a, quantity: `${c.metric}Ratio` }), 'ratio'),
           numberCell(ledger, numberId({ ...a, quantity: 'p' }), 'p'),
           numberCell(ledger, numberId({ ...a, quantity: 'pHolm' }), 'p'),

@@ -55,6 +55,12 @@ test('one clearly better method: pruning improves, the best is named and clearly
   );
   assert.match(cost, /10% of the unpruned model's non-zero parameters/);
   assert.ok(c.notes.some((n) => /Dense storage keeps pruned zeros/.test(n)));
+  assert.ok(
+    c.details.includes(
+      'Cross-check on the other metric, normalized AUC (mean accuracy over BER 1.0×10⁻⁸ to 1.0×10⁻⁶): 2 of 2 pruned variants are more tolerant than the unpruned model after Holm correction and none less, so the verdict is the same on both metrics.',
+    ),
+    c.details.join('\n'),
+  );
   assert.match(
     shortAnswer(data, [c]),
     /net under float32 dense bit-flip: pruning improves fault tolerance; most tolerant pruned variant magnitude 90%\./,
@@ -114,6 +120,30 @@ test('no difference from the baseline: no claim, weak evidence said explicitly',
     /do not show that pruning changes fault tolerance.*the evidence is weak either way/,
   );
   assert.ok(c.details.some((d) => d.startsWith('Weak evidence')));
+});
+
+test('a verdict that holds by AUC but not by tolerable BER says it depends on the metric', () => {
+  // Both cross the 5-point line at 3e-8, so the thresholds agree; above it the pruned model
+  // keeps far more accuracy (its own trial pattern: a different model reacts differently).
+  const { c } = conclude([
+    unpruned,
+    {
+      method: 'magnitude',
+      target: 0.5,
+      clean: 0.9,
+      means: [0.9, 0.85, 0.8, 0.7, 0.6],
+      pattern: [0.2, -1, 0.6, 1, -0.6, -0.2, 0.8, -0.8, 0.4, -0.4],
+    },
+  ]);
+  assert.equal(c.verdict, 'no-clear-effect');
+  assert.ok(
+    c.details.some((d) =>
+      /^Cross-check on the other metric, normalized AUC .*: 1 of 1 pruned variants are more tolerant than the unpruned model after Holm correction and none less, so on that metric pruning improves fault tolerance: the verdict depends on the metric\.$/.test(
+        d,
+      ),
+    ),
+    c.details.join('\n'),
+  );
 });
 
 test('mixed results and unpaired trials are reported as such', () => {

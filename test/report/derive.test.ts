@@ -84,6 +84,8 @@ test('the unpruned model beyond the swept range switches the comparison metric t
   assert.equal(g.primary, 'auc');
   assert.match(g.primaryReason, /outside the swept BERs/);
   assert.ok(g.comparisons.every((c) => c.metric === 'auc'));
+  // Thresholds cannot cross-check an AUC verdict: the baseline's is a bound.
+  assert.ok(!g.comparisons.some((c) => c.family === 'cross-check'));
 });
 
 test('paired trials (shared fault seeds) detect a consistent small gain that unpaired resampling cannot', () => {
@@ -121,10 +123,20 @@ test('paired trials (shared fault seeds) detect a consistent small gain that unp
 test('comparison families: every pruned variant vs unpruned, and every pair of pruned variants, Holm within each', () => {
   const data = syntheticReport({ models: undefined, trials: 8, bitExperiments: 20 });
   const d = deriveStatistics(data, { bootstrap: 300 });
+  let crossChecked = 0;
   for (const g of d.groups) {
     const k = g.sweeps.length - 1;
     assert.equal(g.comparisons.filter((c) => c.family === 'vs-unpruned').length, k);
     assert.equal(g.comparisons.filter((c) => c.family === 'between-pruned').length, (k * (k - 1)) / 2);
+    // Judged by tolerable BER, each variant is cross-checked against the baseline by AUC, with
+    // the same ratio the tolerance table shows.
+    const cross = g.comparisons.filter((c) => c.family === 'cross-check');
+    assert.equal(cross.length, g.primary === 'threshold' ? k : 0);
+    crossChecked += cross.length;
+    for (const c of cross) {
+      assert.equal(c.metric, 'auc');
+      assert.deepEqual(c.ratio, g.sweeps.find((s) => s.variantId === c.a)!.vsBaseline!.auc);
+    }
     for (const c of g.comparisons) {
       assert.ok(c.pHolm >= c.p && c.pHolm <= 1, `${c.a} vs ${c.b}: Holm p ${c.pHolm} < raw p ${c.p}`);
       assert.equal(c.significant, c.pHolm < 0.05);
@@ -134,6 +146,7 @@ test('comparison families: every pruned variant vs unpruned, and every pair of p
     assert.ok(2 / (g.bootstrap + 1) < 0.05 / pairs, `B = ${g.bootstrap} for ${pairs} pairs`);
     assert.equal(g.variantIds[0], g.baselineId, 'baseline first');
   }
+  assert.ok(crossChecked > 0, 'some group is judged by tolerable BER and cross-checked');
 });
 
 test('derived statistics are deterministic for a seed and depend on it', () => {

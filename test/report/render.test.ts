@@ -118,7 +118,8 @@ test('every number in every table is in the CSV, and its text is the formatted C
       else {
         assert.match(attrs!, /class="text"/);
         assert.ok(
-          labels.has(v) || ['vs unpruned', 'between pruned', 'paired', 'unpaired'].includes(v),
+          labels.has(v) ||
+            ['vs unpruned', 'between pruned', 'cross-check vs unpruned', 'paired', 'unpaired'].includes(v),
           `text cell '${v}'`,
         );
       }
