@@ -4,6 +4,8 @@
  * alpha; otherwise the sentence says the evidence is weak and the intervals overlap. Numbers in
  * the text are formatted from the same values the tables and CSV carry.
  */
+
+import { type AcrossModels, unranked } from './across.js';
 import type {
   Comparison,
   CostStats,
@@ -145,6 +147,12 @@ function list(items: string[]): string {
   return `${items.slice(0, -1).join('; ')}; and ${items[items.length - 1]}`;
 }
 
+/** Short items (names) as 'a, b and c'. */
+function names(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
 function costSentence(
   label: string,
   cost: CostStats,
@@ -191,11 +199,7 @@ function conclude(data: ReportData, d: Derived, g: GroupStats): GroupConclusion 
   }
   // Variants that lost too much clean accuracy are reported, not ranked (see maxCleanLoss).
   const limit = d.options.maxCleanLoss;
-  const unusable = new Set(
-    g.costs
-      .filter((c) => c.variantId !== g.baselineId && c.cleanDiff && c.cleanDiff.value < -limit)
-      .map((c) => c.variantId),
-  );
+  const unusable = unranked(d, g);
   const swept = new Set(g.sweeps.map((s) => s.variantId));
   const excluded = [...unusable].filter((id) => swept.has(id));
   const vsBase = g.comparisons.filter((c) => c.family === 'vs-unpruned' && !unusable.has(c.a));
@@ -364,10 +368,39 @@ const VERDICT_TEXT: Record<Verdict, string> = {
 };
 
 /**
- * The one-paragraph short answer across all groups: the verdict per model and fault model and
- * the most tolerant pruned variant, naming the variants it is statistically tied with.
+ * Which methods are more tolerant than the unpruned model in every group that measured them, in
+ * some, in none, by normalized AUC (each group's own Holm-corrected tests), as one sentence.
  */
-export function shortAnswer(data: ReportData, conclusions: readonly GroupConclusion[]): string {
+export function acrossAnswer(a: AcrossModels): string {
+  const where = (r: AcrossModels['rows'][number]): string =>
+    names(
+      a.columns.filter((_, i) => {
+        const c = r.cells[i];
+        return c?.ranked && c.comparison.significant && c.comparison.ratio.value > 1;
+      }),
+    );
+  const of = (o: AcrossModels['rows'][number]['outcome']) => a.rows.filter((r) => r.outcome === o);
+  const parts = [
+    `more tolerant on every model that ran it: ${names(of('everywhere').map((r) => r.label)) || 'none'}`,
+  ];
+  if (of('somewhere').length)
+    parts.push(`on some only: ${names(of('somewhere').map((r) => `${r.label} (${where(r)})`))}`);
+  if (of('nowhere').length) parts.push(`on none: ${names(of('nowhere').map((r) => r.label))}`);
+  if (of('single').length)
+    parts.push(`run on one model only, so not compared: ${names(of('single').map((r) => r.label))}`);
+  return `Across ${names(a.columns)}, by normalized AUC against each model's unpruned variant (Holm-corrected within each model; variants that lost more than ${Math.round(a.maxCleanLoss * 100)} points of clean accuracy not counted): ${parts.join('; ')}.`;
+}
+
+/**
+ * The one-paragraph short answer across all groups: the verdict per model and fault model and
+ * the most tolerant pruned variant, naming the variants it is statistically tied with; then,
+ * with several groups, the methods more tolerant in all of them.
+ */
+export function shortAnswer(
+  data: ReportData,
+  conclusions: readonly GroupConclusion[],
+  across: AcrossModels | null = null,
+): string {
   const label = (id: string): string => data.variants.find((v) => v.id === id)!.label;
   const parts = conclusions.map((c) => {
     const [model, fm] = c.key.split('|');
@@ -380,7 +413,15 @@ export function shortAnswer(data: ReportData, conclusions: readonly GroupConclus
   const partial = pending
     ? `Partial study (${pending} step${pending === 1 ? '' : 's'} still to run), so far: `
     : 'In short — ';
-  return `${partial}${parts.join('. ')}.`;
+  const everywhere = across?.rows.filter((r) => r.outcome === 'everywhere') ?? [];
+  let all = '';
+  if (across) {
+    const on = everywhere.every((r) => r.cells.every(Boolean))
+      ? `${across.columns.length === 2 ? 'both' : 'all of'} ${names(across.columns)}`
+      : `every model that ran it (of ${names(across.columns)})`;
+    all = ` By normalized AUC, more tolerant than the unpruned model on ${on}: ${everywhere.length ? names(everywhere.map((r) => r.label)) : 'no method'}.`;
+  }
+  return `${partial}${parts.join('. ')}.${all}`;
 }
 
 /** Conclusions for every group of the derived statistics, in group order. */

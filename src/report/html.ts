@@ -31,6 +31,8 @@ export interface PageContent {
   data: ReportData;
   derived: Derived;
   groups: GroupSection[];
+  /** With several groups: which methods are more tolerant in all of them, and the numbers. */
+  across: { answer: string; table: Table } | null;
   provenance: Table[];
   /** The short answer across all groups, shown first. */
   shortAnswer: string;
@@ -180,6 +182,7 @@ export function renderHtml(p: PageContent): string {
   const pv = data.provenance;
   const nav = [
     ['answer', 'Answer'],
+    ...(p.across ? [['across', 'Across models']] : []),
     ...p.groups.map((g) => [g.id, g.heading]),
     ['methods', 'How the numbers are computed'],
     ['provenance', 'Provenance'],
@@ -248,6 +251,7 @@ ${partialHtml(data.pending ?? [])}
 <section id="answer"><h2>Answer</h2>
 <p class="short">${esc(p.shortAnswer)}</p>
 ${p.groups.map((g) => conclusionHtml(g, true)).join('\n')}
+${p.across ? `<h3 id="across">Across models</h3><p class="lead">${esc(p.across.answer)}</p>${tableHtml(p.across.table)}` : ''}
 </section>
 ${sections}
 <section id="methods"><h2>How the numbers are computed</h2>${methodsHtml(p.derived)}</section>

@@ -3,7 +3,8 @@
  * numbers as CSV/JSON and the figures as SVG out, with the statistics and the plain-language
  * conclusion derived from the data.
  */
-export { concludeReport, type GroupConclusion, shortAnswer, type Verdict } from './conclude.js';
+export { type AcrossModels, acrossModels } from './across.js';
+export { acrossAnswer, concludeReport, type GroupConclusion, shortAnswer, type Verdict } from './conclude.js';
 export {
   type Comparison,
   type Derived,

@@ -7,8 +7,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { errorMessage, PrunefiError } from '../core/errors.js';
+import { acrossModels } from './across.js';
 import type { Figure } from './charts/frame.js';
-import { concludeReport, type GroupConclusion, shortAnswer } from './conclude.js';
+import { acrossAnswer, concludeReport, type GroupConclusion, shortAnswer } from './conclude.js';
 import { type Derived, type DeriveOptions, deriveStatistics } from './derive.js';
 import { groupFigures } from './figures.js';
 import { type GroupSection, renderHtml } from './html.js';
@@ -17,6 +18,7 @@ import type { ReportData } from './model.js';
 import { buildLedger } from './numbers.js';
 import {
   accuracyTable,
+  acrossTable,
   comparisonTable,
   costTable,
   durationsTable,
@@ -78,11 +80,13 @@ export function buildReport(data: ReportData, options: RenderOptions = {}): Repo
       bitFigures: f.bits,
     };
   });
+  const across = acrossModels(data, derived);
   const html = renderHtml({
     data,
     derived,
     groups,
-    shortAnswer: shortAnswer(data, conclusions),
+    across: across && { answer: acrossAnswer(across), table: acrossTable(across, ledger) },
+    shortAnswer: shortAnswer(data, conclusions, across),
     provenance: [seedsTable(data, ledger), durationsTable(data, ledger)],
     files: [
       { href: `${base}.json`, what: 'the input data of this report; `prunefi report` renders it again' },

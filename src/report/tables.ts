@@ -4,6 +4,7 @@
  * use one formatting path.
  */
 
+import type { AcrossModels } from './across.js';
 import type { Comparison, GroupStats } from './derive.js';
 import {
   fmtDuration,
@@ -274,6 +275,48 @@ const FAMILY_TEXT: Record<Comparison['family'], string> = {
   'between-pruned': 'between pruned',
   'cross-check': 'cross-check vs unpruned',
 };
+
+/**
+ * Each pruning method's AUC ratio to the unpruned model and its Holm-adjusted p-value in every
+ * group: the numbers behind the across-models answer.
+ */
+export function acrossTable(a: AcrossModels, ledger: Ledger): Table {
+  return {
+    id: 'table-across-models',
+    caption: 'Pruning methods across models: normalized AUC against each unpruned model',
+    rowHead: 'Method',
+    columns: a.columns.flatMap((col) => [
+      {
+        label: `AUC × unpruned, ${col}`,
+        tip: 'AUC relative to that model’s unpruned variant; bootstrap interval',
+      },
+      {
+        label: `Holm p, ${col}`,
+        tip: 'Holm-adjusted p-value within that model’s family of tests against its unpruned variant',
+      },
+    ]),
+    rows: a.rows.map((r) => ({
+      label: r.label,
+      cells: a.groups.flatMap((g, i) => {
+        const c = r.cells[i]?.comparison;
+        const at = (quantity: string): string =>
+          c
+            ? numberId({
+                section: 'comparison',
+                model: g.model,
+                faultModel: g.faultModel.label,
+                variant: c.a,
+                other: c.b,
+                quantity,
+                key: c.family,
+              })
+            : '';
+        return [numberCell(ledger, at('aucRatio'), 'ratio'), numberCell(ledger, at('pHolm'), 'p')];
+      }),
+    })),
+    note: 'Ratios above 1 mean more tolerant than the unpruned model; a p-value below α marks a difference that survives Holm correction within its model. A dash: the method was not run on that model.',
+  };
+}
 
 /** Every Holm-corrected comparison of the group. */
 export function comparisonTable(data: ReportData, g: GroupStats, ledger: Ledger): Table {

@@ -171,7 +171,12 @@ test('the page leads with the question and the answer, then the evidence, then p
   };
   assert.ok(at(`<p class="question">${data.question}</p>`) < at('<section id="answer">'));
   assert.ok(at('<section id="answer">') < at('<p class="short">In short — '));
-  assert.ok(at('<p class="short">') < at('<section id="group-'));
+  assert.ok(
+    at('<p class="short">') < at('<h3 id="across">'),
+    'several models: the answer compares methods across them',
+  );
+  assert.ok(at('<h3 id="across">') < at('<section id="group-'));
+  at('<a href="#across">Across models</a>');
   assert.ok(at('<section id="group-') < at('<section id="methods">'));
   assert.ok(at('<section id="methods">') < at('<section id="provenance">'));
   for (const s of [data.provenance.command, data.provenance.configHash, 'v20.20.2', '2 h 15 min 20 s']) at(s);
