@@ -36,6 +36,8 @@ export interface AcrossModels {
   rows: AcrossRow[];
   /** Column heading per group: the model, plus the fault model when the groups differ in it. */
   columns: string[];
+  /** What a column is: 'model', or 'model and fault model' when the groups differ in it. */
+  unit: string;
   /** The ranking limit on lost clean accuracy (a fraction). */
   maxCleanLoss: number;
 }
@@ -101,7 +103,8 @@ export function acrossModels(data: ReportData, d: Derived): AcrossModels | null 
   return {
     groups,
     rows: measured,
-    columns: groups.map((g) => (oneFaultModel ? g.model : `${g.model}, ${g.faultModel.label}`)),
+    columns: groups.map((g) => (oneFaultModel ? g.model : `${g.model} (${g.faultModel.label})`)),
+    unit: oneFaultModel ? 'model' : 'model and fault model',
     maxCleanLoss: d.options.maxCleanLoss,
   };
 }

@@ -381,14 +381,14 @@ export function acrossAnswer(a: AcrossModels): string {
     );
   const of = (o: AcrossModels['rows'][number]['outcome']) => a.rows.filter((r) => r.outcome === o);
   const parts = [
-    `more tolerant on every model that ran it: ${names(of('everywhere').map((r) => r.label)) || 'none'}`,
+    `more tolerant on every ${a.unit} that ran it: ${names(of('everywhere').map((r) => r.label)) || 'none'}`,
   ];
   if (of('somewhere').length)
     parts.push(`on some only: ${names(of('somewhere').map((r) => `${r.label} (${where(r)})`))}`);
   if (of('nowhere').length) parts.push(`on none: ${names(of('nowhere').map((r) => r.label))}`);
   if (of('single').length)
-    parts.push(`run on one model only, so not compared: ${names(of('single').map((r) => r.label))}`);
-  return `Across ${names(a.columns)}, by normalized AUC against each model's unpruned variant (Holm-corrected within each model; variants that lost more than ${Math.round(a.maxCleanLoss * 100)} points of clean accuracy not counted): ${parts.join('; ')}.`;
+    parts.push(`run on one ${a.unit} only, so not compared: ${names(of('single').map((r) => r.label))}`);
+  return `Across ${names(a.columns)}, by normalized AUC against each model's unpruned variant (Holm-corrected within each ${a.unit}; variants that lost more than ${Math.round(a.maxCleanLoss * 100)} points of clean accuracy not counted): ${parts.join('; ')}.`;
 }
 
 /**
@@ -418,7 +418,7 @@ export function shortAnswer(
   if (across) {
     const on = everywhere.every((r) => r.cells.every(Boolean))
       ? `${across.columns.length === 2 ? 'both' : 'all of'} ${names(across.columns)}`
-      : `every model that ran it (of ${names(across.columns)})`;
+      : `every ${across.unit} that ran it (of ${names(across.columns)})`;
     all = ` By normalized AUC, more tolerant than the unpruned model on ${on}: ${everywhere.length ? names(everywhere.map((r) => r.label)) : 'no method'}.`;
   }
   return `${partial}${parts.join('. ')}.${all}`;

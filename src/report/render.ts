@@ -43,12 +43,15 @@ export interface RenderResult {
   numbersJson: string;
   figures: string[];
   conclusions: GroupConclusion[];
+  /** With several models: which methods are more tolerant on all of them (null otherwise). */
+  acrossAnswer: string | null;
 }
 
 /** The derived content of a report, before any file is written (for callers that embed it). */
 export interface ReportContent {
   derived: Derived;
   conclusions: GroupConclusion[];
+  acrossAnswer: string | null;
   numbers: NumberRow[];
   figures: Figure[];
   html: string;
@@ -81,11 +84,12 @@ export function buildReport(data: ReportData, options: RenderOptions = {}): Repo
     };
   });
   const across = acrossModels(data, derived);
+  const answer = across && acrossAnswer(across);
   const html = renderHtml({
     data,
     derived,
     groups,
-    across: across && { answer: acrossAnswer(across), table: acrossTable(across, ledger) },
+    across: across && { answer: answer!, table: acrossTable(across, ledger) },
     shortAnswer: shortAnswer(data, conclusions, across),
     provenance: [seedsTable(data, ledger), durationsTable(data, ledger)],
     files: [
@@ -98,7 +102,7 @@ export function buildReport(data: ReportData, options: RenderOptions = {}): Repo
       ...figures.map((f) => ({ href: `figures/${f.id}.svg`, what: f.title })),
     ],
   });
-  return { derived, conclusions, numbers: ledger.rows, figures, html };
+  return { derived, conclusions, acrossAnswer: answer, numbers: ledger.rows, figures, html };
 }
 
 /**
@@ -145,6 +149,7 @@ export function renderReport(data: ReportData, outDir: string, options: RenderOp
     version: 1,
     options: content.derived.options,
     conclusions: content.conclusions,
+    acrossAnswer: content.acrossAnswer,
     numbers: content.numbers,
     derived: content.derived.groups,
   };
@@ -158,5 +163,6 @@ export function renderReport(data: ReportData, outDir: string, options: RenderOp
     ),
     figures,
     conclusions: content.conclusions,
+    acrossAnswer: content.acrossAnswer,
   };
 }

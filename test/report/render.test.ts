@@ -302,7 +302,16 @@ test('CLI: missing file, invalid JSON, invalid data and a non-HTML output are er
   // A folder holding report.json is accepted as input.
   const r = await cli('report', dir, '-o', join(tmp, 'again.html'), '--bootstrap', '400', '--json');
   assert.equal(r.code, 0, r.stderr);
-  const j = JSON.parse(r.stdout) as { html: string; figures: string[]; conclusions: { verdict: string }[] };
+  const j = JSON.parse(r.stdout) as {
+    html: string;
+    figures: string[];
+    conclusions: { verdict: string }[];
+    acrossAnswer: string;
+  };
   assert.equal(j.figures.length, 32);
   assert.equal(j.conclusions.length, 4);
+  assert.match(
+    j.acrossAnswer,
+    /^Across resnet18-cifar \(float32 dense bit-flip\), resnet18-cifar \(float32 CSR bit-flip\), .*more tolerant on every model and fault model that ran it: /,
+  );
 });

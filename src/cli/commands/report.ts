@@ -92,6 +92,7 @@ export const reportCommand: Command = {
       return 0;
     }
     for (const c of r.conclusions) ctx.stdout.write(`${c.headline}\n`);
+    if (r.acrossAnswer) ctx.stdout.write(`${r.acrossAnswer}\n`);
     ctx.stdout.write(
       `\nreport: ${r.html}\nnumbers: ${r.numbersCsv}\nfigures: ${r.figures.length} SVG files in ${dirname(r.figures[0] ?? r.html)}\n`,
     );
