@@ -34,6 +34,9 @@ export interface GroupConclusion {
   /** Most tolerant pruned variant by point estimate, and those it cannot be told apart from. */
   best: string | null;
   tiedWithBest: string[];
+  /** The same by normalized AUC when that is the cross-check (the verdict is by tolerable BER). */
+  aucBest: string | null;
+  aucTiedWithBest: string[];
 }
 
 /** A p-value in a sentence: 'p = 0.031' or 'p < 0.001'. */
@@ -179,6 +182,41 @@ function costSentence(
     : `No cost figures relative to ${base.label} are available for ${label}.`;
 }
 
+/** Another pruned variant, compared with the best: the ratio best/other and its test. */
+interface Rival {
+  id: string;
+  ratio: RatioEst;
+  c: Comparison;
+}
+
+/**
+ * The most tolerant of `pruned` by `metric` (point estimate) and its tests against each other
+ * variant in `family`, best first; null when some variant has no value on that metric or the
+ * family holds no test of the best.
+ */
+function rankBest(
+  g: GroupStats,
+  pruned: readonly SweepStats[],
+  metric: 'threshold' | 'auc',
+  family: Comparison['family'],
+): { best: SweepStats; rivals: Rival[] } | null {
+  const score = (s: SweepStats): number =>
+    metric === 'threshold' ? s.threshold.value : (s.auc?.value ?? Number.NaN);
+  if (!pruned.length || !pruned.every((s) => Number.isFinite(score(s)))) return null;
+  const ranked = [...pruned].sort((a, b) => score(b) - score(a));
+  const best = ranked[0]!;
+  const tests = g.comparisons.filter(
+    (c) => c.family === family && (c.a === best.variantId || c.b === best.variantId),
+  );
+  const rivals: Rival[] = [];
+  for (const s of ranked.slice(1)) {
+    const c = tests.find((x) => x.a === s.variantId || x.b === s.variantId);
+    if (!c) return null;
+    rivals.push({ id: s.variantId, ...oriented(c, best.variantId) });
+  }
+  return { best, rivals };
+}
+
 function conclude(data: ReportData, d: Derived, g: GroupStats): GroupConclusion {
   const conf = d.options.confidence;
   const alpha = d.options.alpha;
@@ -193,6 +231,8 @@ function conclude(data: ReportData, d: Derived, g: GroupStats): GroupConclusion 
     notes: [],
     best: null,
     tiedWithBest: [],
+    aucBest: null,
+    aucTiedWithBest: [],
   };
   if (g.sweeps.length === 0) {
     out.headline = `${subject}: no BER sweeps, so fault tolerance under accumulated faults cannot be compared.`;
@@ -257,37 +297,37 @@ function conclude(data: ReportData, d: Derived, g: GroupStats): GroupConclusion 
 
   // Which pruned variant is most tolerant, and is it really ahead of the others?
   const pruned = g.sweeps.filter((s) => s.variantId !== g.baselineId && !unusable.has(s.variantId));
-  const score = (s: SweepStats): number =>
-    g.primary === 'threshold' ? s.threshold.value : (s.auc?.value ?? Number.NaN);
-  if (pruned.length > 0 && pruned.every((s) => Number.isFinite(score(s)))) {
-    const ranked = [...pruned].sort((a, b) => score(b) - score(a));
-    const best = ranked[0]!;
+  const describe = (r: Rival): string =>
+    `${label(r.id)} (ratio ${describeRatio(r.ratio, conf, `adjusted ${pEq(r.c.pHolm)}`)})`;
+  const top = rankBest(g, pruned, g.primary, 'between-pruned');
+  if (top) {
+    const best = top.best;
     out.best = best.variantId;
     const vsB = best.vsBaseline?.[g.primary === 'threshold' ? 'threshold' : 'auc'];
     const baseText = vsB ? `, ${describeRatio(vsB, conf)} the unpruned model's` : '';
     let sentence = `Most tolerant pruned variant: ${label(best.variantId)}, ${metric.split(' (')[0]} ${metricValue(g, best)}${baseText}.`;
-    if (ranked.length > 1) {
-      const between = g.comparisons.filter(
-        (c) => c.family === 'between-pruned' && (c.a === best.variantId || c.b === best.variantId),
-      );
-      const rel = ranked.slice(1).map((s) => {
-        const c = between.find((x) => x.a === s.variantId || x.b === s.variantId)!;
-        return { s, ...oriented(c, best.variantId) };
-      });
-      const tied = rel.filter((r) => !r.c.significant);
-      const ahead = rel.filter((r) => r.c.significant && r.ratio.value > 1);
-      const describe = (r: (typeof rel)[number]): string =>
-        `${label(r.s.variantId)} (ratio ${describeRatio(r.ratio, conf, `adjusted ${pEq(r.c.pHolm)}`)})`;
-      out.tiedWithBest = tied.map((r) => r.s.variantId);
+    if (top.rivals.length) {
+      const tied = top.rivals.filter((r) => !r.c.significant);
+      const ahead = top.rivals.filter((r) => r.c.significant && r.ratio.value > 1);
+      out.tiedWithBest = tied.map((r) => r.id);
       if (tied.length === 0) {
-        sentence += ` It is clearly ahead of every other pruned variant; the runner-up is ${describe(rel[0]!)}.`;
+        sentence += ` It is clearly ahead of every other pruned variant; the runner-up is ${describe(top.rivals[0]!)}.`;
       } else {
         sentence += ` But the evidence that it beats ${list(tied.map(describe))} is weak: the intervals overlap and the difference does not survive Holm correction, so treat ${tied.length === 1 ? 'these two' : 'these'} as tied.`;
-        if (ahead.length)
-          sentence += ` It is clearly ahead of ${list(ahead.map((r) => label(r.s.variantId)))}.`;
+        if (ahead.length) sentence += ` It is clearly ahead of ${list(ahead.map((r) => label(r.id)))}.`;
       }
     }
     out.details.push(sentence);
+    const byAuc = rankBest(g, pruned, 'auc', 'cross-check-between');
+    if (byAuc) {
+      out.aucBest = byAuc.best.variantId;
+      const tied = byAuc.rivals.filter((r) => !r.c.significant);
+      out.aucTiedWithBest = tied.map((r) => r.id);
+      const rest = byAuc.rivals.length - tied.length;
+      out.details.push(
+        `By normalized AUC (the cross-check), the most tolerant pruned variant is ${label(byAuc.best.variantId)} (${fmtPct(byAuc.best.auc!.value)})${tied.length ? `, statistically tied with ${names(tied.map((r) => label(r.id)))}` : ''}${rest ? `${tied.length ? ' and' : ','} clearly ahead of ${rest === byAuc.rivals.length ? 'every other pruned variant' : `the other ${rest}`}` : ''}.`,
+      );
+    }
     const base = g.baselineId ? byId.get(g.baselineId) : undefined;
     const baseCost = g.costs.find((c) => c.variantId === g.baselineId);
     const shown = [best.variantId, ...out.tiedWithBest];
@@ -404,10 +444,11 @@ export function shortAnswer(
   const label = (id: string): string => data.variants.find((v) => v.id === id)!.label;
   const parts = conclusions.map((c) => {
     const [model, fm] = c.key.split('|');
-    const best = c.best
-      ? `; most tolerant pruned variant ${label(c.best)}${c.tiedWithBest.length ? ` (statistically tied with ${c.tiedWithBest.map(label).join(', ')})` : ''}`
-      : '';
-    return `${model} under ${fm}: ${VERDICT_TEXT[c.verdict]}${best}`;
+    const tiedWith = (ids: string[]): string =>
+      ids.length ? ` (statistically tied with ${ids.map(label).join(', ')})` : '';
+    const best = c.best ? `; most tolerant pruned variant ${label(c.best)}${tiedWith(c.tiedWithBest)}` : '';
+    const byAuc = c.aucBest ? `; by normalized AUC ${label(c.aucBest)}${tiedWith(c.aucTiedWithBest)}` : '';
+    return `${model} under ${fm}: ${VERDICT_TEXT[c.verdict]}${best}${byAuc}`;
   });
   const pending = data.pending?.length ?? 0;
   const partial = pending

@@ -126,11 +126,11 @@ export interface SweepStats {
 export interface Comparison {
   /**
    * 'vs-unpruned': each pruned variant against the baseline; 'between-pruned': all pairs of
-   * pruned variants (both on the group's primary metric). 'cross-check': each pruned variant
-   * against the baseline by AUC when the primary metric is the threshold, to show whether the
-   * verdict depends on the metric.
+   * pruned variants (both on the group's primary metric). When the primary metric is the
+   * threshold, the same two families by AUC: 'cross-check' (against the baseline) and
+   * 'cross-check-between', to show whether the verdict and the ranking depend on the metric.
    */
-  family: 'vs-unpruned' | 'between-pruned' | 'cross-check';
+  family: 'vs-unpruned' | 'between-pruned' | 'cross-check' | 'cross-check-between';
   a: string;
   b: string;
   metric: 'threshold' | 'auc';
@@ -677,6 +677,7 @@ function deriveGroup(
     for (let i = 0; i < pruned.length; i++)
       for (let j = i + 1; j < pruned.length; j++) between.push([pruned[i]!, pruned[j]!]);
     family('between-pruned', between);
+    if (hasAuc && primary === 'threshold') family('cross-check-between', between, 'auc');
   }
 
   const baseVariant = baseline && present.has(baseline.id) ? baseline : null;

@@ -274,6 +274,7 @@ const FAMILY_TEXT: Record<Comparison['family'], string> = {
   'vs-unpruned': 'vs unpruned',
   'between-pruned': 'between pruned',
   'cross-check': 'cross-check vs unpruned',
+  'cross-check-between': 'cross-check between pruned',
 };
 
 /**
@@ -323,7 +324,7 @@ export function comparisonTable(data: ReportData, g: GroupStats, ledger: Ledger)
   const label = (id: string): string => data.variants.find((v) => v.id === id)!.label;
   return {
     id: `table-comparisons-${groupSlug(g)}`,
-    caption: `All comparisons: ${g.model} under ${g.faultModel.label} (by ${metricLabel(g.primary)}${g.comparisons.some((c) => c.family === 'cross-check') ? `; the cross-check family by ${metricLabel('auc')}` : ''})`,
+    caption: `All comparisons: ${g.model} under ${g.faultModel.label} (by ${metricLabel(g.primary)}${g.comparisons.some((c) => c.family === 'cross-check') ? `; the cross-check families by ${metricLabel('auc')}` : ''})`,
     rowHead: 'Variant',
     columns: [
       { label: 'Against', tip: 'The second variant of the ratio' },

@@ -91,5 +91,8 @@ test('a single model has no across-models view, and the short answer does not me
   ]);
   const d = deriveStatistics(data, { bootstrap: 1000 });
   assert.equal(acrossModels(data, d), null);
-  assert.doesNotMatch(shortAnswer(data, concludeReport(data, d), null), /normalized AUC/);
+  assert.doesNotMatch(
+    shortAnswer(data, concludeReport(data, d), null),
+    /more tolerant than the unpruned model on/,
+  );
 });

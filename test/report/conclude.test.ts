@@ -61,9 +61,20 @@ test('one clearly better method: pruning improves, the best is named and clearly
     ),
     c.details.join('\n'),
   );
+  // The ranking is cross-checked by AUC too: magnitude 90% keeps its lead.
+  assert.equal(c.aucBest, 'net/magnitude@0.9');
+  assert.deepEqual(c.aucTiedWithBest, []);
+  assert.ok(
+    c.details.some((d) =>
+      /^By normalized AUC \(the cross-check\), the most tolerant pruned variant is magnitude 90% \(\d+\.\d%\), clearly ahead of every other pruned variant\.$/.test(
+        d,
+      ),
+    ),
+    c.details.join('\n'),
+  );
   assert.match(
     shortAnswer(data, [c]),
-    /net under float32 dense bit-flip: pruning improves fault tolerance; most tolerant pruned variant magnitude 90%\./,
+    /net under float32 dense bit-flip: pruning improves fault tolerance; most tolerant pruned variant magnitude 90%; by normalized AUC magnitude 90%\./,
   );
 });
 
@@ -91,6 +102,11 @@ test('two overlapping methods: the text says the evidence is weak and treats the
   assert.match(shortAnswer(data, [c]), /statistically tied with/);
   // Both tied variants get a cost sentence, so the reader can pick on cost.
   assert.equal(c.details.filter((d) => d.startsWith('Cost of')).length, 2);
+  // Their curves differ by at most 0.005 with different trial patterns: tied by AUC as well.
+  assert.equal(c.aucTiedWithBest.length, 1);
+  assert.ok(
+    c.details.some((d) => /^By normalized AUC .*, statistically tied with (snip|magnitude) 90%\.$/.test(d)),
+  );
 });
 
 test('pruning worse than the baseline: the verdict says it reduces tolerance and names the variant', () => {
@@ -144,6 +160,27 @@ test('a verdict that holds by AUC but not by tolerable BER says it depends on th
     ),
     c.details.join('\n'),
   );
+});
+
+test('a ranking tied by tolerable BER but not by AUC: the AUC cross-check names the leader', () => {
+  const own = [0.2, -1, 0.6, 1, -0.6, -0.2, 0.8, -0.8, 0.4, -0.4];
+  // All three cross the 5-point line at 3e-8; above it magnitude keeps far more accuracy. Its
+  // AUC: trapezoids over log10 BER (decades 0.477, 0.523, 0.477, 0.523) / 2 decades = 77.3%.
+  const { data, c } = conclude([
+    unpruned,
+    { method: 'magnitude', target: 0.5, clean: 0.9, means: [0.9, 0.85, 0.8, 0.7, 0.6], pattern: own },
+    { method: 'random', target: 0.5, clean: 0.9, means: [0.9, 0.85, 0.72, 0.45, 0.2], pattern: own },
+  ]);
+  assert.equal(c.tiedWithBest.length, 1, 'tied by tolerable BER');
+  assert.equal(c.aucBest, 'net/magnitude@0.5');
+  assert.deepEqual(c.aucTiedWithBest, []);
+  assert.ok(
+    c.details.includes(
+      'By normalized AUC (the cross-check), the most tolerant pruned variant is magnitude 50% (77.3%), clearly ahead of every other pruned variant.',
+    ),
+    c.details.join('\n'),
+  );
+  assert.match(shortAnswer(data, [c]), /; by normalized AUC magnitude 50%\.$/);
 });
 
 test('mixed results and unpaired trials are reported as such', () => {

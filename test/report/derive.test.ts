@@ -132,6 +132,10 @@ test('comparison families: every pruned variant vs unpruned, and every pair of p
     // the same ratio the tolerance table shows.
     const cross = g.comparisons.filter((c) => c.family === 'cross-check');
     assert.equal(cross.length, g.primary === 'threshold' ? k : 0);
+    assert.equal(
+      g.comparisons.filter((c) => c.family === 'cross-check-between' && c.metric === 'auc').length,
+      g.primary === 'threshold' ? (k * (k - 1)) / 2 : 0,
+    );
     crossChecked += cross.length;
     for (const c of cross) {
       assert.equal(c.metric, 'auc');

@@ -119,7 +119,14 @@ test('every number in every table is in the CSV, and its text is the formatted C
         assert.match(attrs!, /class="text"/);
         assert.ok(
           labels.has(v) ||
-            ['vs unpruned', 'between pruned', 'cross-check vs unpruned', 'paired', 'unpaired'].includes(v),
+            [
+              'vs unpruned',
+              'between pruned',
+              'cross-check vs unpruned',
+              'cross-check between pruned',
+              'paired',
+              'unpaired',
+            ].includes(v),
           `text cell '${v}'`,
         );
       }
