@@ -45,6 +45,22 @@ export interface ImageInput {
   labels: ArrayLike<number>;
 }
 
+/**
+ * The model as a campaign injects into it (Identity-aliased initializers materialized, nodes in
+ * topological order, BatchNorm folded unless `foldBn: false`) and its weights as stored: the
+ * memory that a campaign's experiment indices, layers and bits refer to.
+ */
+export function storedModelOf(
+  source: Model,
+  options: MemoryOptions & { foldBn?: boolean } = {},
+): { model: Model; memory: StoredModel } {
+  let model = cloneModel(source);
+  materializeIdentityConstants(model.graph);
+  model.graph.nodes = topoSort(model.graph);
+  if (options.foldBn !== false) model = foldBatchNorm(model).model;
+  return { model, memory: new StoredModel(model.graph, options) };
+}
+
 /** How to evaluate experiments. */
 export interface EvaluatorOptions extends MemoryOptions {
   /** Fold BatchNorm into the preceding conv before storing weights (default true). */
@@ -166,11 +182,7 @@ export class Evaluator {
     const batch = options.batch ?? 250;
     if (!Number.isInteger(batch) || batch < 1)
       throw new RangeError(`batch must be a positive integer, got ${batch}`);
-    let model = cloneModel(source);
-    materializeIdentityConstants(model.graph);
-    model.graph.nodes = topoSort(model.graph);
-    if (options.foldBn !== false) model = foldBatchNorm(model).model;
-    const memory = new StoredModel(model.graph, options);
+    const { model, memory } = storedModelOf(source, options);
     for (const [name, t] of memory.goldenInitializers()) model.graph.initializers.set(name, t);
     const g = model.graph;
     const data = g.inputs.filter((v) => !g.initializers.has(v.name));

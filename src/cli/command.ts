@@ -33,6 +33,8 @@ export interface PositionalSpec {
   name: string;
   description: string;
   required?: boolean;
+  /** The last positional only: it takes every remaining argument. */
+  variadic?: boolean;
 }
 
 /** Parsed option values by option name (camel-cased is not applied: names as declared). */
@@ -135,7 +137,7 @@ export function parseCommandArgs(cmdPath: string, command: Command, argv: string
     const missing = pos.slice(parsed.positionals.length).filter((p) => p.required);
     throw usageError(cmdPath, `missing ${missing.map((p) => `<${p.name}>`).join(' ')}`);
   }
-  if (parsed.positionals.length > pos.length) {
+  if (parsed.positionals.length > pos.length && !pos[pos.length - 1]?.variadic) {
     throw usageError(cmdPath, `unexpected argument '${parsed.positionals[pos.length]}'`);
   }
   return { options, positionals: parsed.positionals };
@@ -144,7 +146,12 @@ export function parseCommandArgs(cmdPath: string, command: Command, argv: string
 /** `--help` text of a command, generated from its declaration. */
 export function commandHelp(cmdPath: string, command: Command): string {
   const lines: string[] = [];
-  const pos = (command.positionals ?? []).map((p) => (p.required ? `<${p.name}>` : `[${p.name}]`)).join(' ');
+  const pos = (command.positionals ?? [])
+    .map((p) => {
+      const name = `${p.name}${p.variadic ? '...' : ''}`;
+      return p.required ? `<${name}>` : `[${name}]`;
+    })
+    .join(' ');
   const sub = command.subcommands?.length ? ' <subcommand>' : '';
   lines.push(
     `usage: prunefi ${cmdPath}${sub}${pos ? ` ${pos}` : ''}${command.options ? ' [options]' : ''}`,

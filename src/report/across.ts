@@ -88,7 +88,7 @@ export function acrossModels(data: ReportData, d: Derived): AcrossModels | null 
   const measured = [...rows.values()].filter((r) => r.cells.some(Boolean));
   for (const r of measured) {
     r.cells = groups.map((_, i) => r.cells[i] ?? null);
-    const judged = r.cells.filter((c): c is AcrossCell => c !== null && c.ranked);
+    const judged = r.cells.flatMap((c) => (c?.ranked ? [c] : []));
     const better = judged.filter((c) => c.comparison.significant && c.comparison.ratio.value > 1).length;
     r.outcome =
       judged.length < 2

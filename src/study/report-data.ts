@@ -2,7 +2,15 @@
  * Assembles a study's ReportData from its plan and step results: one Variant per model artifact
  * (with its clean accuracy), one BerSweep / BitSweep per campaign step.
  */
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { foldBatchNorm } from '../fault/fold-bn.js';
+import { StoredModel } from '../fault/memory.js';
+import { materializeIdentityConstants } from '../onnx/graph.js';
+import type { Model } from '../onnx/ir.js';
+import { summarize } from '../onnx/summary.js';
 import type { BerSweep, BitSweep, FaultModelInfo, Provenance, ReportData, Variant } from '../report/model.js';
+import { runtimeVersion } from '../runtime/index.js';
 import type { FaultModelConfig, StudyConfig } from './config.js';
 import { faultModelLabel, type Step } from './plan.js';
 import type { StepResult } from './steps.js';
@@ -17,8 +25,53 @@ function faultModelInfo(f: FaultModelConfig): FaultModelInfo {
   };
 }
 
-function variantLabel(method: string, target: number): string {
+/** A variant's label: 'unpruned', or the method and its target sparsity ('magnitude 90%'). */
+export function variantLabel(method: string, target: number): string {
   return method === 'none' ? 'unpruned' : `${method} ${Math.round(target * 1000) / 10}%`;
+}
+
+/** Stored bits of a model under every storage format, for the cost columns of the report. */
+function memoryBits(model: Model, numberFormat: string, foldBn: boolean): Record<string, number> {
+  const m = foldBn ? foldBatchNorm(model).model : model;
+  const out: Record<string, number> = {};
+  for (const storage of ['dense', 'csr', 'bitmask'])
+    out[storage] = new StoredModel(m.graph, { numberFormat, storage }).bits;
+  return out;
+}
+
+/** A model's cost figures: sparsity, parameters, MACs and stored bits per storage format. */
+export function variantFigures(
+  model: Model,
+  numberFormat: string,
+  foldBn: boolean,
+): Pick<Variant, 'sparsity' | 'params' | 'nonzeroParams' | 'macs' | 'memoryBits'> {
+  const g = { ...model.graph, initializers: new Map(model.graph.initializers) };
+  materializeIdentityConstants(g);
+  const s = summarize(g);
+  return {
+    sparsity: s.sparsity,
+    params: s.params,
+    nonzeroParams: s.params - s.zeros,
+    macs: s.macs,
+    memoryBits: memoryBits(model, numberFormat, foldBn),
+  };
+}
+
+/** The machine and software a report's numbers were measured with. */
+export function hostProvenance(): Pick<
+  Provenance,
+  'prunefiVersion' | 'onnxruntimeVersion' | 'nodeVersion' | 'platform' | 'cpus'
+> {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return {
+    prunefiVersion: pkg.version,
+    onnxruntimeVersion: runtimeVersion(),
+    nodeVersion: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+  };
 }
 
 /** The study's question, shown at the top of the report. */

@@ -8,7 +8,6 @@
  */
 
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { atomicWrite } from '../core/atomic.js';
 import { errorMessage, PrunefiError } from '../core/errors.js';
@@ -16,12 +15,11 @@ import { hashBytes, hashJson } from '../core/hash.js';
 import type { Progress } from '../core/progress.js';
 import { type RenderResult, renderReport } from '../report/index.js';
 import type { ReportData } from '../report/model.js';
-import { runtimeVersion } from '../runtime/index.js';
 import type { StudyConfig } from './config.js';
 import { StudyData } from './data.js';
 import { type RemainingEstimate, StudyEta } from './eta.js';
 import { planStudy, type Step } from './plan.js';
-import { buildReportData } from './report-data.js';
+import { buildReportData, hostProvenance } from './report-data.js';
 import { runStep, type StepEnv, type StepResult } from './steps.js';
 import { ArtifactStore } from './store.js';
 
@@ -58,13 +56,6 @@ export interface StudyResult {
   reused: number;
   report: RenderResult;
   data: ReportData;
-}
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
 }
 
 /**
@@ -121,11 +112,7 @@ export async function runStudy(
       steps,
       results,
       {
-        prunefiVersion: packageVersion(),
-        onnxruntimeVersion: runtimeVersion(),
-        nodeVersion: process.version,
-        platform: `${process.platform} ${process.arch}`,
-        cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+        ...hostProvenance(),
         command: options.command ?? '',
         config,
         configHash: hashJson(config),

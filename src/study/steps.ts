@@ -14,14 +14,10 @@ import { hashBytes, hashJson } from '../core/hash.js';
 import { InterruptedError, type ProgressCallback } from '../core/progress.js';
 import { balancedIndices, batches, firstPerClass, imagesToTensor, labelsOf } from '../data/index.js';
 import type { ImageSet } from '../data/types.js';
-import { foldBatchNorm } from '../fault/fold-bn.js';
-import { StoredModel } from '../fault/memory.js';
 import { resolveModel } from '../models/index.js';
 import { loadModel, saveModel } from '../onnx/file.js';
-import { materializeIdentityConstants } from '../onnx/graph.js';
 import { checkModelFitsData, imageInput, logitsOutput } from '../onnx/io.js';
 import type { Model } from '../onnx/ir.js';
-import { summarize } from '../onnx/summary.js';
 import { PRUNE_METHODS, type PruneRequest, pruneModel } from '../prune/index.js';
 import type { TrainRecipe as PruneRecipe, TrainingSetup } from '../prune/training.js';
 import type { BitSweep, SdcCounts, TrialOutcome } from '../report/model.js';
@@ -30,7 +26,9 @@ import { train, trainProgressView } from '../train/loop.js';
 import type { FaultModelConfig, StudyConfig, TrainRecipe } from './config.js';
 import type { StudyData } from './data.js';
 import type { Step, StepParams } from './plan.js';
+import { variantFigures } from './report-data.js';
 import type { ArtifactStore } from './store.js';
+import { berPoints, bitCounts, type LayerStats, layerStats } from './sweeps.js';
 
 /** What executors share. */
 export interface StepEnv {
@@ -123,30 +121,12 @@ function recipeFor(r: TrainRecipe, set: ImageSet): PruneRecipe {
   };
 }
 
-/** Stored bits of a model under every storage format, for the cost columns of the report. */
-function memoryBits(model: Model, numberFormat: string, foldBn: boolean): Record<string, number> {
-  const m = foldBn ? foldBatchNorm(model).model : model;
-  const out: Record<string, number> = {};
-  for (const storage of ['dense', 'csr', 'bitmask'])
-    out[storage] = new StoredModel(m.graph, { numberFormat, storage }).bits;
-  return out;
-}
-
 function describeModel(
   model: Model,
   env: StepEnv,
 ): Pick<ModelResult, 'sparsity' | 'params' | 'nonzeroParams' | 'macs' | 'memoryBits'> {
-  const g = { ...model.graph, initializers: new Map(model.graph.initializers) };
-  materializeIdentityConstants(g);
-  const s = summarize(g);
   const fm = env.config.faultModels[0]!;
-  return {
-    sparsity: s.sparsity,
-    params: s.params,
-    nonzeroParams: s.params - s.zeros,
-    macs: s.macs,
-    memoryBits: memoryBits(model, fm.numberFormat, fm.foldBn),
-  };
+  return variantFigures(model, fm.numberFormat, fm.foldBn);
 }
 
 /** Top-1 correct count of a model on (a balanced subset of) a set. */
@@ -323,29 +303,6 @@ async function runEval(
   return { kind: 'eval', ...a, seconds: (performance.now() - t0) / 1000 };
 }
 
-function counts(rs: readonly ExperimentRecord[]): SdcCounts {
-  return {
-    experiments: rs.length,
-    sdcExperiments: rs.filter((r) => r.sdc > 0).length,
-    criticalExperiments: rs.filter((r) => r.criticalSdc > 0).length,
-    sdcImages: rs.reduce((s, r) => s + r.sdc, 0),
-  };
-}
-
-function groupBy<K>(
-  rs: readonly ExperimentRecord[],
-  key: (r: ExperimentRecord) => K,
-): Map<K, ExperimentRecord[]> {
-  const m = new Map<K, ExperimentRecord[]>();
-  for (const r of rs) {
-    const k = key(r);
-    const list = m.get(k);
-    if (list) list.push(r);
-    else m.set(k, [r]);
-  }
-  return m;
-}
-
 /**
  * Runs (or resumes) a campaign in the step's SQLite store and returns its records. The store
  * keeps every finished experiment, so an interrupted study loses at most the experiment in flight.
@@ -361,7 +318,7 @@ async function campaign(
   records: ExperimentRecord[];
   images: number;
   cleanCorrect: number;
-  layers: { name: string; sparsity: number; bits: number }[];
+  layers: LayerStats[];
   /** Experiment time stored by earlier, interrupted runs of this campaign. */
   earlierSeconds: number;
 }> {
@@ -403,16 +360,7 @@ async function campaign(
         );
       const labels = evaluator.labels;
       const cleanCorrect = evaluator.golden.predictions.reduce((s, p, i) => s + (p === labels[i] ? 1 : 0), 0);
-      const layers = evaluator.memory.layers.map((l) => {
-        const w = l.tensors.find((t) => t.role === 'weight');
-        let zeros = 0;
-        if (w) for (let i = 0; i < w.golden.length; i++) if (w.golden[i] === 0) zeros++;
-        return {
-          name: l.name,
-          sparsity: w ? zeros / w.golden.length : 0,
-          bits: l.tensors.reduce((s, t) => s + t.bits, 0),
-        };
-      });
+      const layers = layerStats(evaluator.memory);
       return { records: store.records(), images: evaluator.images, cleanCorrect, layers, earlierSeconds };
     } finally {
       await evaluator.release();
@@ -426,26 +374,13 @@ async function runBer(step: Step, p: Extract<StepParams, { kind: 'ber' }>, env: 
   const t0 = performance.now();
   const plan: PlanSpec = { kind: 'ber', rates: p.rates, trials: p.trials, type: p.faultModel.faultType };
   const c = await campaign(step, env, p.faultModel, plan, p.images, p.seed);
-  // Experiment i runs rate i mod #rates: the experiment index is the trial's seed, shared by every
-  // variant, so the report can pair trials across variants (common random numbers).
-  const points = p.rates.map((ber, k) => ({
-    ber,
-    trials: c.records
-      .filter((r) => r.index % p.rates.length === k)
-      .map((r) => ({
-        accuracy: r.accuracy,
-        sdc: r.sdc,
-        criticalSdc: r.criticalSdc,
-        nonFinite: r.nanImages + r.infImages,
-        faults: r.faultCount,
-        seed: r.index,
-      })),
-  }));
+  // Every variant's campaign has the study's seed, so the experiment index alone is the trial's
+  // seed and the report pairs trials across variants (common random numbers).
   return {
     kind: 'ber',
     images: c.images,
     cleanCorrect: c.cleanCorrect,
-    points,
+    points: berPoints(c.records, p.rates),
     experiments: c.records.length,
     seconds: (performance.now() - t0) / 1000 + c.earlierSeconds,
   };
@@ -459,22 +394,10 @@ async function runBits(
   const t0 = performance.now();
   const plan: PlanSpec = { kind: 'single-bit', perBit: p.perBit, type: p.faultModel.faultType };
   const c = await campaign(step, env, p.faultModel, plan, p.images, p.seed);
-  const byBit = [...groupBy(c.records, (r) => r.bit)]
-    .sort((a, b) => a[0] - b[0])
-    .map(([bit, rs]) => ({ bit, ...counts(rs) }));
-  const byLayerRecords = groupBy(c.records, (r) => r.layer);
-  const byLayer = c.layers.map((l) => ({
-    layer: l.name,
-    sparsity: l.sparsity,
-    storedBits: l.bits,
-    ...counts(byLayerRecords.get(l.name) ?? []),
-  }));
   return {
     kind: 'bits',
     images: c.images,
-    byBit,
-    byLayer,
-    total: counts(c.records),
+    ...bitCounts(c.records, c.layers),
     experiments: c.records.length,
     seconds: (performance.now() - t0) / 1000 + c.earlierSeconds,
   };

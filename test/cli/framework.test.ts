@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Command, parseCommandArgs } from '../../src/cli/command.js';
+import { type Command, commandHelp, parseCommandArgs } from '../../src/cli/command.js';
 import { formatDuration } from '../../src/cli/progress.js';
 import { assertPrunefiError } from '../helpers/assert.js';
 import { cli, cliProcess } from '../helpers/cli.js';
@@ -67,6 +67,20 @@ test('bad options are usage errors naming the option', () => {
   );
   assertPrunefiError(() => parseCommandArgs('demo-cmd', cmd, []), 'USAGE', /missing <model>/);
   assertPrunefiError(() => parseCommandArgs('demo-cmd', cmd, ['a', 'b']), 'USAGE', /unexpected argument 'b'/);
+});
+
+test('a variadic last positional takes every remaining argument, and help shows it', () => {
+  const many: Command = {
+    ...cmd,
+    positionals: [{ name: 'input', description: 'inputs', required: true, variadic: true }],
+  };
+  assert.deepEqual(parseCommandArgs('demo-cmd', many, ['a', 'b', 'c', '--flag']).positionals, [
+    'a',
+    'b',
+    'c',
+  ]);
+  assertPrunefiError(() => parseCommandArgs('demo-cmd', many, []), 'USAGE', /missing <input>/);
+  assert.match(commandHelp('demo-cmd', many), /usage: prunefi demo-cmd <input\.\.\.> \[options\]/);
 });
 
 test('top-level help, version and unknown commands', async () => {

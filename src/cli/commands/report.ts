@@ -1,16 +1,70 @@
-/** `prunefi report`: renders a report (HTML, CSV/JSON numbers, SVG figures) from saved ReportData. */
+/**
+ * `prunefi report`: renders a report (HTML, CSV/JSON numbers, SVG figures) from saved ReportData
+ * (a study's report.json) or from campaign databases.
+ */
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, extname } from 'node:path';
 import { PrunefiError } from '../../core/errors.js';
 import { loadReportData } from '../../report/load.js';
+import type { ReportData } from '../../report/model.js';
 import { renderReport } from '../../report/render.js';
+import { reportDataFromCampaigns } from '../../study/campaign-report.js';
 import { type Command, opt } from '../command.js';
 import { printJson } from '../shared.js';
+
+/** Whether `path` is an SQLite file (by its header, whatever its name). */
+function isSqlite(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false;
+    const fd = openSync(path, 'r');
+    try {
+      const head = Buffer.alloc(16);
+      readSync(fd, head, 0, 16, 0);
+      return head.toString('latin1') === 'SQLite format 3\0';
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** Report data from one study folder / report.json, or from campaign databases. */
+function readInput(inputs: readonly string[], command: string): ReportData {
+  const missing = inputs.find((i) => !existsSync(i));
+  if (missing && (inputs.length > 1 || /\.(sqlite|db)$/i.test(missing)))
+    throw new PrunefiError(
+      'REPORT_INPUT',
+      `report: '${missing}' does not exist; pass a study folder or its report.json, or campaign databases`,
+    );
+  const dbs = inputs.filter(isSqlite);
+  if (dbs.length === 0) {
+    if (inputs.length > 1)
+      throw new PrunefiError(
+        'USAGE',
+        `report: give one study folder or report.json, or only campaign databases; got ${inputs.length} inputs, none a campaign database`,
+      );
+    return loadReportData(inputs[0]!);
+  }
+  if (dbs.length < inputs.length)
+    throw new PrunefiError(
+      'USAGE',
+      `report: '${inputs.find((i) => !dbs.includes(i))}' is not a campaign database; report either campaign databases or one study, not both`,
+    );
+  return reportDataFromCampaigns(dbs, command);
+}
 
 export const reportCommand: Command = {
   name: 'report',
   summary: 'render the HTML report, CSV/JSON numbers and SVG figures from saved report data',
   positionals: [
-    { name: 'input', description: 'report data: a report.json, or a folder holding one', required: true },
+    {
+      name: 'input',
+      description:
+        'a study folder or its report.json; or one or more campaign databases (.sqlite), for example of an unpruned model and its pruned variants',
+      required: true,
+      variadic: true,
+    },
   ],
   options: {
     output: {
@@ -60,13 +114,17 @@ export const reportCommand: Command = {
   },
   help: [
     'Example: prunefi report out/study/report.json -o out/study/report.html',
+    '         prunefi report base.sqlite a90.sqlite l1.sqlite -o campaigns.html',
+    '',
+    'Campaign databases are BER campaigns (--plan ber) and single-fault campaigns (single-bit,',
+    'exhaustive) over the same images. Each model is loaded again from where its campaign found it;',
+    "pruned models (written by 'prunefi prune') are grouped with the unpruned model they came from.",
     '',
     'Writes <name>.html (self-contained, opens offline), <name>.json (the input, to render again),',
     '<name>-numbers.csv and <name>-numbers.json (every number shown, with intervals) and figures/*.svg.',
     'The same input and options always give the same files.',
   ].join('\n'),
   async run(a, ctx) {
-    const input = a.positionals[0]!;
     const out = opt.str(a, 'output') ?? 'report.html';
     if (extname(out).toLowerCase() !== '.html') {
       throw new PrunefiError(
@@ -74,7 +132,7 @@ export const reportCommand: Command = {
         `--output must name an .html file, got '${out}' (see 'prunefi report --help')`,
       );
     }
-    const data = loadReportData(input);
+    const data = readInput(a.positionals, `prunefi report ${process.argv.slice(3).join(' ')}`);
     const r = renderReport(data, dirname(out), {
       basename: basename(out, extname(out)),
       drop: opt.num(a, 'drop'),
