@@ -32,19 +32,28 @@ function sortKey(g: string): [string, number] {
   return m ? [m[1]!, Number(m[2])] : [g, 0];
 }
 
-/** Groups experiments by `key` and summarizes each group (and 'all'). */
-export function summarize(
+/** Experiments by `key`, each group in record order. */
+export function groupBy<K>(
   records: readonly ExperimentRecord[],
-  key: (r: ExperimentRecord) => string = (r) => r.stratum,
-  confidence = 0.95,
-): GroupSummary[] {
-  const groups = new Map<string, ExperimentRecord[]>();
+  key: (r: ExperimentRecord) => K,
+): Map<K, ExperimentRecord[]> {
+  const groups = new Map<K, ExperimentRecord[]>();
   for (const r of records) {
     const k = key(r);
     const list = groups.get(k);
     if (list) list.push(r);
     else groups.set(k, [r]);
   }
+  return groups;
+}
+
+/** Groups experiments by `key` and summarizes each group (and 'all'). */
+export function summarize(
+  records: readonly ExperimentRecord[],
+  key: (r: ExperimentRecord) => string = (r) => r.stratum,
+  confidence = 0.95,
+): GroupSummary[] {
+  const groups = groupBy(records, key);
   const names = [...groups.keys()].sort((a, b) => {
     const [pa, na] = sortKey(a);
     const [pb, nb] = sortKey(b);

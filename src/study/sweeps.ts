@@ -5,6 +5,7 @@
  */
 
 import type { ExperimentRecord } from '../campaign/store.js';
+import { groupBy } from '../campaign/summary.js';
 import type { StoredModel } from '../fault/memory.js';
 import type { BitSweep, SdcCounts, TrialOutcome } from '../report/model.js';
 
@@ -61,20 +62,6 @@ function counts(rs: readonly ExperimentRecord[]): SdcCounts {
     criticalExperiments: rs.filter((r) => r.criticalSdc > 0).length,
     sdcImages: rs.reduce((s, r) => s + r.sdc, 0),
   };
-}
-
-function groupBy<K>(
-  rs: readonly ExperimentRecord[],
-  key: (r: ExperimentRecord) => K,
-): Map<K, ExperimentRecord[]> {
-  const m = new Map<K, ExperimentRecord[]>();
-  for (const r of rs) {
-    const k = key(r);
-    const list = m.get(k);
-    if (list) list.push(r);
-    else m.set(k, [r]);
-  }
-  return m;
 }
 
 /** Single-fault experiments as SDC counts by bit position, by layer (every stored layer) and in all. */
