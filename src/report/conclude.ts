@@ -374,7 +374,7 @@ function conclude(data: ReportData, d: Derived, g: GroupStats): GroupConclusion 
           ? 'unpaired (the trials do not share fault seeds)'
           : `paired by fault seed where trials share seeds (${paired} of ${g.comparisons.length}), unpaired otherwise`;
     out.notes.push(
-      `Comparisons: bootstrap over trials (${g.bootstrap} replicates), ${how}; Holm correction within each family (pruned vs unpruned, pruned vs pruned) at family-wise α = ${alpha}.`,
+      `Comparisons: bootstrap over trials (${g.bootstrap} replicates), ${how}; Holm correction within each family (pruned vs unpruned, pruned vs pruned${g.comparisons.some((c) => c.family === 'cross-check') ? ', and the same two by AUC as the cross-check' : ''}) at family-wise α = ${alpha}.`,
     );
   }
   const censored = g.sweeps.filter((s) => s.threshold.censored !== 'none');
@@ -427,7 +427,7 @@ export function acrossAnswer(a: AcrossModels): string {
     parts.push(`on some only: ${names(of('somewhere').map((r) => `${r.label} (${where(r)})`))}`);
   if (of('nowhere').length) parts.push(`on none: ${names(of('nowhere').map((r) => r.label))}`);
   if (of('single').length)
-    parts.push(`run on one ${a.unit} only, so not compared: ${names(of('single').map((r) => r.label))}`);
+    parts.push(`ranked on one ${a.unit} only, so not compared: ${names(of('single').map((r) => r.label))}`);
   return `Across ${names(a.columns)}, by normalized AUC against each model's unpruned variant (Holm-corrected within each ${a.unit}; variants that lost more than ${Math.round(a.maxCleanLoss * 100)} points of clean accuracy not counted): ${parts.join('; ')}.`;
 }
 

@@ -668,8 +668,8 @@ function deriveGroup(
     if (baseSweep) {
       const vsBase = pruned.map((id): [string, string] => [id, baseline!.id]);
       family('vs-unpruned', vsBase);
-      // Only this way round: AUC is judged only when the baseline's threshold is censored, and
-      // then thresholds cannot cross-check it. The ratios reuse the replicates above, so this
+      // Only this way round: AUC is the primary metric only when thresholds are censored (the
+      // baseline's, or most variants'), and then thresholds cannot cross-check it. The ratios reuse the replicates above, so this
       // family changes no other number of the report.
       if (hasAuc && primary === 'threshold') family('cross-check', vsBase, 'auc');
     }

@@ -76,7 +76,7 @@ test('methods line up across models by their AUC tests: everywhere, some, none, 
 
   assert.equal(
     acrossAnswer(across),
-    "Across a and b, by normalized AUC against each model's unpruned variant (Holm-corrected within each model; variants that lost more than 10 points of clean accuracy not counted): more tolerant on every model that ran it: magnitude 90%; on some only: random 50% (b); run on one model only, so not compared: l1-filter 50% and snip 90%.",
+    "Across a and b, by normalized AUC against each model's unpruned variant (Holm-corrected within each model; variants that lost more than 10 points of clean accuracy not counted): more tolerant on every model that ran it: magnitude 90%; on some only: random 50% (b); ranked on one model only, so not compared: l1-filter 50% and snip 90%.",
   );
   assert.match(
     shortAnswer(data, concludeReport(data, d), across),
