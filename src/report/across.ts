@@ -44,8 +44,8 @@ export interface AcrossModels {
 
 /** The family holding a group's AUC tests against the unpruned model, if it has one. */
 export function aucFamily(g: GroupStats): Comparison['family'] | null {
-  if (g.primary === 'auc') return 'vs-unpruned';
-  return g.comparisons.some((c) => c.family === 'cross-check') ? 'cross-check' : null;
+  const family = g.primary === 'auc' ? 'vs-unpruned' : 'cross-check';
+  return g.comparisons.some((c) => c.family === family) ? family : null;
 }
 
 /**

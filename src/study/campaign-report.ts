@@ -146,8 +146,10 @@ function describeVariant(c: Campaign, base: ReadonlyMap<string, string>): Omit<V
     const options = JSON.parse(meta.get(`${PRUNE_META}options`) ?? '{}') as { sparsity?: number };
     target = options.sparsity ?? Number(meta.get(`${PRUNE_META}sparsity`) ?? 0);
     const parent = meta.get('prunefi.parent.weights_sha256') ?? '';
-    // Siblings pruned from a parent that is not among the inputs still group together.
-    model = base.get(parent) ?? `parent-${parent.slice(0, 8)}`;
+    // Siblings pruned from a parent that is not among the inputs still group together, named by
+    // the parent's source when it was a zoo model and by its weights otherwise.
+    const source = meta.get('prunefi.source');
+    model = base.get(parent) ?? `${source ? modelName(source) : 'parent'}-${parent.slice(0, 8)}`;
   }
   const epochs = meta.get(`${PRUNE_META}finetune_epochs`);
   return {
@@ -198,6 +200,7 @@ export function reportDataFromCampaigns(paths: readonly string[], command = ''):
 
   const variants = new Map<string, Variant>();
   const idOf = new Map<string, string>();
+  const firstOf = new Map<string, string>();
   for (const c of campaigns) {
     if (idOf.has(c.weights)) continue;
     const v = describeVariant(c, base);
@@ -205,10 +208,11 @@ export function reportDataFromCampaigns(paths: readonly string[], command = ''):
     if (variants.has(id))
       throw inputError(
         c.path,
-        `its model is a different ${v.label} of ${v.model} than ${[...idOf].find(([, i]) => i === id)![0].slice(0, 8)}…; report one model per method and sparsity`,
+        `its model is another ${v.label} of ${v.model} than the one ${firstOf.get(id)} ran on; report one model per method and sparsity`,
       );
     variants.set(id, { id, ...v });
     idOf.set(c.weights, id);
+    firstOf.set(id, c.path);
   }
 
   // Campaigns with the same seed drew the same faults for the same experiment index: equal trial
@@ -230,6 +234,7 @@ export function reportDataFromCampaigns(paths: readonly string[], command = ''):
     seen.set(key, c.path);
     if (c.records.length < c.planned && !c.stopped)
       pending.push(`campaign ${c.path}: ${c.records.length} of ${c.planned} experiments`);
+    if (!c.records.length) continue;
     const v = variants.get(variantId)!;
     // Several campaigns of one model: the clean accuracy is taken on the most images.
     if (c.golden.images > v.cleanTotal)

@@ -84,6 +84,20 @@ test('methods line up across models by their AUC tests: everywhere, some, none, 
   );
 });
 
+test('a model without an unpruned sweep has no AUC tests, so it is not a column', () => {
+  const two = twoModels();
+  // Already below its clean accuracy at the first BER: AUC would be its metric, but no baseline.
+  const c = model('c', [{ method: 'magnitude', target: 0.9, clean: 0.9, means: [0.7, 0.6, 0.5, 0.4, 0.3] }]);
+  const data = {
+    ...two,
+    variants: [...two.variants, ...c.variants],
+    berSweeps: [...two.berSweeps, ...c.berSweeps],
+  };
+  const d = deriveStatistics(data, { bootstrap: 1000 });
+  assert.equal(d.groups.find((g) => g.model === 'c')!.primary, 'auc');
+  assert.deepEqual(acrossModels(data, d)!.columns, ['a', 'b']);
+});
+
 test('a single model has no across-models view, and the short answer does not mention one', () => {
   const data = model('a', [
     { method: 'none', target: 0, clean: 0.9, means: [0.9, 0.85, 0.7, 0.4, 0.15] },

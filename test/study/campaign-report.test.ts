@@ -207,6 +207,27 @@ test('campaigns that cannot be reported together are clear errors that write not
     '--experiments',
     '4',
   );
+  // Two random 50% models of one parent file (with a zoo parent, --seed would change the parent too).
+  const net = at('net.onnx');
+  await run(
+    'train',
+    '--model',
+    'zoo:lenet5',
+    '--data',
+    'mnist',
+    '--epochs',
+    '1',
+    '--train-limit',
+    '50',
+    '-o',
+    net,
+  );
+  await run('campaign', 'run', '--db', at('net.sqlite'), '--model', net, ...images, ...ber);
+  for (const seed of ['1', '2']) {
+    const pruned = at(`r${seed}.onnx`);
+    await run('prune', net, '-m', 'random', '-s', '0.5', '--seed', seed, '-o', pruned);
+    await run('campaign', 'run', '--db', at(`r${seed}.sqlite`), '--model', pruned, ...images, ...ber);
+  }
   const cases: [string[], RegExp][] = [
     [
       [at('base.sqlite'), at('other-images.sqlite')],
@@ -217,6 +238,10 @@ test('campaigns that cannot be reported together are clear errors that write not
       /seed2\.sqlite: it and .*base\.sqlite are both BER campaigns of lenet5\/none@0 under float32 dense bit-flip; pass one of them/,
     ],
     [[at('k3.sqlite')], /k3\.sqlite: its plan 'exact-k' injects several faults per experiment/],
+    [
+      [at('net.sqlite'), at('r1.sqlite'), at('r2.sqlite')],
+      /r2\.sqlite: its model is another random 50% of net than the one .*r1\.sqlite ran on/,
+    ],
     [
       [at('base.sqlite'), at('m90.onnx')],
       /'.*m90\.onnx' is not a campaign database; report either campaign databases or one study, not both/,
