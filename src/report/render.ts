@@ -13,6 +13,7 @@ import { acrossAnswer, concludeReport, type GroupConclusion, shortAnswer } from 
 import { type Derived, type DeriveOptions, deriveStatistics } from './derive.js';
 import { groupFigures } from './figures.js';
 import { type GroupSection, renderHtml } from './html.js';
+import { tablesLatex } from './latex.js';
 import { ledgerCsv, type NumberRow } from './ledger.js';
 import type { ReportData } from './model.js';
 import { buildLedger } from './numbers.js';
@@ -30,7 +31,7 @@ import { validateReportData } from './validate.js';
 
 /** Options of `renderReport`. */
 export interface RenderOptions extends DeriveOptions {
-  /** File name stem: writes <basename>.html, <basename>.json, <basename>-numbers.csv/.json. Default 'report'. */
+  /** File name stem: writes <basename>.html, .json, -numbers.csv/.json and -tables.tex. Default 'report'. */
   basename?: string;
 }
 
@@ -41,6 +42,8 @@ export interface RenderResult {
   data: string;
   numbersCsv: string;
   numbersJson: string;
+  /** The summary tables as LaTeX (booktabs). */
+  tables: string;
   figures: string[];
   conclusions: GroupConclusion[];
   /** With several models: which methods are more tolerant on all of them (null otherwise). */
@@ -55,6 +58,8 @@ export interface ReportContent {
   numbers: NumberRow[];
   figures: Figure[];
   html: string;
+  /** The summary tables as LaTeX. */
+  tex: string;
 }
 
 /**
@@ -85,11 +90,17 @@ export function buildReport(data: ReportData, options: RenderOptions = {}): Repo
   });
   const across = acrossModels(data, derived);
   const answer = across && acrossAnswer(across);
+  const acrossTab = across && acrossTable(across, ledger);
+  // The tables a paper would carry: methods across models, then each group's tolerance, cost and accuracy.
+  const paperTables = [
+    ...(acrossTab ? [acrossTab] : []),
+    ...groups.flatMap((g) => [g.tolerance, g.cost, ...(g.accuracy ? [g.accuracy] : [])]),
+  ];
   const html = renderHtml({
     data,
     derived,
     groups,
-    across: across && { answer: answer!, table: acrossTable(across, ledger) },
+    across: acrossTab && { answer: answer!, table: acrossTab },
     shortAnswer: shortAnswer(data, conclusions, across),
     provenance: [seedsTable(data, ledger), durationsTable(data, ledger)],
     files: [
@@ -99,10 +110,15 @@ export function buildReport(data: ReportData, options: RenderOptions = {}): Repo
         href: `${base}-numbers.json`,
         what: 'the same numbers plus the derived statistics and conclusions, as JSON',
       },
+      { href: `${base}-tables.tex`, what: 'the summary tables as LaTeX (booktabs), for a paper' },
       ...figures.map((f) => ({ href: `figures/${f.id}.svg`, what: f.title })),
     ],
   });
-  return { derived, conclusions, acrossAnswer: answer, numbers: ledger.rows, figures, html };
+  const tex = tablesLatex(
+    paperTables,
+    `${data.title}: report tables (prunefi ${data.provenance.prunefiVersion})`,
+  );
+  return { derived, conclusions, acrossAnswer: answer, numbers: ledger.rows, figures, html, tex };
 }
 
 /**
@@ -161,6 +177,7 @@ export function renderReport(data: ReportData, outDir: string, options: RenderOp
       join(dir, `${base}-numbers.json`),
       `${JSON.stringify(numbersJson, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`,
     ),
+    tables: write(join(dir, `${base}-tables.tex`), content.tex),
     figures,
     conclusions: content.conclusions,
     acrossAnswer: content.acrossAnswer,

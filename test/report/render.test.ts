@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { latexText } from '../../src/report/latex.js';
 import type { NumberRow } from '../../src/report/ledger.js';
 import type { ReportData } from '../../src/report/model.js';
 import { buildReport, renderReport } from '../../src/report/render.js';
@@ -167,6 +168,35 @@ test('rendering is deterministic: the same input gives byte-identical files, als
   assert.match(r.stdout, /report: .*report\.html/);
   assert.equal(readFileSync(join(cliDir, 'report.html'), 'utf8'), readFileSync(out.html, 'utf8'));
   assert.equal(readFileSync(join(cliDir, 'report.json'), 'utf8'), readFileSync(out.data, 'utf8'));
+});
+
+test('the LaTeX tables carry the summary tables of the page cell for cell, in plain ASCII', () => {
+  const tex = readFileSync(out.tables, 'utf8');
+  assert.doesNotMatch(tex, /[^\x00-\x7f]/, 'ASCII only: pdflatex needs no Unicode set-up');
+  // The across-models table, then tolerance, cost and accuracy for each of the four groups.
+  const labels = [...tex.matchAll(/\\label\{tab:([^}]*)\}/g)].map((m) => m[1]);
+  assert.equal(labels.length, 1 + 4 * 3);
+  assert.equal(new Set(labels).size, labels.length);
+  assert.equal(labels[0], 'table-across-models');
+  assert.equal((tex.match(/\\begin\{table\}/g) ?? []).length, labels.length);
+  // Each row of the first tolerance table, as the page shows it.
+  const html = readFileSync(out.html, 'utf8');
+  const id = labels[1]!;
+  const table = html.slice(html.indexOf(`id="${id}"`), html.indexOf('</table>', html.indexOf(`id="${id}"`)));
+  const rows = [...table.matchAll(/<tr><th scope="row"[^>]*>(.*?)<\/th>(.*?)<\/tr>/g)];
+  assert.ok(rows.length > 2);
+  for (const [, label, cells] of rows) {
+    const texts = [
+      ...cells!.matchAll(/<span class="v">(.*?)<\/span>(?:<span class="ci">(.*?)<\/span>)?/g),
+    ].map(
+      ([, v, ci]) =>
+        `${latexText(unescapeHtml(v!))}${ci ? ` {\\scriptsize ${latexText(unescapeHtml(ci))}}` : ''}`,
+    );
+    assert.ok(
+      tex.includes(`${[latexText(unescapeHtml(label!)), ...texts].join(' & ')} \\\\`),
+      `row ${label}`,
+    );
+  }
 });
 
 test('the page leads with the question and the answer, then the evidence, then provenance', () => {

@@ -121,7 +121,8 @@ export const reportCommand: Command = {
     "pruned models (written by 'prunefi prune') are grouped with the unpruned model they came from.",
     '',
     'Writes <name>.html (self-contained, opens offline), <name>.json (the input, to render again),',
-    '<name>-numbers.csv and <name>-numbers.json (every number shown, with intervals) and figures/*.svg.',
+    '<name>-numbers.csv and <name>-numbers.json (every number shown, with intervals), <name>-tables.tex',
+    '(the summary tables as LaTeX, booktabs) and figures/*.svg.',
     'The same input and options always give the same files.',
   ].join('\n'),
   async run(a, ctx) {
@@ -152,7 +153,7 @@ export const reportCommand: Command = {
     for (const c of r.conclusions) ctx.stdout.write(`${c.headline}\n`);
     if (r.acrossAnswer) ctx.stdout.write(`${r.acrossAnswer}\n`);
     ctx.stdout.write(
-      `\nreport: ${r.html}\nnumbers: ${r.numbersCsv}\nfigures: ${r.figures.length} SVG files in ${dirname(r.figures[0] ?? r.html)}\n`,
+      `\nreport: ${r.html}\nnumbers: ${r.numbersCsv}\ntables (LaTeX): ${r.tables}\nfigures: ${r.figures.length} SVG files in ${dirname(r.figures[0] ?? r.html)}\n`,
     );
     return 0;
   },
