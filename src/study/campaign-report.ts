@@ -141,7 +141,7 @@ function describeVariant(c: Campaign, base: ReadonlyMap<string, string>): Omit<V
   const meta = c.model.metadata;
   const method = meta.get(`${PRUNE_META}method`) ?? 'none';
   let target = 0;
-  let model = modelName(c.config.model.spec);
+  let model = base.get(c.weights) ?? modelName(c.config.model.spec);
   if (method !== 'none') {
     const options = JSON.parse(meta.get(`${PRUNE_META}options`) ?? '{}') as { sparsity?: number };
     target = options.sparsity ?? Number(meta.get(`${PRUNE_META}sparsity`) ?? 0);
@@ -193,10 +193,14 @@ export function reportDataFromCampaigns(paths: readonly string[], command = ''):
         `it ran on other images (${c.config.data.spec}, ${c.config.data.split} split, ${c.config.data.perClass} per class) than ${first.path} (${first.config.data.spec}, ${first.config.data.split}, ${first.config.data.perClass} per class); compare campaigns over the same images`,
       );
   }
-  // Unpruned models by weight hash, so pruned ones find their parent.
+  // Unpruned models by weight hash, so pruned ones find their parent. Different models with one
+  // name (a study keeps every model as model.onnx) are told apart by their weights.
   const base = new Map<string, string>();
   for (const c of campaigns)
     if (!c.model.metadata.has(`${PRUNE_META}method`)) base.set(c.weights, modelName(c.config.model.spec));
+  const names = [...base.values()];
+  for (const [weights, name] of base)
+    if (names.indexOf(name) !== names.lastIndexOf(name)) base.set(weights, `${name}-${weights.slice(0, 8)}`);
 
   const variants = new Map<string, Variant>();
   const idOf = new Map<string, string>();

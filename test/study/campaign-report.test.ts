@@ -4,11 +4,13 @@
  * databases' own records, and the errors a user meets.
  */
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, readFileSync, renameSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ReportData } from '../../src/report/model.js';
 import { reportDataFromCampaigns } from '../../src/study/campaign-report.js';
+import { parseStudyConfig } from '../../src/study/config.js';
+import { runStudy } from '../../src/study/runner.js';
 import { cli, cliProcess } from '../helpers/cli.js';
 import { tempDir } from '../helpers/paths.js';
 
@@ -88,6 +90,43 @@ test('campaigns become variants grouped by base model, with sweeps that are the 
     bits.byLayer.map((l) => l.layer),
     ['conv1', 'conv2', 'fc1', 'fc2', 'fc3'],
   );
+});
+
+test("a study's own campaign databases give the study's sweeps and model figures exactly", async () => {
+  const study = tempDir('prunefi-study-');
+  const config = parseStudyConfig({
+    name: 'tiny',
+    data: 'mnist',
+    evalLimit: 100,
+    models: [{ name: 'lenet5', source: 'zoo:lenet5' }],
+    pruning: [{ method: 'magnitude', sparsities: [0.5], finetune: { epochs: 0 } }],
+    faultModels: [{ numberFormat: 'float32', storageFormat: 'dense' }],
+    campaigns: { images: 50, ber: { rates: [1e-4, 1e-3], trials: 3 }, singleBit: { perBit: 2 } },
+    seed: 3,
+    threads: 1,
+  });
+  const { data: fromStudy } = await runStudy(config, study, { cacheDir: tempDir('prunefi-study-cache-') });
+  const dbs = ['ber', 'bits'].flatMap((k) =>
+    readdirSync(join(study, 'artifacts', k)).map((h) => join(study, 'artifacts', k, h, 'campaign.sqlite')),
+  );
+  const fromDbs = reportDataFromCampaigns(dbs);
+  // Variants match by method and target; ids differ (the study names the model from its config).
+  const byMethod = (d: ReportData) => new Map(d.variants.map((v) => [`${v.method}@${v.target}`, v]));
+  const [a, b] = [byMethod(fromStudy), byMethod(fromDbs)];
+  assert.deepEqual([...b.keys()].sort(), [...a.keys()].sort());
+  for (const [k, v] of a) {
+    const w = b.get(k)!;
+    for (const f of ['sparsity', 'params', 'nonzeroParams', 'macs', 'memoryBits', 'granularity'] as const)
+      assert.deepEqual(w[f], v[f], `${k} ${f}`);
+    const sweep = (d: ReportData, id: string) => d.berSweeps.find((s) => s.variantId === id)!;
+    assert.deepEqual(sweep(fromDbs, w.id).points, sweep(fromStudy, v.id).points, `${k} BER trials`);
+    assert.equal(sweep(fromDbs, w.id).cleanAccuracy, sweep(fromStudy, v.id).cleanAccuracy);
+    const bits = (d: ReportData, id: string) => {
+      const { variantId: _v, ...rest } = d.bitSweeps.find((s) => s.variantId === id)!;
+      return rest;
+    };
+    assert.deepEqual(bits(fromDbs, w.id), bits(fromStudy, v.id), `${k} single-bit counts`);
+  }
 });
 
 test('prunefi report renders campaign databases, and says what is unfinished', async () => {
@@ -228,6 +267,37 @@ test('campaigns that cannot be reported together are clear errors that write not
     await run('prune', net, '-m', 'random', '-s', '0.5', '--seed', seed, '-o', pruned);
     await run('campaign', 'run', '--db', at(`r${seed}.sqlite`), '--model', pruned, ...images, ...ber);
   }
+  // Two different unpruned models, both model.onnx (as a study keeps them): told apart by weights.
+  const same: string[] = [];
+  for (const [k, from] of [
+    ['a', net],
+    ['b', 'zoo:lenet5'],
+  ] as const) {
+    const folder = join(tempDir(), k);
+    mkdirSync(folder);
+    const file = join(folder, 'model.onnx');
+    await run(
+      'train',
+      '--model',
+      from,
+      '--data',
+      'mnist',
+      '--epochs',
+      '1',
+      '--train-limit',
+      '20',
+      '-o',
+      file,
+    );
+    await run('campaign', 'run', '--db', `${file}.sqlite`, '--model', file, ...images, ...ber);
+    same.push(`${file}.sqlite`);
+  }
+  const both = reportDataFromCampaigns(same);
+  assert.equal(both.variants.length, 2);
+  assert.ok(
+    both.variants.every((v) => /^model-[0-9a-f]{8}\/none@0$/.test(v.id)),
+    both.variants.map((v) => v.id).join(),
+  );
   const cases: [string[], RegExp][] = [
     [
       [at('base.sqlite'), at('other-images.sqlite')],
