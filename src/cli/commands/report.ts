@@ -56,7 +56,8 @@ function readInput(inputs: readonly string[], command: string): ReportData {
 
 export const reportCommand: Command = {
   name: 'report',
-  summary: 'render the HTML report, CSV/JSON numbers and SVG figures from saved report data',
+  summary:
+    'render the HTML report, CSV/JSON numbers, LaTeX tables and SVG figures of a study or of campaign databases',
   positionals: [
     {
       name: 'input',
