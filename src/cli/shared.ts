@@ -2,6 +2,9 @@
  * Option declarations and argument handling shared by several commands, so `--model`, `--data`,
  * `--threads` and friends mean the same everywhere.
  */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { PrunefiError } from '../core/errors.js';
 import type { ImageSet } from '../data/index.js';
 import { loadDataset } from '../data/index.js';
 import { resolveModel } from '../models/index.js';
@@ -105,4 +108,12 @@ export async function loadDataArg(
 /** Writes a JSON document to stdout (2-space indent, trailing newline). */
 export function printJson(ctx: CliContext, value: unknown): void {
   ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Checks that a file can be written at `path` before any long work starts. */
+export function checkOutputPath(path: string, option: string): void {
+  const dir = dirname(resolve(path));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new PrunefiError('IO', `${option} ${path}: folder ${dir} does not exist; create it first`);
+  }
 }

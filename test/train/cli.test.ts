@@ -75,6 +75,22 @@ test('train refuses a checkpoint of another recipe and reports usage errors', as
   assert.match(badOpt.stderr, /sgd, adamw/);
 });
 
+test('train refuses an output or checkpoint in a missing folder before it trains', async () => {
+  const missing = join(dir, 'no-such-folder');
+  for (const extra of [
+    ['-o', join(missing, 'm.onnx')],
+    ['-o', join(dir, 'm.onnx'), '--checkpoint', join(missing, 'c.ckpt')],
+  ]) {
+    const t0 = performance.now();
+    const r = await cli('train', ...common, '--epochs', '50', ...extra);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /no-such-folder does not exist; create it first/);
+    // 50 epochs would take minutes: refused before any training.
+    assert.ok(performance.now() - t0 < 20_000);
+    assert.doesNotMatch(r.stderr, /train epoch/);
+  }
+});
+
 test('Ctrl-C saves a checkpoint and exits 130; --resume completes the run', async () => {
   const out = join(dir, 'int.onnx');
   const ckpt = join(dir, 'int.ckpt');

@@ -3,8 +3,6 @@
  * sparsity, parameters and MACs and the accuracy before and after. Everything is computed before
  * anything is written, and the model file appears atomically, so a failure leaves no output.
  */
-import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { PrunefiError } from '../../core/errors.js';
 import { batches } from '../../data/batch.js';
 import type { ImageSet } from '../../data/types.js';
@@ -23,7 +21,14 @@ import { createSession, type SessionOptions } from '../../runtime/session.js';
 import { trainProgressView } from '../../train/loop.js';
 import { type CliContext, type Command, type OptionSpec, opt, type ParsedArgs } from '../command.js';
 import { formatInt, formatPercent, formatSI, table } from '../format.js';
-import { dataOptions, loadDataArg, runtimeOptions, sessionOptions, trainLimitOption } from '../shared.js';
+import {
+  checkOutputPath,
+  dataOptions,
+  loadDataArg,
+  runtimeOptions,
+  sessionOptions,
+  trainLimitOption,
+} from '../shared.js';
 
 /**
  * Top-1 accuracy of a model on an image set (the shared batched classifier of `prunefi eval`).
@@ -82,14 +87,6 @@ function parseLayers(args: ParsedArgs): Record<string, number> {
     out[k] = s;
   }
   return out;
-}
-
-/** Checks that a file can be written at `path` before any long work starts. */
-export function checkOutputPath(path: string, option: string): void {
-  const dir = dirname(resolve(path));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new PrunefiError('IO', `${option} ${path}: folder ${dir} does not exist; create it first`);
-  }
 }
 
 function shape(dims: readonly number[]): string {

@@ -10,8 +10,8 @@ import { PRUNE_METHODS } from '../../prune/registry.js';
 import { sensitivity } from '../../prune/sensitivity.js';
 import { type Command, opt } from '../command.js';
 import { formatPercent, table } from '../format.js';
-import { sessionOptions } from '../shared.js';
-import { accuracyOf, checkOutputPath, EVAL_OPTIONS, evalSet } from './prune.js';
+import { checkOutputPath, sessionOptions } from '../shared.js';
+import { accuracyOf, EVAL_OPTIONS, evalSet } from './prune.js';
 
 /** The `sensitivity` command. */
 export const sensitivityCommand: Command = {

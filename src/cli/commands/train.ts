@@ -13,7 +13,14 @@ import { schedules } from '../../train/schedule.js';
 import { type Command, opt } from '../command.js';
 import { formatPercent } from '../format.js';
 import { formatDuration } from '../progress.js';
-import { dataOptions, loadDataArg, loadModelArg, printJson, trainLimitOption } from '../shared.js';
+import {
+  checkOutputPath,
+  dataOptions,
+  loadDataArg,
+  loadModelArg,
+  printJson,
+  trainLimitOption,
+} from '../shared.js';
 
 /** The `train` command. */
 export const trainCommand: Command = {
@@ -106,6 +113,10 @@ export const trainCommand: Command = {
     const modelArg = opt.required<string>(a, 'model', 'train');
     const output = opt.required<string>(a, 'output', 'train');
     const json = opt.bool(a, 'json');
+    // Before hours of training, not when saving after them.
+    checkOutputPath(output, '--output');
+    const checkpointArg = opt.str(a, 'checkpoint');
+    if (checkpointArg) checkOutputPath(checkpointArg, '--checkpoint');
     const model = loadModelArg(modelArg);
     const trainSet = await loadDataArg(a, ctx, 'train', 'train', json, 'train-limit');
     const testSet = await loadDataArg(a, ctx, 'train', opt.str(a, 'split') ?? 'test', json);
@@ -114,7 +125,7 @@ export const trainCommand: Command = {
     const augmentArg = opt.str(a, 'augment') ?? 'auto';
     const augment =
       augmentArg === 'on' ? { padding: 4, flip: true } : augmentArg === 'auto' ? preset.augment : undefined;
-    const checkpoint = opt.str(a, 'checkpoint') ?? `${output}.ckpt`;
+    const checkpoint = checkpointArg ?? `${output}.ckpt`;
     const resume = opt.str(a, 'resume');
     const every = opt.num(a, 'checkpoint-every');
     const threads = opt.num(a, 'threads');
