@@ -16,6 +16,7 @@ import { buildPlan } from '../campaign/plan.js';
 import { CampaignStore, type ExperimentRecord } from '../campaign/store.js';
 import { PrunefiError } from '../core/errors.js';
 import { hashBytes, hashJson } from '../core/hash.js';
+import type { ProgressCallback } from '../core/progress.js';
 import { resolveModel } from '../models/index.js';
 import type { Model } from '../onnx/ir.js';
 import { encodeModel } from '../onnx/proto.js';
@@ -176,9 +177,19 @@ function describeVariant(c: Campaign, base: ReadonlyMap<string, string>): Omit<V
  * campaign and one single-fault sweep per single-fault campaign. Unfinished campaigns are listed
  * as pending (a partial report). Errors name the database and what to do.
  */
-export function reportDataFromCampaigns(paths: readonly string[], command = ''): ReportData {
+export function reportDataFromCampaigns(
+  paths: readonly string[],
+  command = '',
+  onProgress?: ProgressCallback,
+): ReportData {
   if (!paths.length) throw new PrunefiError('REPORT_INPUT', 'no campaign database given');
-  const campaigns = paths.map(openCampaign);
+  // Each database loads and describes its model again: seconds apiece for ResNet18.
+  const campaigns = paths.map((p, i) => {
+    onProgress?.({ unit: 'databases', done: i, total: paths.length, phase: 'read campaigns' });
+    const c = openCampaign(p);
+    onProgress?.({ unit: 'databases', done: i + 1, total: paths.length, phase: 'read campaigns' });
+    return c;
+  });
   const first = campaigns[0]!;
   for (const c of campaigns) {
     const unsupported = c.config.plan.kind !== 'ber' && !singleFault(c.config);

@@ -9,7 +9,7 @@ import { loadReportData } from '../../report/load.js';
 import type { ReportData } from '../../report/model.js';
 import { renderReport } from '../../report/render.js';
 import { reportDataFromCampaigns } from '../../study/campaign-report.js';
-import { type Command, opt } from '../command.js';
+import { type CliContext, type Command, opt } from '../command.js';
 import { printJson } from '../shared.js';
 
 /** Whether `path` is an SQLite file (by its header, whatever its name). */
@@ -30,7 +30,7 @@ function isSqlite(path: string): boolean {
 }
 
 /** Report data from one study folder / report.json, or from campaign databases. */
-function readInput(inputs: readonly string[], command: string): ReportData {
+function readInput(inputs: readonly string[], command: string, ctx: CliContext, quiet: boolean): ReportData {
   const missing = inputs.find((i) => !existsSync(i));
   if (missing && (inputs.length > 1 || /\.(sqlite|db)$/i.test(missing)))
     throw new PrunefiError(
@@ -51,7 +51,12 @@ function readInput(inputs: readonly string[], command: string): ReportData {
       'USAGE',
       `report: '${inputs.find((i) => !dbs.includes(i))}' is not a campaign database; report either campaign databases or one study, not both`,
     );
-  return reportDataFromCampaigns(dbs, command);
+  const bar = ctx.progress('report', quiet);
+  try {
+    return reportDataFromCampaigns(dbs, command, (p) => bar.update(p));
+  } finally {
+    bar.done();
+  }
 }
 
 export const reportCommand: Command = {
@@ -134,7 +139,12 @@ export const reportCommand: Command = {
         `--output must name an .html file, got '${out}' (see 'prunefi report --help')`,
       );
     }
-    const data = readInput(a.positionals, `prunefi report ${process.argv.slice(3).join(' ')}`);
+    const data = readInput(
+      a.positionals,
+      `prunefi report ${process.argv.slice(3).join(' ')}`,
+      ctx,
+      opt.bool(a, 'json') ?? false,
+    );
     const r = renderReport(data, dirname(out), {
       basename: basename(out, extname(out)),
       drop: opt.num(a, 'drop'),
