@@ -43,7 +43,11 @@ await run(
 );
 
 test('campaigns become variants grouped by base model, with sweeps that are the stored records', async () => {
-  const data = reportDataFromCampaigns([at('base.sqlite'), at('m90.sqlite'), at('bits.sqlite')]);
+  const seen: string[] = [];
+  const data = reportDataFromCampaigns([at('base.sqlite'), at('m90.sqlite'), at('bits.sqlite')], '', (p) =>
+    seen.push(`${p.done}/${p.total} ${p.unit}`),
+  );
+  assert.deepEqual(seen.at(-1), '3/3 databases');
   assert.deepEqual(
     data.variants.map((v) => [v.id, v.model, v.method, v.target, v.granularity]),
     [
