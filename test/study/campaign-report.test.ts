@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ReportData } from '../../src/report/model.js';
 import { reportDataFromCampaigns } from '../../src/study/campaign-report.js';
-import { parseStudyConfig } from '../../src/study/config.js';
 import { runStudy } from '../../src/study/runner.js';
 import { cli, cliProcess } from '../helpers/cli.js';
 import { tempDir } from '../helpers/paths.js';
+import { tinyStudy } from '../helpers/study.js';
 
 const dir = tempDir();
 const at = (f: string): string => join(dir, f);
@@ -98,16 +98,8 @@ test('campaigns become variants grouped by base model, with sweeps that are the 
 
 test("a study's own campaign databases give the study's sweeps and model figures exactly", async () => {
   const study = tempDir('prunefi-study-');
-  const config = parseStudyConfig({
-    name: 'tiny',
-    data: 'mnist',
-    evalLimit: 100,
-    models: [{ name: 'lenet5', source: 'zoo:lenet5' }],
-    pruning: [{ method: 'magnitude', sparsities: [0.5], finetune: { epochs: 0 } }],
-    faultModels: [{ numberFormat: 'float32', storageFormat: 'dense' }],
+  const config = tinyStudy({
     campaigns: { images: 50, ber: { rates: [1e-4, 1e-3], trials: 3 }, singleBit: { perBit: 2 } },
-    seed: 3,
-    threads: 1,
   });
   const { data: fromStudy } = await runStudy(config, study, { cacheDir: tempDir('prunefi-study-cache-') });
   const dbs = ['ber', 'bits'].flatMap((k) =>

@@ -5,32 +5,16 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { InterruptedError } from '../../src/core/progress.js';
 import type { ReportData } from '../../src/report/model.js';
-import { parseStudyConfig } from '../../src/study/config.js';
 import { runStudy } from '../../src/study/runner.js';
 import { tempDir } from '../helpers/paths.js';
+import { tinyStudy } from '../helpers/study.js';
 
 const cacheDir = tempDir('prunefi-study-cache-');
-
-/** A study small enough for a test: untrained LeNet-5, one method, tiny campaigns. */
-function tiny(over: Record<string, unknown> = {}) {
-  return parseStudyConfig({
-    name: 'tiny',
-    data: 'mnist',
-    evalLimit: 200,
-    models: [{ name: 'lenet5', source: 'zoo:lenet5' }],
-    pruning: [{ method: 'magnitude', sparsities: [0.5], finetune: { epochs: 0 } }],
-    faultModels: [{ numberFormat: 'float32', storageFormat: 'dense' }],
-    campaigns: { images: 100, ber: { rates: [1e-4], trials: 3 }, singleBit: { perBit: 2 } },
-    seed: 3,
-    threads: 1,
-    ...over,
-  });
-}
 
 test('a study runs end to end, writes its report, and a rerun reuses every step', async () => {
   const dir = tempDir('prunefi-study-');
   const partials: string[] = [];
-  const first = await runStudy(tiny(), dir, { cacheDir, onPartialReport: (r) => partials.push(r.html) });
+  const first = await runStudy(tinyStudy(), dir, { cacheDir, onPartialReport: (r) => partials.push(r.html) });
   // Baseline first, each variant measured right after it is made; a partial report after the
   // baseline (the last variant's is the final report).
   assert.deepEqual(
@@ -65,14 +49,14 @@ test('a study runs end to end, writes its report, and a rerun reuses every step'
     'CSR storage shrinks with sparsity',
   );
 
-  const again = await runStudy(tiny(), dir, { cacheDir });
+  const again = await runStudy(tinyStudy(), dir, { cacheDir });
   assert.equal(again.reused, 8);
   const numbers = JSON.parse(readFileSync(join(dir, 'report-numbers.json'), 'utf8')) as { format: string };
   assert.ok(numbers.format, 'the numbers file is written');
 
   // A changed BER list reruns only the two BER campaigns.
   const changed = await runStudy(
-    tiny({ campaigns: { images: 100, ber: { rates: [3e-4], trials: 3 }, singleBit: { perBit: 2 } } }),
+    tinyStudy({ campaigns: { images: 100, ber: { rates: [3e-4], trials: 3 }, singleBit: { perBit: 2 } } }),
     dir,
     { cacheDir },
   );
@@ -84,7 +68,7 @@ test('an interrupted study resumes its campaign without losing or repeating expe
   const controller = new AbortController();
   let seen = 0;
   await assert.rejects(
-    runStudy(tiny({ baseline: false }), dir, {
+    runStudy(tinyStudy({ baseline: false }), dir, {
       cacheDir,
       signal: controller.signal,
       onProgress: (p) => {
@@ -108,7 +92,7 @@ test('an interrupted study resumes its campaign without losing or repeating expe
   const earlier = db.prepare('UPDATE experiments SET seconds = 1000').run().changes;
   db.close();
   assert.ok(earlier >= 20 && earlier < 64, `${earlier} experiments stored before the interruption`);
-  const result = await runStudy(tiny({ baseline: false }), dir, { cacheDir });
+  const result = await runStudy(tinyStudy({ baseline: false }), dir, { cacheDir });
   assert.equal(result.data.bitSweeps[0]!.total.experiments, 64);
   const bitsSeconds = result.data.provenance.durations.find((d) => d.step.startsWith('bits'))!.seconds;
   assert.ok(bitsSeconds >= earlier * 1000, `the bits step took ${bitsSeconds} s`);
@@ -121,7 +105,7 @@ test('an interrupted study resumes its campaign without losing or repeating expe
 
 test('an interrupted fine-tune resumes from its checkpoint, which is removed once the step is done', async () => {
   const dir = tempDir('prunefi-study-');
-  const config = tiny({
+  const config = tinyStudy({
     baseline: false,
     trainLimit: 64,
     pruning: [{ method: 'magnitude', sparsities: [0.5], finetune: { epochs: 2, batch: 16 } }],
