@@ -8,6 +8,8 @@ import { type ConstructedVariant, constructedReport } from './synthetic.js';
 const BERS = [1e-8, 3e-8, 1e-7, 3e-7, 1e-6];
 // Deterministic trial pattern with a realistic spread (each point's mean is exact).
 const spread = 0.02;
+// A different model reacts differently to the same faults: its own trial pattern.
+const own = [0.2, -1, 0.6, 1, -0.6, -0.2, 0.8, -0.8, 0.4, -0.4];
 
 function conclude(
   variants: ConstructedVariant[],
@@ -82,13 +84,13 @@ test('two overlapping methods: the text says the evidence is weak and treats the
   const { data, c } = conclude([
     unpruned,
     { method: 'magnitude', target: 0.9, clean: 0.88, means: [0.88, 0.87, 0.85, 0.75, 0.5] },
-    // Same fault seeds, but a different model reacts differently to them: its own trial pattern.
+    // Same fault seeds, but the other trial pattern.
     {
       method: 'snip',
       target: 0.9,
       clean: 0.88,
       means: [0.88, 0.87, 0.848, 0.745, 0.5],
-      pattern: [0.2, -1, 0.6, 1, -0.6, -0.2, 0.8, -0.8, 0.4, -0.4],
+      pattern: own,
     },
   ]);
   assert.equal(c.verdict, 'improves');
@@ -148,7 +150,7 @@ test('a verdict that holds by AUC but not by tolerable BER says it depends on th
       target: 0.5,
       clean: 0.9,
       means: [0.9, 0.85, 0.8, 0.7, 0.6],
-      pattern: [0.2, -1, 0.6, 1, -0.6, -0.2, 0.8, -0.8, 0.4, -0.4],
+      pattern: own,
     },
   ]);
   assert.equal(c.verdict, 'no-clear-effect');
@@ -163,7 +165,6 @@ test('a verdict that holds by AUC but not by tolerable BER says it depends on th
 });
 
 test('a ranking tied by tolerable BER but not by AUC: the AUC cross-check names the leader', () => {
-  const own = [0.2, -1, 0.6, 1, -0.6, -0.2, 0.8, -0.8, 0.4, -0.4];
   // All three cross the 5-point line at 3e-8; above it magnitude keeps far more accuracy. Its
   // AUC: trapezoids over log10 BER (decades 0.477, 0.523, 0.477, 0.523) / 2 decades = 77.3%.
   const { data, c } = conclude([
