@@ -61,6 +61,26 @@ export function storedModelOf(
   return { model, memory: new StoredModel(model.graph, options) };
 }
 
+/**
+ * The graph optimization level of injection sessions. ONNX Runtime 1.30's NCHWc layout pass
+ * ('all') crashes the process (SIGSEGV) when a session also outputs intermediate values and a
+ * Conv has a channel count that is not a multiple of the NCHWc block: ResNet18-CIFAR after L1
+ * filter pruning at 30% (45, 90, 179, 358 channels) crashed the golden pass and every suffix
+ * session; 'extended' (all fusions, no layout pass) runs them. Block sizes are 8 (AVX2) or 16
+ * (AVX-512), so any output channel count that is not a multiple of 16 takes 'extended'. Outcomes are unchanged:
+ * only kernels and layouts differ.
+ */
+export function injectionOptimization(model: Model): 'all' | 'extended' {
+  const g = model.graph;
+  const odd = g.nodes.some((n) => {
+    if (n.opType !== 'Conv') return false;
+    const w = g.initializers.get(n.inputs[1] ?? '');
+    // Output channels: a first layer's 3 input channels are fine (unpruned ResNet18 runs).
+    return !!w && w.dims[0]! % 16 !== 0;
+  });
+  return odd ? 'extended' : 'all';
+}
+
 /** How to evaluate experiments. */
 export interface EvaluatorOptions extends MemoryOptions {
   /** Fold BatchNorm into the preceding conv before storing weights (default true). */
@@ -120,6 +140,8 @@ export class Evaluator {
   private readonly outputName: string;
   private readonly batch: number;
   private readonly threads: number | undefined;
+  /** See injectionOptimization. */
+  private readonly optimization: 'all' | 'extended';
   private readonly delta: boolean;
   private readonly budget: number;
   private readonly types: Map<string, DType>;
@@ -147,6 +169,7 @@ export class Evaluator {
     this.mode = options.mode ?? 'fast';
     this.batch = options.batch ?? 250;
     this.threads = options.threads;
+    this.optimization = injectionOptimization(model);
     this.delta = options.delta !== false;
     this.budget = (options.cacheMiB ?? 4096) * 2 ** 20;
     this.golden = golden;
@@ -202,7 +225,11 @@ export class Evaluator {
             (v) => v !== data[0]!.name,
           )
         : [];
-    const probe = await createSession(withOutputs(model, wanted, new Map()), { threads: options.threads });
+    const optimization = injectionOptimization(model);
+    const probe = await createSession(withOutputs(model, wanted, new Map()), {
+      threads: options.threads,
+      optimization,
+    });
     const cache = new Map<string, Cached>();
     let golden: Golden;
     try {
@@ -422,7 +449,7 @@ export class Evaluator {
     const t0 = performance.now();
     const session = await createSession(
       suffixModel(this.model, index, [], this.types, { end: index + 1, outputs: [y] }),
-      { threads: this.threads },
+      { threads: this.threads, optimization: this.optimization },
     );
     try {
       const v: Variant = {
@@ -488,6 +515,7 @@ export class Evaluator {
     const cuts = cutValues(this.model.graph, start);
     const session = await createSession(suffixModel(this.model, start, weights, this.types), {
       threads: this.threads,
+      optimization: this.optimization,
     });
     const v: Variant = {
       start,
