@@ -81,6 +81,15 @@ export function injectionOptimization(model: Model): 'all' | 'extended' {
   return odd ? 'extended' : 'all';
 }
 
+/** What `Evaluator.create` prepares for the constructor: the golden pass and how sessions are built. */
+interface Setup {
+  golden: Golden;
+  /** Element type of every cut value, from the probe run. */
+  types: Map<string, DType>;
+  cache: Map<string, Cached>;
+  optimization: 'all' | 'extended';
+}
+
 /** How to evaluate experiments. */
 export interface EvaluatorOptions extends MemoryOptions {
   /** Fold BatchNorm into the preceding conv before storing weights (default true). */
@@ -159,17 +168,16 @@ export class Evaluator {
     memory: StoredModel,
     input: ImageInput,
     options: EvaluatorOptions,
-    golden: Golden,
-    types: Map<string, DType>,
-    cache: Map<string, Cached>,
+    setup: Setup,
   ) {
+    const { golden, types, cache, optimization } = setup;
     this.model = model;
     this.memory = memory;
     this.input = input;
     this.mode = options.mode ?? 'fast';
     this.batch = options.batch ?? 250;
     this.threads = options.threads;
-    this.optimization = injectionOptimization(model);
+    this.optimization = optimization;
     this.delta = options.delta !== false;
     this.budget = (options.cacheMiB ?? 4096) * 2 ** 20;
     this.golden = golden;
@@ -263,7 +271,7 @@ export class Evaluator {
     } finally {
       await probe.release();
     }
-    const ev = new Evaluator(model, memory, input, options, golden, types, cache);
+    const ev = new Evaluator(model, memory, input, options, { golden, types, cache, optimization });
     ev.setupSeconds = (performance.now() - t0) / 1000;
     return ev;
   }
