@@ -81,7 +81,17 @@ function loadCampaignModel(path: string, spec: string, hash: string): Model {
   );
 }
 
-function openCampaign(path: string): Campaign {
+/** A campaign's model as loaded and stored for its fault model: shared by campaigns of one model. */
+type LoadedModel = Pick<Campaign, 'model' | 'layers' | 'weights'> & {
+  planSize: (c: CampaignConfig) => number;
+};
+
+/**
+ * Opens a campaign database. `models` caches loaded models by content hash and memory options:
+ * a study runs a BER and a bit campaign per model, and loading and storing ResNet18 takes
+ * about a second each time.
+ */
+function openCampaign(path: string, models: Map<string, LoadedModel>): Campaign {
   if (!existsSync(path))
     throw new PrunefiError('REPORT_INPUT', `campaign database ${path} does not exist; check the path`);
   const store = CampaignStore.open(path, true);
@@ -93,20 +103,31 @@ function openCampaign(path: string): Campaign {
         path,
         `it has no fault-free reference yet; run 'prunefi campaign resume --db ${path}'`,
       );
-    const model = loadCampaignModel(path, config.model.spec, config.model.hash);
-    const { memory } = storedModelOf(model, config.memory);
+    const key = `${config.model.hash}|${JSON.stringify(config.memory)}`;
+    let loaded = models.get(key);
+    if (!loaded) {
+      const model = loadCampaignModel(path, config.model.spec, config.model.hash);
+      const { memory } = storedModelOf(model, config.memory);
+      loaded = {
+        model,
+        layers: layerStats(memory),
+        weights: weightsSha256(model.graph),
+        planSize: (c) => buildPlan(c.plan, memory, c.seed).size,
+      };
+      models.set(key, loaded);
+    }
     const records = store.records();
     return {
       path,
       config,
       golden,
       records,
-      planned: buildPlan(config.plan, memory, config.seed).size,
+      planned: loaded.planSize(config),
       stopped: store.meta('stopped') !== undefined,
       modified: statSync(path).mtime,
-      model,
-      layers: layerStats(memory),
-      weights: weightsSha256(model.graph),
+      model: loaded.model,
+      layers: loaded.layers,
+      weights: loaded.weights,
       fault: faultInfo(config),
       seconds: records.reduce((s, r) => s + r.seconds, 0),
     };
@@ -183,10 +204,10 @@ export function reportDataFromCampaigns(
   onProgress?: ProgressCallback,
 ): ReportData {
   if (!paths.length) throw new PrunefiError('REPORT_INPUT', 'no campaign database given');
-  // Each database loads and describes its model again: seconds apiece for ResNet18.
+  const models = new Map<string, LoadedModel>();
   const campaigns = paths.map((p, i) => {
     onProgress?.({ unit: 'databases', done: i, total: paths.length, phase: 'read campaigns' });
-    const c = openCampaign(p);
+    const c = openCampaign(p, models);
     onProgress?.({ unit: 'databases', done: i + 1, total: paths.length, phase: 'read campaigns' });
     return c;
   });
