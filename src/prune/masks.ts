@@ -132,18 +132,3 @@ export function nonzeroMask(graph: Graph, name: string): Uint8Array {
   for (let i = 0; i < v.length; i++) m[i] = v[i] === 0 ? 0 : 1;
   return m;
 }
-
-/** Combines two mask sets: an entry is kept only when both keep it. */
-export function intersectMasks(a: Masks, b: Masks): Masks {
-  const out: Masks = new Map(a);
-  for (const [k, m] of b) {
-    const prev = out.get(k);
-    if (!prev) out.set(k, m);
-    else
-      out.set(
-        k,
-        prev.map((x, i) => x & m[i]!),
-      );
-  }
-  return out;
-}
