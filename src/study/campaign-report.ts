@@ -17,6 +17,7 @@ import { CampaignStore, type ExperimentRecord } from '../campaign/store.js';
 import { PrunefiError } from '../core/errors.js';
 import { hashBytes, hashJson } from '../core/hash.js';
 import type { ProgressCallback } from '../core/progress.js';
+import type { StoredModel } from '../fault/memory.js';
 import { resolveModel } from '../models/index.js';
 import type { Model } from '../onnx/ir.js';
 import { encodeModel } from '../onnx/proto.js';
@@ -82,9 +83,7 @@ function loadCampaignModel(path: string, spec: string, hash: string): Model {
 }
 
 /** A campaign's model as loaded and stored for its fault model: shared by campaigns of one model. */
-type LoadedModel = Pick<Campaign, 'model' | 'layers' | 'weights'> & {
-  planSize: (c: CampaignConfig) => number;
-};
+type LoadedModel = Pick<Campaign, 'model' | 'layers' | 'weights'> & { memory: StoredModel };
 
 /**
  * Opens a campaign database. `models` caches loaded models by content hash and memory options:
@@ -112,7 +111,7 @@ function openCampaign(path: string, models: Map<string, LoadedModel>): Campaign 
         model,
         layers: layerStats(memory),
         weights: weightsSha256(model.graph),
-        planSize: (c) => buildPlan(c.plan, memory, c.seed).size,
+        memory,
       };
       models.set(key, loaded);
     }
@@ -122,7 +121,7 @@ function openCampaign(path: string, models: Map<string, LoadedModel>): Campaign 
       config,
       golden,
       records,
-      planned: loaded.planSize(config),
+      planned: buildPlan(config.plan, loaded.memory, config.seed).size,
       stopped: store.meta('stopped') !== undefined,
       modified: statSync(path).mtime,
       model: loaded.model,
