@@ -67,8 +67,8 @@ export function storedModelOf(
  * Conv has a channel count that is not a multiple of the NCHWc block: ResNet18-CIFAR after L1
  * filter pruning at 30% (45, 90, 179, 358 channels) crashed the golden pass and every suffix
  * session; 'extended' (all fusions, no layout pass) runs them. Block sizes are 8 (AVX2) or 16
- * (AVX-512), so any output channel count that is not a multiple of 16 takes 'extended'. Outcomes are unchanged:
- * only kernels and layouts differ.
+ * (AVX-512), so any output channel count that is not a multiple of 16 takes 'extended'.
+ * Outcomes are unchanged: only kernels and layouts differ.
  */
 export function injectionOptimization(model: Model): 'all' | 'extended' {
   const g = model.graph;
