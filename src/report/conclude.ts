@@ -31,6 +31,8 @@ export interface GroupConclusion {
   details: string[];
   /** Caveats about the data or the method (reference accuracy, censoring, pairing). */
   notes: string[];
+  /** The metric `best` ranks by: the group's primary metric. */
+  metric: 'threshold' | 'auc';
   /** Most tolerant pruned variant by point estimate, and those it cannot be told apart from. */
   best: string | null;
   tiedWithBest: string[];
@@ -229,6 +231,7 @@ function conclude(data: ReportData, d: Derived, g: GroupStats): GroupConclusion 
     headline: '',
     details: [],
     notes: [],
+    metric: g.primary,
     best: null,
     tiedWithBest: [],
     aucBest: null,
@@ -446,7 +449,11 @@ export function shortAnswer(
     const [model, fm] = c.key.split('|');
     const tiedWith = (ids: string[]): string =>
       ids.length ? ` (statistically tied with ${ids.map(label).join(', ')})` : '';
-    const best = c.best ? `; most tolerant pruned variant ${label(c.best)}${tiedWith(c.tiedWithBest)}` : '';
+    // Name the metric: a reader comparing groups must not mistake an AUC ranking for a BER one.
+    const by = c.metric === 'threshold' ? 'tolerable BER' : 'normalized AUC';
+    const best = c.best
+      ? `; most tolerant pruned variant by ${by} ${label(c.best)}${tiedWith(c.tiedWithBest)}`
+      : '';
     const byAuc = c.aucBest ? `; by normalized AUC ${label(c.aucBest)}${tiedWith(c.aucTiedWithBest)}` : '';
     return `${model} under ${fm}: ${VERDICT_TEXT[c.verdict]}${best}${byAuc}`;
   });

@@ -78,10 +78,14 @@ test('methods line up across models by their AUC tests: everywhere, some, none, 
     acrossAnswer(across),
     "Across a and b, by normalized AUC against each model's unpruned variant (Holm-corrected within each model; variants that lost more than 10 points of clean accuracy not counted): more tolerant on every model that ran it: magnitude 90%; on some only: random 50% (b); ranked on one model only, so not compared: l1-filter 50% and snip 90%.",
   );
+  const short = shortAnswer(data, concludeReport(data, d), across);
   assert.match(
-    shortAnswer(data, concludeReport(data, d), across),
+    short,
     /\. By normalized AUC, more tolerant than the unpruned model on both a and b: magnitude 90%\.$/,
   );
+  // Each model's leader is named with the metric it was ranked by (b's baseline forces AUC).
+  assert.match(short, /(— |\. )a under [^:]+: [^.]+; most tolerant pruned variant by tolerable BER /);
+  assert.match(short, /\. b under [^:]+: [^.]+; most tolerant pruned variant by normalized AUC /);
 });
 
 test('a model without an unpruned sweep has no AUC tests, so it is not a column', () => {

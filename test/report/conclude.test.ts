@@ -76,7 +76,7 @@ test('one clearly better method: pruning improves, the best is named and clearly
   );
   assert.match(
     shortAnswer(data, [c]),
-    /net under float32 dense bit-flip: pruning improves fault tolerance; most tolerant pruned variant magnitude 90%; by normalized AUC magnitude 90%\./,
+    /net under float32 dense bit-flip: pruning improves fault tolerance; most tolerant pruned variant by tolerable BER magnitude 90%; by normalized AUC magnitude 90%\./,
   );
 });
 
