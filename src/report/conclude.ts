@@ -32,7 +32,7 @@ export interface GroupConclusion {
   /** Caveats about the data or the method (reference accuracy, censoring, pairing). */
   notes: string[];
   /** The metric `best` ranks by: the group's primary metric. */
-  metric: 'threshold' | 'auc';
+  metric: GroupStats['primary'];
   /** Most tolerant pruned variant by point estimate, and those it cannot be told apart from. */
   best: string | null;
   tiedWithBest: string[];
@@ -78,10 +78,16 @@ function metricValue(g: GroupStats, s: SweepStats): string {
   return g.primary === 'threshold' ? describeThreshold(s.threshold) : fmtPct(s.auc!.value);
 }
 
+/** A metric's name in a sentence; `metricName` adds what it measures. */
+const METRIC_SHORT_NAME: Record<GroupStats['primary'], string> = {
+  threshold: 'tolerable BER',
+  auc: 'normalized AUC',
+};
+
 function metricName(g: GroupStats, drop: number, metric = g.primary): string {
   if (metric === 'threshold')
-    return `tolerable BER (where mean accuracy has fallen ${Math.round(drop * 100)} points)`;
-  return `normalized AUC (mean accuracy over BER ${fmtSci(g.grid[0]!)} to ${fmtSci(g.grid[g.grid.length - 1]!)})`;
+    return `${METRIC_SHORT_NAME.threshold} (where mean accuracy has fallen ${Math.round(drop * 100)} points)`;
+  return `${METRIC_SHORT_NAME.auc} (mean accuracy over BER ${fmtSci(g.grid[0]!)} to ${fmtSci(g.grid[g.grid.length - 1]!)})`;
 }
 
 /** Pruned-vs-unpruned comparisons split by outcome, and the verdict they support. */
@@ -308,7 +314,7 @@ function conclude(data: ReportData, d: Derived, g: GroupStats): GroupConclusion 
     out.best = best.variantId;
     const vsB = best.vsBaseline?.[g.primary === 'threshold' ? 'threshold' : 'auc'];
     const baseText = vsB ? `, ${describeRatio(vsB, conf)} the unpruned model's` : '';
-    let sentence = `Most tolerant pruned variant: ${label(best.variantId)}, ${metric.split(' (')[0]} ${metricValue(g, best)}${baseText}.`;
+    let sentence = `Most tolerant pruned variant: ${label(best.variantId)}, ${METRIC_SHORT_NAME[g.primary]} ${metricValue(g, best)}${baseText}.`;
     if (top.rivals.length) {
       const tied = top.rivals.filter((r) => !r.c.significant);
       const ahead = top.rivals.filter((r) => r.c.significant && r.ratio.value > 1);
@@ -450,9 +456,8 @@ export function shortAnswer(
     const tiedWith = (ids: string[]): string =>
       ids.length ? ` (statistically tied with ${ids.map(label).join(', ')})` : '';
     // Name the metric: a reader comparing groups must not mistake an AUC ranking for a BER one.
-    const by = c.metric === 'threshold' ? 'tolerable BER' : 'normalized AUC';
     const best = c.best
-      ? `; most tolerant pruned variant by ${by} ${label(c.best)}${tiedWith(c.tiedWithBest)}`
+      ? `; most tolerant pruned variant by ${METRIC_SHORT_NAME[c.metric]} ${label(c.best)}${tiedWith(c.tiedWithBest)}`
       : '';
     const byAuc = c.aucBest ? `; by normalized AUC ${label(c.aucBest)}${tiedWith(c.aucTiedWithBest)}` : '';
     return `${model} under ${fm}: ${VERDICT_TEXT[c.verdict]}${best}${byAuc}`;
