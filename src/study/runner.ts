@@ -4,7 +4,7 @@
  * after each variant the run finishes and on interruption, so a day-long study shows its results
  * as it goes. Interrupting (Ctrl-C) stops at a clean point; running the same command again
  * resumes (campaigns from their last stored experiment, training from its last checkpoint, other
- * steps from their start).
+ * steps from their start), and a resumed step's recorded time includes its earlier runs'.
  */
 
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ import { StudyData } from './data.js';
 import { type RemainingEstimate, StudyEta } from './eta.js';
 import { planStudy, type Step } from './plan.js';
 import { buildReportData, hostProvenance } from './report-data.js';
+import { StepClock } from './step-clock.js';
 import { runStep, type StepEnv, type StepResult } from './steps.js';
 import { ArtifactStore } from './store.js';
 
@@ -157,14 +158,18 @@ export async function runStudy(
       result = earlier;
       reused++;
     } else {
+      const clock = new StepClock(store.timeFile(step));
       try {
-        result = await runStep(step, env);
+        result = { ...(await runStep(step, env)), seconds: clock.seconds() };
       } catch (err) {
+        clock.save();
         if ((err as Error).name === 'InterruptedError') await writePartial();
         if (err instanceof PrunefiError || (err as Error).name === 'InterruptedError') throw err;
         throw new PrunefiError('STUDY_CONFIG', `study step '${step.id}' failed: ${errorMessage(err)}`, {
           cause: err,
         });
+      } finally {
+        clock.stop();
       }
       store.finish(step, result);
       eta.record(step, result.seconds);

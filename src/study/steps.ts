@@ -61,7 +61,6 @@ export interface ModelResult {
   finetuneEpochs?: number;
   trainedEpochs?: number;
   notes: string[];
-  seconds: number;
 }
 
 /** Clean accuracy on the test split. */
@@ -69,7 +68,6 @@ export interface EvalResult {
   kind: 'eval';
   correct: number;
   total: number;
-  seconds: number;
 }
 
 /** A BER sweep's trials, by rate. */
@@ -79,8 +77,6 @@ export interface BerResult {
   cleanCorrect: number;
   points: { ber: number; trials: TrialOutcome[] }[];
   experiments: number;
-  /** The finishing run's wall-clock time plus the experiment time of earlier, interrupted runs. */
-  seconds: number;
 }
 
 /** A single-bit sweep's counts. */
@@ -91,12 +87,16 @@ export interface BitsResult {
   byLayer: BitSweep['byLayer'];
   total: SdcCounts;
   experiments: number;
-  /** As BerResult's. */
-  seconds: number;
 }
 
-/** Any step's result. */
-export type StepResult = ModelResult | EvalResult | BerResult | BitsResult;
+/** What a step's executor returns. */
+export type StepOutput = ModelResult | EvalResult | BerResult | BitsResult;
+
+/** A finished step's stored result: its output and the time it took (the runner measures it). */
+export type StepResult = StepOutput & {
+  /** Wall-clock seconds spent on the step over all the runs that worked on it (see StepClock). */
+  seconds: number;
+};
 
 /** The model a step reads: the artifact of its first dependency. */
 function inputModel(step: Step, env: StepEnv): { model: Model; file: string; result: ModelResult } {
@@ -174,7 +174,6 @@ async function runBase(
   p: Extract<StepParams, { kind: 'base' }>,
   env: StepEnv,
 ): Promise<ModelResult> {
-  const t0 = performance.now();
   const dir = env.store.dir(step);
   let model = resolveModel(p.source, { seed: p.seed });
   const test = await env.data.test();
@@ -215,7 +214,6 @@ async function runBase(
     ...describeModel(model, env),
     ...(trainedEpochs !== undefined ? { trainedEpochs } : {}),
     notes: [],
-    seconds: (performance.now() - t0) / 1000,
   };
 }
 
@@ -236,7 +234,6 @@ async function runPrune(
   p: Extract<StepParams, { kind: 'prune' }>,
   env: StepEnv,
 ): Promise<ModelResult> {
-  const t0 = performance.now();
   const { model: base, file: baseFile } = inputModel(step, env);
   const method = PRUNE_METHODS.get(p.method);
   const test = await env.data.test();
@@ -288,7 +285,6 @@ async function runPrune(
     ...(accuracyBeforeFinetune !== undefined ? { accuracyBeforeFinetune } : {}),
     finetuneEpochs: p.finetune.epochs,
     notes: r.notes,
-    seconds: (performance.now() - t0) / 1000,
   };
 }
 
@@ -297,10 +293,9 @@ async function runEval(
   p: Extract<StepParams, { kind: 'eval' }>,
   env: StepEnv,
 ): Promise<EvalResult> {
-  const t0 = performance.now();
   const { model } = inputModel(step, env);
   const a = await accuracy(model, await env.data.split(p.split), p.limit, env);
-  return { kind: 'eval', ...a, seconds: (performance.now() - t0) / 1000 };
+  return { kind: 'eval', ...a };
 }
 
 /**
@@ -319,8 +314,6 @@ async function campaign(
   images: number;
   cleanCorrect: number;
   layers: LayerStats[];
-  /** Experiment time stored by earlier, interrupted runs of this campaign. */
-  earlierSeconds: number;
 }> {
   const { model, file } = inputModel(step, env);
   const test = await env.data.test();
@@ -340,7 +333,6 @@ async function campaign(
   };
   const store = CampaignStore.openOrCreate(join(env.store.dir(step), 'campaign.sqlite'), config);
   try {
-    const earlierSeconds = store.records().reduce((s, r) => s + r.seconds, 0);
     const input = { x: imagesToTensor(test, idx), labels: labelsOf(test, idx) };
     const { evaluator, plan: built } = await prepareCampaign(config, model, input, {
       threads: env.config.threads,
@@ -361,7 +353,7 @@ async function campaign(
       const labels = evaluator.labels;
       const cleanCorrect = evaluator.golden.predictions.reduce((s, p, i) => s + (p === labels[i] ? 1 : 0), 0);
       const layers = layerStats(evaluator.memory);
-      return { records: store.records(), images: evaluator.images, cleanCorrect, layers, earlierSeconds };
+      return { records: store.records(), images: evaluator.images, cleanCorrect, layers };
     } finally {
       await evaluator.release();
     }
@@ -371,7 +363,6 @@ async function campaign(
 }
 
 async function runBer(step: Step, p: Extract<StepParams, { kind: 'ber' }>, env: StepEnv): Promise<BerResult> {
-  const t0 = performance.now();
   const plan: PlanSpec = { kind: 'ber', rates: p.rates, trials: p.trials, type: p.faultModel.faultType };
   const c = await campaign(step, env, p.faultModel, plan, p.images, p.seed);
   // Every variant's campaign has the study's seed, so the experiment index alone is the trial's
@@ -382,7 +373,6 @@ async function runBer(step: Step, p: Extract<StepParams, { kind: 'ber' }>, env: 
     cleanCorrect: c.cleanCorrect,
     points: berPoints(c.records, p.rates),
     experiments: c.records.length,
-    seconds: (performance.now() - t0) / 1000 + c.earlierSeconds,
   };
 }
 
@@ -391,7 +381,6 @@ async function runBits(
   p: Extract<StepParams, { kind: 'bits' }>,
   env: StepEnv,
 ): Promise<BitsResult> {
-  const t0 = performance.now();
   const plan: PlanSpec = { kind: 'single-bit', perBit: p.perBit, type: p.faultModel.faultType };
   const c = await campaign(step, env, p.faultModel, plan, p.images, p.seed);
   return {
@@ -399,12 +388,11 @@ async function runBits(
     images: c.images,
     ...bitCounts(c.records, c.layers),
     experiments: c.records.length,
-    seconds: (performance.now() - t0) / 1000 + c.earlierSeconds,
   };
 }
 
-/** Runs one step and returns its result. */
-export function runStep(step: Step, env: StepEnv): Promise<StepResult> {
+/** Runs one step and returns its output. */
+export function runStep(step: Step, env: StepEnv): Promise<StepOutput> {
   const p = step.params;
   switch (p.kind) {
     case 'base':

@@ -4,7 +4,7 @@
  * crash mid-step leaves an unfinished folder that the next run resumes or redoes, never a
  * half-written result that looks finished.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWrite } from '../core/atomic.js';
 import { PrunefiError } from '../core/errors.js';
@@ -23,6 +23,11 @@ export class ArtifactStore {
     const d = join(this.root, step.kind, step.key.slice(0, 16));
     mkdirSync(d, { recursive: true });
     return d;
+  }
+
+  /** Where the time spent by unfinished runs of a step is kept (see StepClock). */
+  timeFile(step: Step): string {
+    return join(this.dir(step), 'time.json');
   }
 
   /** Whether the step has a finished result. */
@@ -46,11 +51,16 @@ export class ArtifactStore {
     }
   }
 
-  /** Records a step as finished with its result (atomically). */
+  /**
+   * Records a step as finished with its result (atomically). The result holds the step's time, so
+   * its unfinished runs' time is dropped: a step recomputed after its result is deleted starts
+   * its clock from zero.
+   */
   finish<T>(step: Step, result: T): void {
     atomicWrite(
       join(this.dir(step), 'result.json'),
       JSON.stringify({ key: step.key, id: step.id, result }, null, 1),
     );
+    rmSync(this.timeFile(step), { force: true });
   }
 }
