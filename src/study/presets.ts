@@ -161,7 +161,7 @@ const paper: Preset = {
     'AlexNet- and ResNet18-CIFAR: magnitude 50/70/90%, random 50%, L1 filters 30/50%, SNIP, SynFlow, GReg-1 (and network slimming on ResNet18), 4 epochs of fine-tuning, BER 1e-8…1e-5 × 30 trials, 30 single flips per bit',
   reference:
     'Evaluating different pruning approaches on the fault tolerance of deep neural networks (AlexNet, ResNet18)',
-  duration: 'an estimated 16 hours on 2 cores, mostly ResNet18 fine-tuning',
+  duration: 'about 17 hours on 2 cores (measured), mostly ResNet18 fine-tuning',
   build: (args) =>
     parseStudyConfig({
       name: 'paper',
