@@ -81,7 +81,7 @@ const demo: Preset = {
   description:
     'LeNet-5 on the bundled MNIST digits: train, prune with 5 methods, BER and single-bit campaigns',
   reference: '',
-  duration: 'about 5 minutes',
+  duration: 'under a minute',
   build: () =>
     parseStudyConfig({
       name: 'demo',
@@ -134,7 +134,7 @@ const quick: Preset = {
   description:
     'AlexNet-CIFAR: magnitude 50/90%, random 50%, L1 filters 50%, 1 epoch of fine-tuning, BER 1e-8…1e-5 × 20 trials and 20 flips per bit on 1000 images',
   reference: '',
-  duration: 'about 7 minutes',
+  duration: 'about 8 minutes (6 once the decoded images are cached)',
   build: (args) =>
     parseStudyConfig({
       name: 'quick',
