@@ -1,7 +1,7 @@
 /**
  * Wall-clock time spent on a study step over every run that worked on it. A resumed step (training
  * from its checkpoint, a campaign from its stored experiments) would otherwise record only the
- * finishing run's time: the paper preset's GReg-1 step on ResNet18 ran about 80 minutes over two
+ * finishing run's time: the paper preset's GReg-1 step on ResNet18 ran about 78 minutes over two
  * runs and recorded 14. The time of an unfinished run is kept in the step's folder and refreshed
  * every few seconds, so a run killed without warning (no chance to save) loses at most that much
  * of it. Work redone after such a kill (at most one checkpoint interval of training) is counted:
