@@ -34,7 +34,7 @@ import {
 } from '../fault/memory.js';
 import { cloneModel, materializeIdentityConstants, topoSort } from '../onnx/graph.js';
 import { getFloat, getInt, type Model, type Node } from '../onnx/ir.js';
-import { windowGeometry } from '../onnx/shape.js';
+import { windowGeometry } from '../onnx/shape/index.js';
 import { type DType, numel, type Tensor, tensor } from '../onnx/tensor.js';
 import { createSession, type Session } from '../runtime/session.js';
 import { type Golden, goldenOutcome, type Outcome, scoreOutcome } from './outcome.js';
