@@ -8,6 +8,7 @@ import type { DType } from '../tensor.js';
 import {
   broadcastShapes,
   facts,
+  likeInput,
   normAxis,
   registerShapeRules,
   type ShapeContext,
@@ -80,11 +81,6 @@ function globalPool(name: string, description: string): ShapeRule {
       return [facts([x[0]!, x[1]!, ...x.slice(2).map(() => 1)], ctx.type(0))];
     },
   };
-}
-
-/** Ops whose first output is shaped and typed like the input (softmax, normalizations). */
-function likeInput(name: string, description: string): ShapeRule {
-  return { name, description, reference: ref, infer: (ctx) => [facts(ctx.shape(0), ctx.type(0))] };
 }
 
 const batchNorm: ShapeRule = {

@@ -111,6 +111,19 @@ export function facts(shape: number[], type: DType, value?: number[]): ValueFact
     : { shape, type };
 }
 
+/**
+ * A rule whose output is its first input's shape and type (softmax, normalizations, scatters,
+ * cumulative ops).
+ */
+export function likeInput(name: string, description: string): ShapeRule {
+  return {
+    name,
+    description,
+    reference: 'ONNX operator',
+    infer: (ctx) => [facts(ctx.shape(0), ctx.type(0))],
+  };
+}
+
 /** Whether a dtype holds integers (folded values are truncated). */
 export function isIntType(t: DType): boolean {
   return t.startsWith('int') || t.startsWith('uint');

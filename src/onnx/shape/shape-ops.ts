@@ -15,6 +15,7 @@ import {
   DataDependentShapeError,
   FOLD_LIMIT,
   facts,
+  likeInput,
   normAxis,
   registerShapeRules,
   type ShapeContext,
@@ -156,11 +157,6 @@ const gatherND: ShapeRule = {
     return [facts([...idx.slice(0, -1), ...x.slice(b + last)], ctx.type(0))];
   },
 };
-
-/** A rule whose output is its first input's shape and type (scatters, cumulative ops). */
-function likeInput(name: string, description: string): ShapeRule {
-  return { name, description, reference: ref, infer: (ctx) => [facts(ctx.shape(0), ctx.type(0))] };
-}
 
 /** Resolved per-axis start and step of a Slice, and the output shape. */
 function sliceGeometry(ctx: ShapeContext, x: number[]): { shape: number[]; start: number[]; step: number[] } {
