@@ -4,14 +4,14 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { PrunefiError } from '../core/errors.js';
+import { PrunefiError, unknownName } from '../core/errors.js';
 import type { ImageSet } from '../data/index.js';
 import { loadDataset } from '../data/index.js';
 import { resolveModel } from '../models/index.js';
 import type { Model } from '../onnx/ir.js';
 import { parseDevice, type SessionOptions } from '../runtime/index.js';
 import type { CliContext, OptionSpec, ParsedArgs } from './command.js';
-import { opt } from './command.js';
+import { opt, usageError } from './command.js';
 
 /** `--model`, `--data`, `--split`, `--limit`, `--cache-dir`. */
 export const dataOptions: Record<string, OptionSpec> = {
@@ -103,6 +103,30 @@ export async function loadDataArg(
   } finally {
     bar.done();
   }
+}
+
+/** `--input-shape name=AxBx…`, for models whose inputs have symbolic dims (sequence length). */
+export const inputShapeOption: Record<string, OptionSpec> = {
+  'input-shape': {
+    type: 'string',
+    multiple: true,
+    placeholder: 'name=1x128',
+    description: "concrete dims of a graph input (its symbolic dims, e.g. a transformer's sequence length)",
+  },
+};
+
+/** Parses `--input-shape` against the model's graph inputs (an unknown name lists the valid ones). */
+export function parseInputShapes(a: ParsedArgs, model: Model, cmdPath: string): Record<string, number[]> {
+  const inputs = model.graph.inputs.filter((v) => !model.graph.initializers.has(v.name)).map((v) => v.name);
+  const out: Record<string, number[]> = {};
+  for (const spec of opt.strs(a, 'input-shape')) {
+    const m = /^(.+)=(\d+(?:x\d+)*)$/.exec(spec);
+    if (!m) throw usageError(cmdPath, `--input-shape '${spec}' is not name=dims; write e.g. input_ids=1x128`);
+    const [, name, dims] = m as unknown as [string, string, string];
+    if (!inputs.includes(name)) throw unknownName('graph input', name, inputs);
+    out[name] = dims.split('x').map(Number);
+  }
+  return out;
 }
 
 /** Writes a JSON document to stdout (2-space indent, trailing newline). */

@@ -7,7 +7,7 @@
 import { PrunefiError } from '../../core/errors.js';
 import { cloneGraph, materializeIdentityConstants, nameGenerator, topoSort } from '../../onnx/graph.js';
 import { type Graph, type Model, type Node, onnxOpset, type ValueInfo } from '../../onnx/ir.js';
-import { inferShapes } from '../../onnx/shape.js';
+import { inferShapes } from '../../onnx/shape/index.js';
 import type { DType } from '../../onnx/tensor.js';
 import {
   type BatchNormMode,
@@ -18,12 +18,17 @@ import {
   type FloatType,
   GradContext,
 } from './context.js';
+import './activation.js';
 import './conv.js';
 import './elementwise.js';
+import './gather.js';
+import './layernorm.js';
 import './linear.js';
+import './math.js';
 import './norm.js';
 import { emitObjective, type Objective } from './objective.js';
 import './pool.js';
+import './reduce.js';
 import { gradRules } from './rule.js';
 import './shape.js';
 import './softmax.js';
@@ -144,7 +149,7 @@ export function buildTrainingGraph(model: Model, options: TrainingGraphOptions =
     throw new PrunefiError('TRAIN', `the model has no output '${predName ?? ''}' to train on`);
   }
   const bnMode = options.batchNorm ?? 'train';
-  const { shapes } = inferShapes(graph, {}, options.probeBatch ?? 2);
+  const { shapes } = inferShapes(graph, { batch: options.probeBatch ?? 2 });
   const fresh = nameGenerator(graph);
   const ctx = new GradContext(graph, dtype, shapes, bnMode, options.dropout ?? bnMode === 'train', fresh);
   ctx.convWeightGrad = options.convWeightGrad ?? 'auto';
