@@ -6,6 +6,8 @@
  * measured, not guessed: the graph runs on one image and on that image twice, and a value is
  * per-image when its axis 0 follows the batch while the rest of its shape stays the same.
  */
+
+import { sliceRows } from '../data/tensorset.js';
 import { cutValues } from '../fault/cut.js';
 import type { Graph } from '../onnx/ir.js';
 import { inferShapes } from '../onnx/shape/index.js';
@@ -52,26 +54,22 @@ function close(a: Float32Array, b: Float32Array): boolean {
 
 /**
  * The image layout of each of `candidates` that holds one slice per image, measured by running
- * `session` (which outputs every candidate) on image 0 and on images 0 and 1 (image 0 twice when
- * there is one image): the batch axis is the one axis whose extent doubles, and image 0's block
+ * `session` (which outputs every candidate) on sample 0 and on samples 0 and 1 (sample 0 twice
+ * when there is one): the batch axis is the one axis whose extent doubles, and image 0's block
  * of the two-image run must equal the one-image run (to within kernel rounding, 1e-3 relative:
  * the same values, not an interleaving such as [L·B, E] rows, which is not cached).
  */
 export async function perImageValues(
   session: Session,
-  inputName: string,
-  x: Tensor<'float32'>,
+  feeds: ReadonlyMap<string, Tensor>,
   candidates: readonly string[],
 ): Promise<Map<string, ImageLayout>> {
   const out = new Map<string, ImageLayout>();
   if (candidates.length === 0) return out;
-  const size = numel(x.dims.slice(1));
-  const one = x.data.subarray(0, size);
-  const two = new Float32Array(2 * size);
-  two.set(one);
-  two.set(x.dims[0]! > 1 ? x.data.subarray(size, 2 * size) : one, size);
-  const a = await session.run({ [inputName]: tensor('float32', [1, ...x.dims.slice(1)], one) }, candidates);
-  const b = await session.run({ [inputName]: tensor('float32', [2, ...x.dims.slice(1)], two) }, candidates);
+  const samples = (idx: number[]) => Object.fromEntries([...feeds].map(([n, t]) => [n, sliceRows(t, idx)]));
+  const second = [...feeds.values()][0]!.dims[0]! > 1 ? 1 : 0;
+  const a = await session.run(samples([0]), candidates);
+  const b = await session.run(samples([0, second]), candidates);
   for (const v of candidates) {
     const ta = a[v];
     const tb = b[v];

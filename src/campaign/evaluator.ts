@@ -47,13 +47,10 @@ import {
   storeImages,
   valuesToCache,
 } from './cut-cache.js';
-import { type Golden, goldenOutcome, type Outcome, scoreOutcome } from './outcome.js';
+import { type Golden, goldenOutcome, makeGolden, type Outcome, scoreOutcome } from './outcome.js';
+import { type ImageInput, type SampleInput, sampleRange, sampleRows, samplesOf } from './samples.js';
 
-/** The images an evaluator scores: normalized NCHW float32 images and their labels. */
-export interface ImageInput {
-  x: Tensor<'float32'>;
-  labels: ArrayLike<number>;
-}
+export type { ImageInput, SampleInput } from './samples.js';
 
 /**
  * The model as a campaign injects into it (Identity-aliased initializers materialized, nodes in
@@ -147,8 +144,9 @@ export class Evaluator {
   readonly golden: Golden;
   readonly images: number;
   private readonly model: Model;
-  private readonly input: ImageInput;
-  private readonly inputName: string;
+  /** Every data input's samples (axis 0), by graph input name. */
+  private readonly feeds: ReadonlyMap<string, Tensor>;
+  private readonly sampleLabels: ArrayLike<number>;
   private readonly outputName: string;
   private readonly batch: number;
   private readonly threads: number | undefined;
@@ -169,14 +167,15 @@ export class Evaluator {
   private constructor(
     model: Model,
     memory: StoredModel,
-    input: ImageInput,
+    input: { feeds: ReadonlyMap<string, Tensor>; count: number; labels: ArrayLike<number> },
     options: EvaluatorOptions,
     setup: Setup,
   ) {
     const { golden, types, cache, optimization } = setup;
     this.model = model;
     this.memory = memory;
-    this.input = input;
+    this.feeds = input.feeds;
+    this.sampleLabels = input.labels;
     this.mode = options.mode ?? 'fast';
     this.batch = options.batch ?? 250;
     this.threads = options.threads;
@@ -184,8 +183,7 @@ export class Evaluator {
     this.delta = options.delta !== false;
     this.budget = (options.cacheMiB ?? 4096) * 2 ** 20;
     this.golden = golden;
-    this.images = input.x.dims[0]!;
-    this.inputName = model.graph.inputs.find((v) => !model.graph.initializers.has(v.name))!.name;
+    this.images = input.count;
     this.outputName = model.graph.outputs[0]!.name;
     this.types = types;
     this.cache = cache;
@@ -204,28 +202,24 @@ export class Evaluator {
    * BatchNorm (unless `foldBn: false`), encodes the weights in the chosen number and storage
    * formats, and runs the golden pass (caching the activations at every cut in fast mode).
    */
-  static async create(source: Model, input: ImageInput, options: EvaluatorOptions = {}): Promise<Evaluator> {
+  static async create(
+    source: Model,
+    input: ImageInput | SampleInput,
+    options: EvaluatorOptions = {},
+  ): Promise<Evaluator> {
     const t0 = performance.now();
-    if (input.x.dims.length < 1 || input.x.dims[0] !== input.labels.length) {
-      throw new RangeError(
-        `images: ${input.x.dims[0]} images but ${input.labels.length} labels; give one label per image`,
-      );
-    }
-    if (input.labels.length === 0)
-      throw new RangeError('images: the image set is empty; give at least one image');
     const batch = options.batch ?? 250;
     if (!Number.isInteger(batch) || batch < 1)
       throw new RangeError(`batch must be a positive integer, got ${batch}`);
     const { model, memory } = storedModelOf(source, options);
     for (const [name, t] of memory.goldenInitializers()) model.graph.initializers.set(name, t);
     const g = model.graph;
-    const data = g.inputs.filter((v) => !g.initializers.has(v.name));
-    if (data.length !== 1 || g.outputs.length < 1) {
+    const { feeds, count } = samplesOf(g, input);
+    if (g.outputs.length < 1)
       throw new PrunefiError(
         'ONNX_UNSUPPORTED',
-        `fault injection needs a model with one data input and a logits output; this one has inputs ${data.map((v) => v.name).join(', ')}`,
+        'fault injection needs a model with a logits output; this one has none',
       );
-    }
     const mode = options.mode ?? 'fast';
     const budget = (options.cacheMiB ?? 4096) * 2 ** 20;
     // Fast mode caches golden activations at the cuts: per-image float32 values only (see
@@ -239,7 +233,7 @@ export class Evaluator {
     const cache = new Map<string, Cached>();
     let golden: Golden;
     try {
-      const perImage = await perImageValues(probe, data[0]!.name, input.x, candidates);
+      const perImage = await perImageValues(probe, feeds, candidates);
       const wanted = valuesToCache(
         g,
         memory.layers.map((l) => l.nodeIndex),
@@ -250,7 +244,7 @@ export class Evaluator {
       // Prefer the cuts of later layers: they hold most weights, so most faults land there.
       // Values that do not fit the budget are recomputed from earlier ones (or the input).
       for (const v of [...wanted].reverse()) {
-        const need = numel(perImage.get(v)!.dims) * 4 * input.labels.length;
+        const need = numel(perImage.get(v)!.dims) * 4 * count;
         if (bytes + need <= budget) {
           keep.push(v);
           bytes += need;
@@ -258,8 +252,8 @@ export class Evaluator {
       }
       golden = await goldenPass(
         probe,
-        input,
-        data[0]!.name,
+        feeds,
+        count,
         g.outputs[0]!.name,
         new Map(keep.map((v) => [v, perImage.get(v)!])),
         batch,
@@ -269,14 +263,31 @@ export class Evaluator {
     } finally {
       await probe.release();
     }
-    const ev = new Evaluator(model, memory, input, options, { golden, types, cache, optimization });
+    if (input.labels.length !== count * golden.positions) {
+      const per =
+        golden.positions === 1 ? 'one per sample' : `${golden.positions} per sample, one per output position`;
+      throw new RangeError(
+        `labels: ${input.labels.length} labels for ${count} samples; the model's output needs ${count * golden.positions} (${per})`,
+      );
+    }
+    const ev = new Evaluator(model, memory, { feeds, count, labels: input.labels }, options, {
+      golden,
+      types,
+      cache,
+      optimization,
+    });
     ev.setupSeconds = (performance.now() - t0) / 1000;
     return ev;
   }
 
-  /** The label of every image. */
+  /** The label of every scored position (one per sample for a classifier). */
   get labels(): ArrayLike<number> {
-    return this.input.labels;
+    return this.sampleLabels;
+  }
+
+  /** The golden run scored against the labels (correct samples, scored tokens). */
+  get goldenScore(): Outcome {
+    return goldenOutcome(this.golden, this.sampleLabels, 'none', 0);
   }
 
   /** Releases every session. */
@@ -299,7 +310,7 @@ export class Evaluator {
     if (wordsChanged === 0 || changes.length === 0) {
       const o = goldenOutcome(
         this.golden,
-        this.input.labels,
+        this.sampleLabels,
         wordsChanged === 0 ? 'none' : 'masked',
         wordsChanged,
       );
@@ -339,7 +350,7 @@ export class Evaluator {
     meta: Pick<Outcome, 'wordsChanged' | 'weightsChanged'>,
     detail: boolean,
   ): Outcome | DetailedOutcome {
-    const outcome = scoreOutcome(golden, this.input.labels, rows, logits, meta);
+    const outcome = scoreOutcome(golden, this.sampleLabels, rows, logits, meta);
     if (!detail) return outcome;
     const k = golden.classes;
     const full = golden.logits.slice();
@@ -440,9 +451,7 @@ export class Evaluator {
   /** The golden reference of a delta on the output layer: its cached golden output. */
   private outputGolden(y: string): Golden {
     if (!this.lastGolden) {
-      const logits = this.cache.get(y)!.data;
-      const classes = logits.length / this.images;
-      this.lastGolden = { logits, predictions: argmaxRows(logits, classes), classes };
+      this.lastGolden = makeGolden(this.cache.get(y)!.data, this.images, this.golden.classes);
     }
     return this.lastGolden;
   }
@@ -468,7 +477,7 @@ export class Evaluator {
         weights: [],
         cuts: segment.graph.inputs.map((i) => i.name),
         session,
-        golden: { logits: new Float32Array(0), predictions: new Int32Array(0), classes: 0 },
+        golden: this.golden,
       };
       const first = await session.run(
         Object.fromEntries(v.cuts.map((c) => [c, this.cutFeed(c, Int32Array.of(0))])),
@@ -530,11 +539,10 @@ export class Evaluator {
       weights,
       cuts,
       session,
-      golden: { logits: new Float32Array(0), predictions: new Int32Array(0), classes: 0 },
+      golden: this.golden,
     };
-    const logits = await this.run(v, allRows(this.images));
-    const classes = logits.length / this.images;
-    v.golden = { logits, predictions: argmaxRows(logits, classes), classes };
+    // The variant's own golden run: its kernels, not the full graph's, are the reference.
+    v.golden = makeGolden(await this.run(v, allRows(this.images)), this.images, this.golden.classes);
     this.setupSeconds += (performance.now() - t0) / 1000;
     return v;
   }
@@ -584,17 +592,19 @@ export class Evaluator {
 
   /** The golden value `name` for images `idx` (a zero-copy view when they are contiguous). */
   private cutFeed(name: string, idx: Int32Array): Tensor {
-    const src: Cached | undefined =
-      name === this.inputName
-        ? {
-            data: this.input.x.data,
-            size: numel(this.input.x.dims.slice(1)),
-            dims: [1, ...this.input.x.dims.slice(1)],
-            axis: 0,
-          }
-        : this.cache.get(name);
+    const input = this.feeds.get(name);
+    if (input) return sampleRows(input, idx);
+    const src = this.cache.get(name);
     if (!src) throw new Error(`golden value '${name}' is not cached`);
     return feedImages(src, idx);
+  }
+
+  /** A float32 golden value laid out per image: cached, or a float32 graph input. */
+  private goldenValue(name: string): Cached | undefined {
+    const input = this.feeds.get(name);
+    if (input?.dtype !== 'float32') return this.cache.get(name);
+    const dims = [1, ...input.dims.slice(1)];
+    return { data: input.data as Float32Array, size: numel(dims), dims, axis: 0 };
   }
 
   /**
@@ -606,11 +616,10 @@ export class Evaluator {
     const node = this.computeNode(layer, changes);
     if (!node) return allRows(this.images);
     const x = node.inputs[0]!;
-    const cached = x === this.inputName ? undefined : this.cache.get(x);
-    if (!cached && x !== this.inputName) return allRows(this.images);
-    const data = cached ? cached.data : this.input.x.data;
-    const dims = cached ? rowDims(cached) : this.input.x.dims.slice(1);
-    if (!dims) return allRows(this.images);
+    const golden = this.goldenValue(x);
+    const dims = golden ? rowDims(golden) : null;
+    if (!golden || !dims) return allRows(this.images);
+    const data = golden.data;
     let count = 0;
     for (const c of changes) {
       if (c.tensor.role === 'bias') return allRows(this.images);
@@ -672,11 +681,6 @@ function allRows(n: number): Int32Array {
   return r;
 }
 
-function sliceImages(x: Tensor<'float32'>, from: number, to: number): Tensor<'float32'> {
-  const size = numel(x.dims.slice(1));
-  return tensor('float32', [to - from, ...x.dims.slice(1)], x.data.subarray(from * size, to * size));
-}
-
 /**
  * For each changed weight of a Conv/Gemm/MatMul, the per-image input offsets it multiplies, or
  * null when the layer's geometry is not one this analysis covers (then every image runs).
@@ -706,19 +710,21 @@ function readSets(
 /** Runs the golden pass in batches, filling `cache` with the kept cut values. */
 async function goldenPass(
   session: Session,
-  input: ImageInput,
-  inputName: string,
+  feeds: ReadonlyMap<string, Tensor>,
+  n: number,
   outputName: string,
   keep: ReadonlyMap<string, ImageLayout>,
   batch: number,
   cache: Map<string, Cached>,
   onProgress?: ProgressCallback,
 ): Promise<Golden> {
-  const n = input.labels.length;
   const parts: Float32Array[] = [];
+  let classes = 0;
   for (let b = 0; b < n; b += batch) {
     const e = Math.min(n, b + batch);
-    const out = await session.run({ [inputName]: sliceImages(input.x, b, e) }, [outputName, ...keep.keys()]);
+    const out = await session.run(sampleRange(feeds, b, e), [outputName, ...keep.keys()]);
+    // The class axis is the output's last: [N, C] for a classifier, [N, T, C] per token.
+    classes = out[outputName]!.dims.at(-1) ?? 1;
     parts.push(out[outputName]!.data as Float32Array);
     for (const [v, layout] of keep) {
       const t = out[v]!;
@@ -738,8 +744,7 @@ async function goldenPass(
     logits.set(p, off);
     off += p.length;
   }
-  const classes = logits.length / n;
-  return { logits, predictions: argmaxRows(logits, classes), classes };
+  return makeGolden(logits, n, classes);
 }
 
 /** Where a changed weight or bias of a layer lands in the layer's per-image output. */

@@ -1,6 +1,11 @@
 /** Runs the same faults in fast and naive mode and asserts that the outcomes are identical. */
 import assert from 'node:assert/strict';
-import { Evaluator, type EvaluatorOptions, type ImageInput } from '../../src/campaign/evaluator.js';
+import {
+  Evaluator,
+  type EvaluatorOptions,
+  type ImageInput,
+  type SampleInput,
+} from '../../src/campaign/evaluator.js';
 import type { Fault } from '../../src/fault/memory.js';
 import type { Model } from '../../src/onnx/ir.js';
 import { assertClose } from '../helpers/assert.js';
@@ -14,7 +19,7 @@ import { assertClose } from '../helpers/assert.js';
  */
 export async function compareModes(
   model: Model,
-  input: ImageInput,
+  input: ImageInput | SampleInput,
   experiments: Fault[][],
   opts: EvaluatorOptions = {},
 ): Promise<number> {
