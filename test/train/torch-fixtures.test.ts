@@ -51,6 +51,7 @@ async function oneStep(
 for (const [name, ops] of [
   ['mobilenetv3', 'HardSwish, HardSigmoid'],
   ['efficientnet', 'SiLU as Sigmoid·Mul'],
+  ['vit', 'int64 shape arithmetic, packed-qkv Slice, decomposed LayerNorm, Erf GELU, Softmax'],
 ] as const) {
   test(`${name}.onnx (${ops}): one SGD step lowers the loss`, async () => {
     const { before, after, predicted } = await oneStep(name, 0.05);

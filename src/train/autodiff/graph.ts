@@ -149,7 +149,7 @@ export function buildTrainingGraph(model: Model, options: TrainingGraphOptions =
     throw new PrunefiError('TRAIN', `the model has no output '${predName ?? ''}' to train on`);
   }
   const bnMode = options.batchNorm ?? 'train';
-  const { shapes } = inferShapes(graph, { batch: options.probeBatch ?? 2 });
+  const { shapes, types } = inferShapes(graph, { batch: options.probeBatch ?? 2 });
   const fresh = nameGenerator(graph);
   const ctx = new GradContext(graph, dtype, shapes, bnMode, options.dropout ?? bnMode === 'train', fresh);
   ctx.convWeightGrad = options.convWeightGrad ?? 'auto';
@@ -162,8 +162,12 @@ export function buildTrainingGraph(model: Model, options: TrainingGraphOptions =
     const rule = n.domain === '' && gradRules.has(n.opType) ? gradRules.get(n.opType) : undefined;
     const slots = rule ? rule.differentiable(n) : n.inputs.map((_, i) => i);
     if (!slots.some((s) => requires.has(n.inputs[s] ?? ''))) continue;
+    // Integer and bool values carry no gradient: shape arithmetic on an activation (Shape →
+    // Gather → Concat, exporters' dynamic reshapes) runs forward only and needs no rule.
+    const carried = n.outputs.filter((o) => o && FLOAT_TYPES.has(types.get(o) ?? 'float32'));
+    if (carried.length === 0) continue;
     active.push(n);
-    for (const o of n.outputs) if (o) requires.add(o);
+    for (const o of carried) requires.add(o);
   }
   // Of those, the ones the objective depends on.
   const relevant = new Set<string>([predName]);
