@@ -34,6 +34,13 @@ export interface FaultLayer {
   tensors: LayerTensor[];
 }
 
+/**
+ * Layer ops whose parameters the fault memory leaves out: BatchNorm, which campaigns fold into the
+ * conv before it by default (an unfolded one is left out as PyTorchFI injects only conv and linear
+ * layers).
+ */
+export const NOT_INJECTED: ReadonlySet<string> = new Set(['BatchNormalization']);
+
 /** Inputs that are a layer's bias (added after the product), by op. */
 const BIAS_INPUTS: Record<string, number> = {
   Conv: 2,
@@ -90,7 +97,7 @@ export function faultLayers(graph: Graph): FaultLayer[] {
   const byName = new Map<string, FaultLayer>();
   const byNode = new Map<Node, FaultLayer>();
   for (const [node, params] of parametersByNode(graph)) {
-    if (node.opType === 'BatchNormalization') continue;
+    if (NOT_INJECTED.has(node.opType)) continue;
     const tensors: LayerTensor[] = [];
     for (const init of params) {
       if (graph.initializers.get(init)!.dtype !== 'float32') continue;

@@ -7,7 +7,7 @@ import type { Graph, Node } from './ir.js';
 import { numel, type Tensor } from './tensor.js';
 
 /** Inputs of a layer op that hold its parameters (weights and biases, not running statistics). */
-const LAYER_PARAMS: Record<string, readonly number[]> = {
+export const LAYER_PARAMS: Readonly<Record<string, readonly number[]>> = {
   Conv: [1, 2],
   ConvTranspose: [1, 2],
   Gemm: [0, 1, 2],
