@@ -114,10 +114,11 @@ export async function pruneModel(
         : `pruning method '${m.name}' needs ${what}, but no training data was given; pass --data with a dataset that has a training split`,
     );
   }
-  const remove = request.remove ?? m.granularity === 'filter';
-  if (remove && m.granularity !== 'filter') {
+  const structured = m.granularity === 'filter' || m.granularity === 'head';
+  const remove = request.remove ?? structured;
+  if (remove && !structured) {
     throw new RangeError(
-      `remove applies to filter methods only; '${m.name}' prunes ${m.granularity} weights`,
+      `remove applies to filter and head methods only; '${m.name}' prunes ${m.granularity} weights`,
     );
   }
   const work = cloneModel(model, true);
@@ -148,6 +149,10 @@ export async function pruneModel(
   applyMasks(pruned.graph, result.masks);
   let out = pruned;
   let removed = false;
+  if (remove && result.remover) {
+    out = result.remover(pruned);
+    removed = result.masks.size > 0;
+  }
   if (remove && result.plan && ctx.channels) {
     const plan: ChannelPlan = new Map(result.plan);
     if (request.maskFallback) {

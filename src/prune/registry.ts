@@ -1,6 +1,7 @@
 /** The registry of every pruning method, by name (what `prunefi methods` lists). */
 import { Registry } from '../core/registry.js';
 import { gmp, imp } from './gradual.js';
+import { heads } from './heads.js';
 import { fpgm, l1Filter, l2Filter, magnitude, nm, random } from './methods.js';
 import { greg1, greg2, slimming } from './regularized.js';
 import { grasp, snip, synflow, taylor } from './saliency.js';
@@ -23,4 +24,5 @@ export const PRUNE_METHODS = new Registry<PruneMethod>('pruning method', [
   slimming,
   greg1,
   greg2,
+  heads,
 ]);

@@ -13,7 +13,7 @@ import type { PruneTarget } from './targets.js';
 import type { TrainingSetup } from './training.js';
 
 /** What a method removes: single weights, N of every M weights, or whole filters/channels. */
-export type Granularity = 'unstructured' | 'n:m' | 'filter';
+export type Granularity = 'unstructured' | 'n:m' | 'filter' | 'head';
 
 /** Whether a target sparsity applies to each layer alone or to all target layers pooled. */
 export type Scope = 'layer' | 'global';
@@ -92,6 +92,11 @@ export interface MethodResult {
   model?: Model;
   /** Filter methods: the channels removed from each channel group. */
   plan?: ChannelPlan;
+  /**
+   * Structured methods with their own removal (attention heads): cuts the masked structures out
+   * of the masked model.
+   */
+  remover?: (model: Model) => Model;
   /** Facts worth showing the user (layers skipped and why). */
   notes: string[];
 }

@@ -44,7 +44,7 @@ export interface Variant {
   /** Human label, e.g. 'magnitude (global) 90%'. */
   label: string;
   /** What the method removes: single weights, N:M groups, whole filters (structured), or nothing. */
-  granularity: 'none' | 'unstructured' | 'n:m' | 'filter';
+  granularity: 'none' | 'unstructured' | 'n:m' | 'filter' | 'head';
   /** Target sparsity or ratio the method was asked for (0 for the baseline). */
   target: number;
   /** Fraction of exactly-zero parameters in the final model. */

@@ -50,7 +50,7 @@ export interface ModelResult {
   file: string;
   method: string;
   target: number;
-  granularity: 'none' | 'unstructured' | 'n:m' | 'filter';
+  granularity: 'none' | 'unstructured' | 'n:m' | 'filter' | 'head';
   sparsity: number;
   params: number;
   nonzeroParams: number;

@@ -17,6 +17,7 @@ import { loadModel } from '../../src/onnx/file.js';
 import { summarizeModel } from '../../src/onnx/summary.js';
 import { tensor } from '../../src/onnx/tensor.js';
 import { REPO } from '../helpers/paths.js';
+import { torchFixture } from '../helpers/torch-fixtures.js';
 import { compareModes } from './compare-modes.js';
 
 const TORCH = join(REPO, 'test/fixtures/torch');
@@ -74,7 +75,7 @@ function images(n: number) {
 }
 
 test('ViT: fast and naive modes agree outcome by outcome (single bits in every kind of layer, BER)', async () => {
-  const model = loadModel(join(TORCH, 'vit.onnx'));
+  const model = torchFixture('vit');
   const input = images(12);
   const probe = await Evaluator.create(model, input, { mode: 'naive', threads: 1 });
   const space = new FaultSpace(probe.memory);

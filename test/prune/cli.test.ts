@@ -71,7 +71,7 @@ test('bad input: clear errors and nothing written', async () => {
     [['-m', 'nm', '--opt', 'n=4'], /option n of method nm must be smaller than m, got n=4, m=4/],
     [
       ['-m', 'magnitude', '-s', '0.5', '--scope', 'global', '--remove'],
-      /remove applies to filter methods only/,
+      /remove applies to filter and head methods only/,
     ],
     [
       ['-m', 'frobnicate', '-s', '0.5'],

@@ -305,7 +305,7 @@ export const pruneCommand: Command = {
       return 0;
     }
     const lines = [
-      `${method.name} (${result.options.scope}${method.granularity === 'filter' ? `, ${result.removed ? 'removed' : 'masked'}` : ''}) sparsity ${formatPercent(result.sparsity)} of pruned layers`,
+      `${method.name} (${result.options.scope}${method.granularity === 'filter' || method.granularity === 'head' ? `, ${result.removed ? 'removed' : 'masked'}` : ''}) sparsity ${formatPercent(result.sparsity)} of pruned layers`,
       '',
       pruneTable(result),
       '',
