@@ -10,7 +10,7 @@
 import { PrunefiError } from '../core/errors.js';
 import { consumers, type WeightLayer, weightLayers } from '../onnx/graph.js';
 import { type Graph, getInts, type Node } from '../onnx/ir.js';
-import { inferShapes, type ShapeInfo } from '../onnx/shape/index.js';
+import { concreteInputShapes, inferShapes, type ShapeInfo } from '../onnx/shape/index.js';
 
 /** One of q, k, v: a projection and where its channels start in the projection's output. */
 export interface HeadSource {
@@ -47,14 +47,12 @@ const PASS = new Set([
   'Dropout',
 ]);
 
-/** Shapes with every symbolic dim concrete: batch 2, other symbolic dims 7 (never a head count). */
+/**
+ * Shapes with every symbolic dim concrete (batch 2, so the batch axis is told apart from the
+ * size-1 axes a reshape inserts).
+ */
 export function concreteShapes(graph: Graph): ShapeInfo {
-  const inputShapes: Record<string, number[]> = {};
-  for (const v of graph.inputs) {
-    if (graph.initializers.has(v.name) || !v.shape) continue;
-    inputShapes[v.name] = v.shape.map((d, i) => (typeof d === 'number' && d > 0 ? d : i === 0 ? 2 : 7));
-  }
-  return inferShapes(graph, { inputShapes, partial: true });
+  return inferShapes(graph, { inputShapes: concreteInputShapes(graph, 2), partial: true });
 }
 
 interface Trace {

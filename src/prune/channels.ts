@@ -15,7 +15,7 @@
 import { errorMessage } from '../core/errors.js';
 import { consumers, type WeightLayer, weightLayers } from '../onnx/graph.js';
 import { type Graph, getInt, getInts, type Node } from '../onnx/ir.js';
-import { inferShapes } from '../onnx/shape/index.js';
+import { concreteInputShapes, inferShapes } from '../onnx/shape/index.js';
 import { numel, toNumbers } from '../onnx/tensor.js';
 
 /** One run of a value's channel axis: a whole channel group, each channel `inner` entries wide. */
@@ -187,7 +187,7 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
   let shapes: Map<string, number[]> = new Map();
   let shapeError = '';
   try {
-    shapes = inferShapes(graph, { batch: 1 }).shapes;
+    shapes = inferShapes(graph, { inputShapes: concreteInputShapes(graph) }).shapes;
   } catch (err) {
     shapeError = errorMessage(err);
   }

@@ -5,7 +5,7 @@
  */
 import { PrunefiError } from '../core/errors.js';
 import { numel } from '../onnx/tensor.js';
-import type { ChannelAnalysis } from './channels.js';
+import { blockedReason, type ChannelAnalysis } from './channels.js';
 import {
   type FilterScorer,
   filterNorms,
@@ -145,5 +145,37 @@ export const fpgm: PruneMethod = {
   reference: 'He, Liu, Wang, Hu, Yang 2019, Filter Pruning via Geometric Median for Deep CNN Acceleration',
   async run(ctx) {
     return runFilterMethod(ctx, geometricMedianScores);
+  },
+};
+
+/**
+ * MLP hidden units of transformer blocks: L1 filter pruning restricted to the channel groups a
+ * matrix product produces and the structural pass can cut out (fc1's outputs through GELU into
+ * fc2's inputs). The residual stream and attention channels are tied to reshapes and stay dense;
+ * heads have their own method.
+ */
+export const mlpUnits: PruneMethod = {
+  ...FILTER_BASE,
+  name: 'mlp-units',
+  description:
+    'remove the hidden units between two matrix products (transformer MLPs, a BERT pooler) of smallest L1 norm; other channels stay dense',
+  reference: 'Fang, Ma, Song, Mi, Wang 2023, DepGraph: Towards Any Structural Pruning',
+  async run(ctx) {
+    const analysis = channelsOf(ctx);
+    const products = new Set(['MatMul', 'Gemm']);
+    const units = analysis.groups.filter(
+      (g) =>
+        g.sources.length > 0 &&
+        g.sources.every((s) => products.has(s.layer.node.opType)) &&
+        !blockedReason(g),
+    );
+    if (units.length === 0)
+      throw new PrunefiError(
+        'PRUNE',
+        'no MLP hidden units can be removed (no removable channels between matrix products)',
+      );
+    return runFilterMethod({ ...ctx, channels: { ...analysis, groups: units } }, (v, d, a) =>
+      filterNorms(v, d, a, 1),
+    );
   },
 };

@@ -2,7 +2,7 @@
 import { Registry } from '../core/registry.js';
 import { gmp, imp } from './gradual.js';
 import { heads } from './heads.js';
-import { fpgm, l1Filter, l2Filter, magnitude, nm, random } from './methods.js';
+import { fpgm, l1Filter, l2Filter, magnitude, mlpUnits, nm, random } from './methods.js';
 import { greg1, greg2, slimming } from './regularized.js';
 import { grasp, snip, synflow, taylor } from './saliency.js';
 import type { PruneMethod } from './types.js';
@@ -25,4 +25,5 @@ export const PRUNE_METHODS = new Registry<PruneMethod>('pruning method', [
   greg1,
   greg2,
   heads,
+  mlpUnits,
 ]);

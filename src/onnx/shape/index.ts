@@ -3,7 +3,7 @@
  * `elementwise`, `nn`, `reduce` and `shape-ops` hold the rules) and the driver that walks a graph
  * with them.
  */
-export { type InferOptions, inferShapes, type ShapeInfo } from './infer.js';
+export { concreteInputShapes, type InferOptions, inferShapes, type ShapeInfo } from './infer.js';
 export {
   DataDependentShapeError,
   registerShapeRules,

@@ -179,3 +179,18 @@ function inferNode(n: Node, facts: Map<string, ValueFacts>, measured: InferOptio
     facts.set(o, f);
   });
 }
+
+/**
+ * Concrete dims for every graph input with a declared shape: the batch axis `batch`, every other
+ * symbolic dim (a sequence length) `other`. For structural passes, which need some concrete
+ * shape and whose results do not depend on which; 7 is chosen so no symbolic dim coincides with
+ * a head count or channel width.
+ */
+export function concreteInputShapes(graph: Graph, batch = 1, other = 7): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const v of graph.inputs) {
+    if (graph.initializers.has(v.name) || !v.shape) continue;
+    out[v.name] = v.shape.map((d, i) => (typeof d === 'number' && d > 0 ? d : i === 0 ? batch : other));
+  }
+  return out;
+}

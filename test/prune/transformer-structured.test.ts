@@ -1,5 +1,5 @@
 /**
- * Attention-head pruning with removal on graphs exported by PyTorch: torchvision's ViT (packed
+ * Structured transformer pruning with removal (attention heads, MLP hidden units) on graphs exported by PyTorch: torchvision's ViT (packed
  * qkv projection sliced by shape arithmetic, sequence-first [L, B·H, d] reshapes, embed_dim read
  * from a Shape) and a BERT-style encoder (separate q, k, v; [B, L, H, d] reshapes with literal
  * head counts). The removed model computes what the masked one does, with exactly the head's
@@ -72,6 +72,29 @@ for (const [name, feeds, perHead] of [
     assert.ok(
       full.some((v, i) => Math.abs(v - pruned[i]!) > 1e-3),
       'pruning half the heads left every logit unchanged',
+    );
+  });
+}
+
+for (const [name, feeds, removedParams] of [
+  // Half of 6 MLPs' 128 units, each with its fc1 column and bias and its fc2 row: 6·64·129.
+  ['vit', images(3), 6 * 64 * 129],
+  // Half of 2 MLPs' 256 units (2·128·129), and half of the pooler's 64 (32·(64 + 1 + 4)).
+  ['bert', tokens(), 2 * 128 * 129 + 32 * 69],
+] as const) {
+  test(`${name}.onnx: removing MLP units gives the masked model's logits, ${removedParams} parameters fewer`, async () => {
+    const model = torchFixture(name);
+    const masked = await pruneModel(model, 'mlp-units', { sparsity: 0.5, remove: false });
+    const removed = await pruneModel(model, 'mlp-units', { sparsity: 0.5 });
+    assert.equal(
+      summarizeModel(model.graph).params - summarizeModel(removed.model.graph).params,
+      removedParams,
+    );
+    assertClose(
+      await logits(removed.model, feeds),
+      await logits(masked.model, feeds),
+      { atol: 1e-5, rtol: 1e-5 },
+      'logits',
     );
   });
 }
