@@ -3,10 +3,10 @@
  * schedule, and iterative magnitude pruning with weight rewinding (the lottery-ticket procedure
  * of Frankle & Carbin 2019 and Frankle et al. 2020).
  */
-import { batchCount } from '../data/batch.js';
 import { cloneModel } from '../onnx/graph.js';
 import type { Model } from '../onnx/ir.js';
 import { numel, tensor } from '../onnx/tensor.js';
+import { sampleBatchCount } from '../train/samples.js';
 import { type WeightSnapshot, WeightStore } from '../train/weights.js';
 import { setupOf } from './saliency.js';
 import type { PruneTarget } from './targets.js';
@@ -79,7 +79,7 @@ export const gmp: PruneMethod = {
     const setup = setupOf(ctx);
     const o = ctx.options.method;
     const epochs = o.epochs as number;
-    const total = epochs * batchCount(setup.train, { batchSize: setup.recipe.batchSize });
+    const total = epochs * sampleBatchCount(setup.train, setup.recipe.batchSize);
     const t0 = Math.round((o['start-fraction'] as number) * total);
     const t1 = Math.max(t0 + 1, Math.round((o['end-fraction'] as number) * total));
     const every = Math.max(1, Math.floor((t1 - t0) / (o.steps as number)));
@@ -159,7 +159,7 @@ export const imp: PruneMethod = {
     const o = ctx.options.method;
     const rounds = o.rounds as number;
     const k = o['rewind-step'] as number;
-    const steps = (o.epochs as number) * batchCount(setup.train, { batchSize: setup.recipe.batchSize });
+    const steps = (o.epochs as number) * sampleBatchCount(setup.train, setup.recipe.batchSize);
     if (k > steps) {
       throw new RangeError(
         `option rewind-step of method imp must be at most the ${steps} steps of a round, got ${k}`,

@@ -6,6 +6,7 @@ import { fpgm, l1Filter, l2Filter, magnitude, mlpUnits, nm, random } from './met
 import { greg1, greg2, slimming } from './regularized.js';
 import { grasp, snip, synflow, taylor } from './saliency.js';
 import type { PruneMethod } from './types.js';
+import { wanda } from './wanda.js';
 
 /** Every pruning method, by name. */
 export const PRUNE_METHODS = new Registry<PruneMethod>('pruning method', [
@@ -26,4 +27,5 @@ export const PRUNE_METHODS = new Registry<PruneMethod>('pruning method', [
   greg2,
   heads,
   mlpUnits,
+  wanda,
 ]);

@@ -5,10 +5,10 @@
  * channels to prune are near zero).
  */
 import { PrunefiError } from '../core/errors.js';
-import { batchCount } from '../data/batch.js';
 import type { Model } from '../onnx/ir.js';
 import { toFloat32 } from '../onnx/tensor.js';
 import type { GradientHookArgs } from '../train/loop.js';
+import { sampleBatchCount } from '../train/samples.js';
 import { WeightStore } from '../train/weights.js';
 import { type ChannelAnalysis, type ChannelGroup, type ChannelPlan, channelOfEntries } from './channels.js';
 import { filterNorms, type GroupTarget, groupTargets, selectChannels } from './filters.js';
@@ -210,7 +210,7 @@ async function growingRegularization(ctx: MethodContext, variant: 1 | 2): Promis
   const analysis = ctx.channels!;
   const { groups, notes } = groupTargets(analysis, ctx.targets);
   const o = ctx.options.method;
-  const perEpoch = batchCount(setup.train, { batchSize: setup.recipe.batchSize });
+  const perEpoch = sampleBatchCount(setup.train, setup.recipe.batchSize);
   const interval = o.interval as number;
   const growSteps = Math.max(1, Math.round((o.epochs as number) * perEpoch));
   const pickEpochs = variant === 2 ? (o['pick-epochs'] as number) : 0;

@@ -5,13 +5,12 @@
  */
 import { join } from 'node:path';
 import { Rng } from '../core/rng.js';
-import { batches } from '../data/batch.js';
-import type { ImageSet } from '../data/types.js';
 import { cloneModel } from '../onnx/graph.js';
 import type { Model } from '../onnx/ir.js';
 import { trainableParameters } from '../train/autodiff/graph.js';
 import type { Objective } from '../train/autodiff/objective.js';
 import { type GradientHookArgs, type TrainProgress, type TrainResult, train } from '../train/loop.js';
+import { sampleBatches, sampleShapes, type TrainSet } from '../train/samples.js';
 import { GradientSession, type StepInputs } from '../train/session.js';
 import type { FloatArray, WeightStore } from '../train/weights.js';
 import { nonzeroMask } from './masks.js';
@@ -48,9 +47,10 @@ export const DEFAULT_RECIPE: TrainRecipe = {
 
 /** Data and recipe for methods that need data, gradients or training, and for fine-tuning. */
 export interface TrainingSetup {
-  train: ImageSet;
+  /** Images, or a tensor set (token ids and masks) with one class per sample. */
+  train: TrainSet;
   /** Evaluated after each training epoch when given. */
-  test?: ImageSet;
+  test?: TrainSet;
   recipe: TrainRecipe;
   threads?: number;
   signal?: AbortSignal;
@@ -91,7 +91,8 @@ function stageCheckpoint(setup: TrainingSetup, stage: string): string | undefine
 /** Trains `model` with the setup's recipe for one pruning stage. */
 export function trainStage(model: Model, setup: TrainingSetup, o: StageOptions): Promise<TrainResult> {
   const r = { ...setup.recipe, ...o.recipe };
-  const augment = r.augment ?? (setup.train.shape[0] === 3 ? { padding: 4, flip: true } : undefined);
+  const colour = 'shape' in setup.train && setup.train.shape[0] === 3;
+  const augment = r.augment ?? (colour ? { padding: 4, flip: true } : undefined);
   const checkpoint = o.resumable ? stageCheckpoint(setup, o.stage) : undefined;
   return train(model, {
     train: setup.train,
@@ -136,7 +137,7 @@ export interface GradientOptions {
  */
 export async function forEachSaliencyBatch(
   model: Model,
-  set: ImageSet,
+  set: TrainSet,
   o: GradientOptions,
   fn: (session: GradientSession, batch: StepInputs) => Promise<void>,
 ): Promise<number> {
@@ -145,16 +146,16 @@ export async function forEachSaliencyBatch(
     batchNorm: 'eval',
     dropout: false,
     objective: o.objective ?? { kind: 'cross-entropy' },
+    inputShapes: sampleShapes(set),
   });
   let n = 0;
   try {
-    for (const b of batches(set, {
+    for (const b of sampleBatches(set, session.graph.dataInput, {
       batchSize: o.batchSize,
       shuffle: Rng.seeded(o.seed).split('saliency'),
-      dropLast: false,
     })) {
       if (n >= o.batches) break;
-      await fn(session, { x: b.x, labels: b.y });
+      await fn(session, { feeds: b.feeds, labels: b.y });
       n++;
     }
   } finally {
@@ -170,7 +171,7 @@ export async function forEachSaliencyBatch(
  */
 export async function meanGradients(
   model: Model,
-  set: ImageSet,
+  set: TrainSet,
   o: GradientOptions,
   perBatch?: (grads: Map<string, FloatArray>) => void,
 ): Promise<Map<string, Float64Array>> {

@@ -5,7 +5,7 @@
  */
 import { PrunefiError } from '../../core/errors.js';
 import { batches } from '../../data/batch.js';
-import type { ImageSet } from '../../data/types.js';
+import { tensorBatches } from '../../data/tensorset.js';
 import { resolveModel } from '../../models/zoo.js';
 import { saveModel } from '../../onnx/file.js';
 import { checkModelFitsData, imageInput, logitsOutput } from '../../onnx/io.js';
@@ -16,30 +16,42 @@ import { type PruneRequest, type PruneResult, pruneModel } from '../../prune/pru
 import { PRUNE_METHODS } from '../../prune/registry.js';
 import { DEFAULT_RECIPE, type TrainingSetup } from '../../prune/training.js';
 import type { PruneMethod, Scope } from '../../prune/types.js';
-import { classify } from '../../runtime/infer.js';
+import { classify, classifyFeeds } from '../../runtime/infer.js';
 import { createSession, type SessionOptions } from '../../runtime/session.js';
 import { trainProgressView } from '../../train/loop.js';
+import type { TrainSet } from '../../train/samples.js';
 import { type CliContext, type Command, type OptionSpec, opt, type ParsedArgs } from '../command.js';
 import { formatInt, formatPercent, formatSI, table } from '../format.js';
 import {
   checkOutputPath,
   dataOptions,
   loadDataArg,
+  loadTensorArg,
   runtimeOptions,
   sessionOptions,
   trainLimitOption,
 } from '../shared.js';
 
 /**
- * Top-1 accuracy of a model on an image set (the shared batched classifier of `prunefi eval`).
+ * Top-1 accuracy of a model on an image or tensor set (the shared batched classifiers of
+ * `prunefi eval`).
  */
 export async function accuracyOf(
   model: Model,
-  set: ImageSet,
+  set: TrainSet,
   options: { batch: number; session: SessionOptions; signal?: AbortSignal },
 ): Promise<number> {
   const session = await createSession(model, options.session);
   try {
+    if ('inputs' in set) {
+      const r = await classifyFeeds(
+        session,
+        logitsOutput(model).name,
+        tensorBatches(set, { batchSize: options.batch }),
+        options.signal ? { signal: options.signal } : {},
+      );
+      return r.count ? r.correct / r.count : 0;
+    }
     const r = await classify(
       session,
       imageInput(model).name,
@@ -61,10 +73,23 @@ export const EVAL_OPTIONS: Record<string, OptionSpec> = {
   ...runtimeOptions,
 };
 
-/** Loads the test split named by --data (and --limit), or undefined without --data. */
-export async function evalSet(args: ParsedArgs, ctx: CliContext, cmd: string): Promise<ImageSet | undefined> {
+/**
+ * Loads the test split named by --data (and --limit), or the tensor set it names (checked
+ * against the model's inputs), or undefined without --data.
+ */
+export async function evalSet(
+  args: ParsedArgs,
+  ctx: CliContext,
+  cmd: string,
+  model: Model,
+  modelArg: string,
+): Promise<TrainSet | undefined> {
   if (!opt.str(args, 'data')) return undefined;
-  return loadDataArg(args, ctx, cmd, opt.str(args, 'split') ?? 'test');
+  const tensors = loadTensorArg(args, model, modelArg);
+  if (tensors) return tensors.set;
+  const set = await loadDataArg(args, ctx, cmd, opt.str(args, 'split') ?? 'test');
+  checkModelFitsData(model, set.shape, set.classes.length, modelArg, set.name);
+  return set;
 }
 
 /** Parses repeated `key=value` arguments of option `--name`. */
@@ -167,9 +192,11 @@ const TRAIN_OPTIONS: Record<string, OptionSpec> = {
 async function trainingSetup(
   args: ParsedArgs,
   ctx: CliContext,
-  test: ImageSet | undefined,
+  test: TrainSet | undefined,
 ): Promise<TrainingSetup> {
-  const train = await loadDataArg(args, ctx, 'prune', 'train', false, 'train-limit');
+  // A tensor set has no splits: it calibrates and trains, as it evaluates.
+  const train =
+    test && 'inputs' in test ? test : await loadDataArg(args, ctx, 'prune', 'train', false, 'train-limit');
   const trainBar = ctx.progress('train');
   const threads = opt.num(args, 'threads');
   return {
@@ -263,8 +290,7 @@ export const pruneCommand: Command = {
     const model = resolveModel(arg, { seed: req.seed ?? 0 });
     if (!arg.startsWith('zoo:')) req.parentFileSha256 = fileSha256(arg);
     req.signal = ctx.signal;
-    const set = await evalSet(args, ctx, 'prune');
-    if (set) checkModelFitsData(model, set.shape, set.classes.length, arg, set.name);
+    const set = await evalSet(args, ctx, 'prune', model, arg);
     const evalOpts = {
       batch: opt.num(args, 'batch') ?? 256,
       signal: ctx.signal,

@@ -59,7 +59,7 @@ export const sensitivityCommand: Command = {
     const out = opt.str(args, 'output');
     if (out) checkOutputPath(out, '--output');
     const model = resolveModel(args.positionals[0]!, { seed: opt.num(args, 'seed') ?? 0 });
-    const set = (await evalSet(args, ctx, 'sensitivity'))!;
+    const set = (await evalSet(args, ctx, 'sensitivity', model, args.positionals[0]!))!;
     const evalOpts = {
       batch: opt.num(args, 'batch') ?? 256,
       signal: ctx.signal,
