@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -27,4 +28,37 @@ test('every export of package.json loads by its public name and exports somethin
 test('the bin points at the built CLI', () => {
   assert.equal(pkg.bin.prunefi, 'dist/src/cli/main.js');
   assert.match(readFileSync(join(REPO, 'src/cli/main.ts'), 'utf8'), /^#!\/usr\/bin\/env node\n/);
+});
+
+test('every export of every entry point has a doc comment (API Extractor, as npm run docs)', () => {
+  const r = spawnSync(process.execPath, [join(REPO, 'scripts/docs.mjs'), '--check'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `scripts/docs.mjs --check failed:\n${r.stdout}\n${r.stderr}`);
+});
+
+test('the package holds the CLI and the library, nothing of tests or benches, and --version matches', () => {
+  // --ignore-scripts: `prepare` would rebuild dist/ under the other test files' feet.
+  const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: REPO,
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const [packed] = JSON.parse(r.stdout) as { files: { path: string }[] }[];
+  const files = packed!.files.map((f) => f.path);
+  for (const need of [
+    'dist/src/cli/main.js',
+    'dist/src/index.js',
+    'dist/src/index.d.ts',
+    'schema/onnx.proto',
+    'CHANGELOG.md',
+  ])
+    assert.ok(files.includes(need), `the tarball has ${need}`);
+  const stray = files.filter((f) => /^(dist\/)?(test|bench|scripts|examples)\//.test(f));
+  assert.deepEqual(stray, [], 'no tests, benches or scripts in the tarball');
+  const version = spawnSync(process.execPath, [join(REPO, pkg.bin.prunefi ?? ''), '--version'], {
+    encoding: 'utf8',
+  });
+  assert.equal(
+    version.stdout.trim(),
+    (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version,
+  );
 });

@@ -31,6 +31,7 @@ export interface AcrossRow {
   outcome: 'everywhere' | 'somewhere' | 'nowhere' | 'single';
 }
 
+/** The across-models view: each method's verdict lined up over the (model, fault model) groups. */
 export interface AcrossModels {
   groups: GroupStats[];
   rows: AcrossRow[];

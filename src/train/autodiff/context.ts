@@ -5,7 +5,7 @@
  */
 import { PrunefiError } from '../../core/errors.js';
 import { type Attribute, type Graph, type Node, node } from '../../onnx/ir.js';
-import { type DType, i64, type Tensor, tensor } from '../../onnx/tensor.js';
+import { type DType, f32, i64, type Tensor, tensor, toNumbers } from '../../onnx/tensor.js';
 
 /** Float element types the training graph can be built in (float64 for exact gradient checks). */
 export type FloatType = 'float32' | 'float64';
@@ -139,6 +139,30 @@ export class GradContext {
     this.constants.set(name, t);
     this.constKeys.set(key, name);
     return name;
+  }
+
+  /**
+   * The value of a forward constant (an initializer or a Constant node's output), or undefined
+   * when `value` is computed: rules read constant axes, exponents and ratios through this.
+   */
+  constant(value: string): Tensor | undefined {
+    const init = this.source.initializers.get(value);
+    if (init) return init;
+    const c = this.source.nodes.find((n) => n.opType === 'Constant' && n.outputs[0] === value);
+    const a = c?.attributes;
+    if (!a) return undefined;
+    if (a.value?.type === 'tensor') return a.value.value;
+    if (a.value_ints?.type === 'ints') return i64([a.value_ints.value.length], a.value_ints.value);
+    if (a.value_int?.type === 'int') return i64([], [a.value_int.value]);
+    if (a.value_floats?.type === 'floats') return f32([a.value_floats.value.length], a.value_floats.value);
+    if (a.value_float?.type === 'float') return f32([], [a.value_float.value]);
+    return undefined;
+  }
+
+  /** A constant's values as numbers (see `constant`), or undefined when not constant. */
+  constantNumbers(value: string): number[] | undefined {
+    const t = this.constant(value);
+    return t ? toNumbers(t) : undefined;
   }
 
   /** The static (probe-batch) shape of a forward value; unknown shapes are an error. */

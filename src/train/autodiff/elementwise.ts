@@ -1,6 +1,6 @@
 /**
  * Elementwise ops: broadcasting arithmetic (Add, Sub, Mul), activations (Relu, LeakyRelu, Clip,
- * Sigmoid, Tanh), Identity and Dropout. Activation gradients read the forward output where the
+ * Sigmoid, Tanh), Where, Identity and Dropout. Activation gradients read the forward output where the
  * derivative is a function of it (Relu, Sigmoid, Tanh), so the input need not stay alive.
  */
 import { getFloat, type Node } from '../../onnx/ir.js';
@@ -124,6 +124,22 @@ registerRules(
     backward: (ctx, n, [dY]) => {
       const y = out(n);
       return [ctx.op('Mul', [dY!, ctx.op('Sub', [ctx.float(1), ctx.op('Mul', [y, y])])])];
+    },
+  },
+  {
+    name: 'Where',
+    description: 'select by a condition (masks); each branch gets the gradient where it was chosen',
+    reference: '',
+    differentiable: () => [1, 2],
+    backward: (ctx, n, [dY], needs) => {
+      const [c, a, b] = [n.inputs[0]!, n.inputs[1]!, n.inputs[2]!];
+      const y = ctx.shape(out(n));
+      const zero = ctx.float(0);
+      return [
+        undefined,
+        needs[1] ? ctx.reduceTo(ctx.op('Where', [c, dY!, zero]), y, ctx.shape(a), a) : undefined,
+        needs[2] ? ctx.reduceTo(ctx.op('Where', [c, zero, dY!]), y, ctx.shape(b), b) : undefined,
+      ];
     },
   },
   {

@@ -18,12 +18,17 @@ import {
   type FloatType,
   GradContext,
 } from './context.js';
+import './activation.js';
 import './conv.js';
 import './elementwise.js';
+import './gather.js';
+import './layernorm.js';
 import './linear.js';
+import './math.js';
 import './norm.js';
 import { emitObjective, type Objective } from './objective.js';
 import './pool.js';
+import './reduce.js';
 import { gradRules } from './rule.js';
 import './shape.js';
 import './softmax.js';

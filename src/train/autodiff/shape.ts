@@ -1,9 +1,18 @@
 /**
- * Layout ops: Flatten, Reshape, Transpose and Concat. Their gradients move values back into the
- * input's layout; shapes are read at run time (Shape) so any batch size works.
+ * Layout ops: Flatten, Reshape, Transpose, Concat, Squeeze, Unsqueeze, Expand and float Casts.
+ * Their gradients move values back into the input's layout; shapes are read at run time (Shape)
+ * so any batch size works.
  */
-import { attrInt, attrInts, getInt, getInts } from '../../onnx/ir.js';
+import { attrInt, attrInts, getInt, getInts, type Node } from '../../onnx/ir.js';
+import type { GradContext } from './context.js';
 import { firstInput, registerRules } from './rule.js';
+
+const reshapeBack = (ctx: GradContext, n: Node, dY: string | undefined): (string | undefined)[] => [
+  ctx.op('Reshape', [dY!, ctx.op('Shape', [n.inputs[0]!])]),
+];
+
+/** ONNX element types a gradient can flow through (float16, float, double, bfloat16). */
+const FLOAT_CODES = new Set([1, 10, 11, 16]);
 
 registerRules(
   {
@@ -54,5 +63,36 @@ registerRules(
       const parts = ctx.emit('Split', [dY!, split], { axis: attrInt(axis) }, n.inputs.length, 'concat_grad');
       return parts.map((p, i) => (needs[i] ? p : undefined));
     },
+  },
+  {
+    name: 'Squeeze',
+    description: 'drop size-1 axes; gradient reshaped back',
+    reference: '',
+    differentiable: firstInput,
+    backward: (ctx, n, [dY]) => reshapeBack(ctx, n, dY),
+  },
+  {
+    name: 'Unsqueeze',
+    description: 'insert size-1 axes; gradient reshaped back',
+    reference: '',
+    differentiable: firstInput,
+    backward: (ctx, n, [dY]) => reshapeBack(ctx, n, dY),
+  },
+  {
+    name: 'Expand',
+    description: 'broadcast to a shape (a class token over the batch); gradient summed back',
+    reference: '',
+    differentiable: firstInput,
+    backward: (ctx, n, [dY]) => [
+      ctx.reduceTo(dY!, ctx.shape(n.outputs[0]!), ctx.shape(n.inputs[0]!), n.inputs[0]!),
+    ],
+  },
+  {
+    name: 'Cast',
+    description: 'element type change; a gradient flows between float types only',
+    reference: '',
+    // A cast to an integer or boolean type is piecewise constant: no gradient.
+    differentiable: (n) => (FLOAT_CODES.has(getInt(n, 'to', 1)) ? [0] : []),
+    backward: (ctx, _n, [dY]) => [ctx.op('Cast', [dY!], { to: attrInt(ctx.dtype === 'float64' ? 11 : 1) })],
   },
 );
