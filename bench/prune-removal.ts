@@ -16,7 +16,7 @@ import { buildZooModel } from '../src/models/zoo.js';
 import { loadModel } from '../src/onnx/file.js';
 import { cloneModel, materializeIdentityConstants } from '../src/onnx/graph.js';
 import type { Model } from '../src/onnx/ir.js';
-import { summarize } from '../src/onnx/summary.js';
+import { summarizeModel } from '../src/onnx/summary.js';
 import { f32 } from '../src/onnx/tensor.js';
 import { analyzeChannels } from '../src/prune/channels.js';
 import { applyMasks } from '../src/prune/masks.js';
@@ -90,8 +90,8 @@ for (const [file, zoo] of [
       batch,
       threads,
       paramsBefore: r.paramsBefore,
-      paramsAfter: summarize(removed.graph).params,
-      macsAfter: summarize(removed.graph).macs,
+      paramsAfter: summarizeModel(removed.graph).params,
+      macsAfter: summarizeModel(removed.graph).macs,
       macsBefore: r.macsBefore,
       maskedMsPerBatch: maskedMs,
       removedMsPerBatch: removedMs,

@@ -35,7 +35,7 @@ npx --no-install prunefi demo --help | grep -q '^usage: prunefi demo' || { echo 
 node --input-type=module -e "
 import { ZOO } from 'prunefi/models';
 import * as onnx from 'prunefi/onnx';
-const s = onnx.summarize(ZOO.get('lenet5').build().graph);
+const s = onnx.summarizeModel(ZOO.get('lenet5').build().graph);
 if (s.params !== 61706) throw new Error('library import: lenet5 has ' + s.params + ' params');
 console.log('pack-check: library import ok (lenet5, ' + s.params + ' params)');
 "

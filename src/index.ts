@@ -13,7 +13,7 @@ export { NUMBER_FORMATS } from './fault/number-formats.js';
 export { STORAGE_FORMATS } from './fault/storage-formats.js';
 export { resolveModel, ZOO } from './models/zoo.js';
 export { loadModel, saveModel } from './onnx/file.js';
-export { summarize } from './onnx/summary.js';
+export { summarizeModel } from './onnx/summary.js';
 export { pruneModel } from './prune/prune.js';
 export { PRUNE_METHODS } from './prune/registry.js';
 export { renderReport } from './report/render.js';

@@ -6,13 +6,17 @@
  */
 import type { Model } from '../onnx/ir.js';
 import type { StoppingSpec } from './engine.js';
-import { Evaluator, type EvaluatorOptions, type ImageInput } from './evaluator.js';
+import { Evaluator, type EvaluatorOptions, type ImageInput, type SampleInput } from './evaluator.js';
 import { buildPlan, type Plan, type PlanSpec } from './plan.js';
 
 /** What a campaign is. */
 export interface CampaignConfig {
   model: { spec: string; hash: string };
-  data: { spec: string; split: string; perClass: number; hash: string };
+  /**
+   * The samples: an image dataset's split and images per class, or a tensor dataset (split
+   * 'tensors', perClass 0) and its first `limit` samples when limited.
+   */
+  data: { spec: string; split: string; perClass: number; limit?: number; hash: string };
   memory: { numberFormat: string; storage: string; faultScales: boolean; foldBn: boolean };
   plan: PlanSpec;
   seed: number;
@@ -32,7 +36,7 @@ export interface PreparedCampaign {
 export async function prepareCampaign(
   config: CampaignConfig,
   model: Model,
-  input: ImageInput,
+  input: ImageInput | SampleInput,
   runtime: Pick<EvaluatorOptions, 'mode' | 'threads' | 'batch' | 'cacheMiB' | 'onProgress'> = {},
 ): Promise<PreparedCampaign> {
   const evaluator = await Evaluator.create(model, input, { ...config.memory, ...runtime });

@@ -66,10 +66,17 @@ export async function runCampaign(o: RunOptions): Promise<RunResult> {
     throw new RangeError(`range [${from}, ${to}) must lie within the plan's ${plan.size} experiments`);
   }
   if (!store.meta('golden')) {
-    const g = ev.golden;
-    const labels = ev.labels;
-    const correct = g.predictions.reduce((s, p, i) => s + (p === labels[i] ? 1 : 0), 0);
-    store.setMeta('golden', JSON.stringify({ images: ev.images, correct, accuracy: correct / ev.images }));
+    const g = ev.goldenScore;
+    store.setMeta(
+      'golden',
+      JSON.stringify({
+        images: g.images,
+        correct: g.correct,
+        accuracy: g.accuracy,
+        tokens: g.tokens,
+        tokenCorrect: g.tokenCorrect,
+      }),
+    );
   }
   const done = new Set(store.doneIndices());
   // Counted once, then kept up to date: recounting the set per experiment is quadratic.

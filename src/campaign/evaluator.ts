@@ -23,7 +23,7 @@
 import { argmaxRows } from '../core/argmax.js';
 import { PrunefiError } from '../core/errors.js';
 import type { ProgressCallback } from '../core/progress.js';
-import { cutValues, suffixModel, withOutputs } from '../fault/cut.js';
+import { suffixModel, withOutputs } from '../fault/cut.js';
 import { foldBatchNorm } from '../fault/fold-bn.js';
 import {
   type Fault,
@@ -34,16 +34,23 @@ import {
 } from '../fault/memory.js';
 import { cloneModel, materializeIdentityConstants, topoSort } from '../onnx/graph.js';
 import { getFloat, getInt, type Model, type Node } from '../onnx/ir.js';
-import { windowGeometry } from '../onnx/shape.js';
+import { windowGeometry } from '../onnx/shape/index.js';
 import { type DType, numel, type Tensor, tensor } from '../onnx/tensor.js';
 import { createSession, type Session } from '../runtime/session.js';
-import { type Golden, goldenOutcome, type Outcome, scoreOutcome } from './outcome.js';
+import {
+  type Cached,
+  feedImages,
+  floatValues,
+  type ImageLayout,
+  perImageValues,
+  rowDims,
+  storeImages,
+  valuesToCache,
+} from './cut-cache.js';
+import { type Golden, goldenOutcome, makeGolden, type Outcome, scoreOutcome } from './outcome.js';
+import { type ImageInput, type SampleInput, sampleRange, sampleRows, samplesOf } from './samples.js';
 
-/** The images an evaluator scores: normalized NCHW float32 images and their labels. */
-export interface ImageInput {
-  x: Tensor<'float32'>;
-  labels: ArrayLike<number>;
-}
+export type { ImageInput, SampleInput } from './samples.js';
 
 /**
  * The model as a campaign injects into it (Identity-aliased initializers materialized, nodes in
@@ -129,13 +136,6 @@ interface Variant {
   golden: Golden;
 }
 
-interface Cached {
-  data: Float32Array;
-  /** Elements per image. */
-  size: number;
-  dims: number[];
-}
-
 /** Evaluates experiments on one model and image set. Call `release()` when done. */
 export class Evaluator {
   readonly memory: StoredModel;
@@ -144,8 +144,9 @@ export class Evaluator {
   readonly golden: Golden;
   readonly images: number;
   private readonly model: Model;
-  private readonly input: ImageInput;
-  private readonly inputName: string;
+  /** Every data input's samples (axis 0), by graph input name. */
+  private readonly feeds: ReadonlyMap<string, Tensor>;
+  private readonly sampleLabels: ArrayLike<number>;
   private readonly outputName: string;
   private readonly batch: number;
   private readonly threads: number | undefined;
@@ -166,14 +167,15 @@ export class Evaluator {
   private constructor(
     model: Model,
     memory: StoredModel,
-    input: ImageInput,
+    input: { feeds: ReadonlyMap<string, Tensor>; count: number; labels: ArrayLike<number> },
     options: EvaluatorOptions,
     setup: Setup,
   ) {
     const { golden, types, cache, optimization } = setup;
     this.model = model;
     this.memory = memory;
-    this.input = input;
+    this.feeds = input.feeds;
+    this.sampleLabels = input.labels;
     this.mode = options.mode ?? 'fast';
     this.batch = options.batch ?? 250;
     this.threads = options.threads;
@@ -181,8 +183,7 @@ export class Evaluator {
     this.delta = options.delta !== false;
     this.budget = (options.cacheMiB ?? 4096) * 2 ** 20;
     this.golden = golden;
-    this.images = input.x.dims[0]!;
-    this.inputName = model.graph.inputs.find((v) => !model.graph.initializers.has(v.name))!.name;
+    this.images = input.count;
     this.outputName = model.graph.outputs[0]!.name;
     this.types = types;
     this.cache = cache;
@@ -201,69 +202,60 @@ export class Evaluator {
    * BatchNorm (unless `foldBn: false`), encodes the weights in the chosen number and storage
    * formats, and runs the golden pass (caching the activations at every cut in fast mode).
    */
-  static async create(source: Model, input: ImageInput, options: EvaluatorOptions = {}): Promise<Evaluator> {
+  static async create(
+    source: Model,
+    input: ImageInput | SampleInput,
+    options: EvaluatorOptions = {},
+  ): Promise<Evaluator> {
     const t0 = performance.now();
-    if (input.x.dims.length < 1 || input.x.dims[0] !== input.labels.length) {
-      throw new RangeError(
-        `images: ${input.x.dims[0]} images but ${input.labels.length} labels; give one label per image`,
-      );
-    }
-    if (input.labels.length === 0)
-      throw new RangeError('images: the image set is empty; give at least one image');
     const batch = options.batch ?? 250;
     if (!Number.isInteger(batch) || batch < 1)
       throw new RangeError(`batch must be a positive integer, got ${batch}`);
     const { model, memory } = storedModelOf(source, options);
     for (const [name, t] of memory.goldenInitializers()) model.graph.initializers.set(name, t);
     const g = model.graph;
-    const data = g.inputs.filter((v) => !g.initializers.has(v.name));
-    if (data.length !== 1 || g.outputs.length < 1) {
+    const { feeds, count } = samplesOf(g, input);
+    if (g.outputs.length < 1)
       throw new PrunefiError(
         'ONNX_UNSUPPORTED',
-        `fault injection needs a model with one data input and a logits output; this one has inputs ${data.map((v) => v.name).join(', ')}`,
+        'fault injection needs a model with a logits output; this one has none',
       );
-    }
     const mode = options.mode ?? 'fast';
     const budget = (options.cacheMiB ?? 4096) * 2 ** 20;
-    const types = new Map<string, DType>();
-    // Golden pass of the constant-weight model; in fast mode it also captures every cut value.
-    const wanted =
-      mode === 'fast'
-        ? [...new Set(memory.layers.flatMap((l) => cutValues(g, l.nodeIndex)))].filter(
-            (v) => v !== data[0]!.name,
-          )
-        : [];
+    // Fast mode caches golden activations at the cuts: per-image float32 values only (see
+    // cut-cache.ts); the probe session outputs every candidate to measure which those are.
+    const { names: candidates, types } = mode === 'fast' ? floatValues(g) : { names: [], types: new Map() };
     const optimization = injectionOptimization(model);
-    const probe = await createSession(withOutputs(model, wanted, new Map()), {
+    const probe = await createSession(withOutputs(model, candidates, types), {
       threads: options.threads,
       optimization,
     });
     const cache = new Map<string, Cached>();
     let golden: Golden;
     try {
-      const first = await probe.run({ [data[0]!.name]: sliceImages(input.x, 0, 1) }, [
-        g.outputs[0]!.name,
-        ...wanted,
-      ]);
+      const perImage = await perImageValues(probe, feeds, candidates);
+      const wanted = valuesToCache(
+        g,
+        memory.layers.map((l) => l.nodeIndex),
+        new Set(perImage.keys()),
+      );
       let bytes = 0;
       const keep: string[] = [];
-      // Prefer the cuts of later layers: they hold most weights, so most faults land there. Cuts
-      // that do not fit the budget (or are not float32) run from the graph input instead.
+      // Prefer the cuts of later layers: they hold most weights, so most faults land there.
+      // Values that do not fit the budget are recomputed from earlier ones (or the input).
       for (const v of [...wanted].reverse()) {
-        const t = first[v]!;
-        types.set(v, t.dtype);
-        const need = numel(t.dims) * 4 * input.labels.length;
-        if (t.dtype === 'float32' && bytes + need <= budget) {
+        const need = numel(perImage.get(v)!.dims) * 4 * count;
+        if (bytes + need <= budget) {
           keep.push(v);
           bytes += need;
         }
       }
       golden = await goldenPass(
         probe,
-        input,
-        data[0]!.name,
+        feeds,
+        count,
         g.outputs[0]!.name,
-        keep,
+        new Map(keep.map((v) => [v, perImage.get(v)!])),
         batch,
         cache,
         options.onProgress,
@@ -271,14 +263,31 @@ export class Evaluator {
     } finally {
       await probe.release();
     }
-    const ev = new Evaluator(model, memory, input, options, { golden, types, cache, optimization });
+    if (input.labels.length !== count * golden.positions) {
+      const per =
+        golden.positions === 1 ? 'one per sample' : `${golden.positions} per sample, one per output position`;
+      throw new RangeError(
+        `labels: ${input.labels.length} labels for ${count} samples; the model's output needs ${count * golden.positions} (${per})`,
+      );
+    }
+    const ev = new Evaluator(model, memory, { feeds, count, labels: input.labels }, options, {
+      golden,
+      types,
+      cache,
+      optimization,
+    });
     ev.setupSeconds = (performance.now() - t0) / 1000;
     return ev;
   }
 
-  /** The label of every image. */
+  /** The label of every scored position (one per sample for a classifier). */
   get labels(): ArrayLike<number> {
-    return this.input.labels;
+    return this.sampleLabels;
+  }
+
+  /** The golden run scored against the labels (correct samples, scored tokens). */
+  get goldenScore(): Outcome {
+    return goldenOutcome(this.golden, this.sampleLabels, 'none', 0);
   }
 
   /** Releases every session. */
@@ -301,7 +310,7 @@ export class Evaluator {
     if (wordsChanged === 0 || changes.length === 0) {
       const o = goldenOutcome(
         this.golden,
-        this.input.labels,
+        this.sampleLabels,
         wordsChanged === 0 ? 'none' : 'masked',
         wordsChanged,
       );
@@ -320,8 +329,9 @@ export class Evaluator {
     const weights = single
       ? single.tensors.map((t) => t.name)
       : this.memory.layers.filter((l) => l.nodeIndex >= from).flatMap((l) => l.tensors.map((t) => t.name));
-    // A cut whose golden activations did not fit the cache budget runs from the graph input.
-    const start = this.mode === 'naive' || !this.hasCut(from) ? 0 : from;
+    // Values crossing the cut that are not cached (over the budget, not per-image) are
+    // recomputed inside the suffix from earlier cached values or the graph input.
+    const start = this.mode === 'naive' ? 0 : from;
     const key = single ? `layer:${single.name}@${start}` : `from:${from}@${start}`;
     const variant = await this.variant(key, start, weights);
     const ta = performance.now();
@@ -340,7 +350,7 @@ export class Evaluator {
     meta: Pick<Outcome, 'wordsChanged' | 'weightsChanged'>,
     detail: boolean,
   ): Outcome | DetailedOutcome {
-    const outcome = scoreOutcome(golden, this.input.labels, rows, logits, meta);
+    const outcome = scoreOutcome(golden, this.sampleLabels, rows, logits, meta);
     if (!detail) return outcome;
     const k = golden.classes;
     const full = golden.logits.slice();
@@ -364,7 +374,8 @@ export class Evaluator {
     meta: Pick<Outcome, 'wordsChanged' | 'weightsChanged'>,
     detail: boolean,
   ): Promise<Outcome | DetailedOutcome | null> {
-    const node = this.model.graph.nodes[layer.nodeIndex]!;
+    const node = this.computeNode(layer, changes);
+    if (!node) return null;
     const y = node.outputs[0]!;
     const x = node.inputs[0]!;
     let count = 0;
@@ -376,8 +387,10 @@ export class Evaluator {
       }
     }
     const after = layer.nodeIndex + 1;
-    if (count > 256 || !this.hasCut(layer.nodeIndex) || x === this.inputName) return null;
-    const geo = deltaGeometry(node, this.cache.get(x)!.dims, this.memory.tensor(node.inputs[1]!).dims);
+    // The delta arithmetic indexes images of x and y as contiguous blocks (batch axis 0).
+    const xDims = this.cache.has(x) ? rowDims(this.cache.get(x)!) : null;
+    if (count > 256 || !xDims) return null;
+    const geo = deltaGeometry(node, xDims, this.memory.tensor(node.inputs[1]!).dims);
     if (!geo || !(await this.ensureLayerOutput(layer.nodeIndex))) return null;
     // The last layer's output is the logits: nothing runs after it.
     const variant: Variant | null =
@@ -438,9 +451,7 @@ export class Evaluator {
   /** The golden reference of a delta on the output layer: its cached golden output. */
   private outputGolden(y: string): Golden {
     if (!this.lastGolden) {
-      const logits = this.cache.get(y)!.data;
-      const classes = logits.length / this.images;
-      this.lastGolden = { logits, predictions: argmaxRows(logits, classes), classes };
+      this.lastGolden = makeGolden(this.cache.get(y)!.data, this.images, this.golden.classes);
     }
     return this.lastGolden;
   }
@@ -455,29 +466,31 @@ export class Evaluator {
     const y = node.outputs[0]!;
     if (this.cache.has(y)) return true;
     const t0 = performance.now();
-    const session = await createSession(
-      suffixModel(this.model, index, [], this.types, { end: index + 1, outputs: [y] }),
-      { threads: this.threads, optimization: this.optimization },
-    );
+    const segment = suffixModel(this.model, index, [], this.types, {
+      fed: this.fed,
+      segment: { end: index + 1, outputs: [y] },
+    });
+    const session = await createSession(segment, { threads: this.threads, optimization: this.optimization });
     try {
       const v: Variant = {
         start: index,
         weights: [],
-        cuts: cutValues(this.model.graph, index).filter((c) => node.inputs.includes(c)),
+        cuts: segment.graph.inputs.map((i) => i.name),
         session,
-        golden: { logits: new Float32Array(0), predictions: new Int32Array(0), classes: 0 },
+        golden: this.golden,
       };
       const first = await session.run(
         Object.fromEntries(v.cuts.map((c) => [c, this.cutFeed(c, Int32Array.of(0))])),
         [y],
       );
-      const dims = first[y]!.dims.slice(1);
+      // y has x's layout: images along axis 0, in blocks of the rows one image makes.
+      const dims = [...first[y]!.dims];
       const size = numel(dims);
       if (first[y]!.dtype !== 'float32' || this.cacheBytes + size * 4 * this.images > this.budget)
         return false;
       this.types.set(y, 'float32');
       const data = await this.run(v, allRows(this.images), undefined, y);
-      this.cache.set(y, { data, size, dims });
+      this.cache.set(y, { data, size, dims, axis: 0 });
       this.cacheBytes += data.byteLength;
       return true;
     } finally {
@@ -486,10 +499,8 @@ export class Evaluator {
     }
   }
 
-  /** Whether every golden value crossing the cut before node `start` is cached. */
-  private hasCut(start: number): boolean {
-    return cutValues(this.model.graph, start).every((v) => v === this.inputName || this.cache.has(v));
-  }
+  /** Whether a golden value is fed to suffixes from the cache (others are recomputed in them). */
+  private readonly fed = (value: string): boolean => this.cache.has(value);
 
   private async withPatch<T>(changes: readonly TensorChange[], fn: () => Promise<T>): Promise<T> {
     for (const c of changes) {
@@ -520,21 +531,18 @@ export class Evaluator {
 
   private async createVariant(start: number, weights: string[]): Promise<Variant> {
     const t0 = performance.now();
-    const cuts = cutValues(this.model.graph, start);
-    const session = await createSession(suffixModel(this.model, start, weights, this.types), {
-      threads: this.threads,
-      optimization: this.optimization,
-    });
+    const suffix = suffixModel(this.model, start, weights, this.types, { fed: this.fed });
+    const cuts = suffix.graph.inputs.map((i) => i.name).filter((n) => !weights.includes(n));
+    const session = await createSession(suffix, { threads: this.threads, optimization: this.optimization });
     const v: Variant = {
       start,
       weights,
       cuts,
       session,
-      golden: { logits: new Float32Array(0), predictions: new Int32Array(0), classes: 0 },
+      golden: this.golden,
     };
-    const logits = await this.run(v, allRows(this.images));
-    const classes = logits.length / this.images;
-    v.golden = { logits, predictions: argmaxRows(logits, classes), classes };
+    // The variant's own golden run: its kernels, not the full graph's, are the reference.
+    v.golden = makeGolden(await this.run(v, allRows(this.images)), this.images, this.golden.classes);
     this.setupSeconds += (performance.now() - t0) / 1000;
     return v;
   }
@@ -564,7 +572,8 @@ export class Evaluator {
         if (o) {
           const src = this.cache.get(c)!;
           const end = Math.min(rows.length, b + this.batch);
-          feeds[c] = tensor('float32', [idx.length, ...src.dims], o.subarray(b * src.size, end * src.size));
+          const dims = src.dims.map((d, i) => (i === 0 ? d * idx.length : d));
+          feeds[c] = tensor('float32', dims, o.subarray(b * src.size, end * src.size));
         } else feeds[c] = this.cutFeed(c, idx);
       }
       const out = await v.session.run(feeds, [output]);
@@ -583,25 +592,19 @@ export class Evaluator {
 
   /** The golden value `name` for images `idx` (a zero-copy view when they are contiguous). */
   private cutFeed(name: string, idx: Int32Array): Tensor {
-    const src: Cached =
-      name === this.inputName
-        ? {
-            data: this.input.x.data,
-            size: numel(this.input.x.dims.slice(1)),
-            dims: this.input.x.dims.slice(1),
-          }
-        : this.cache.get(name)!;
+    const input = this.feeds.get(name);
+    if (input) return sampleRows(input, idx);
+    const src = this.cache.get(name);
     if (!src) throw new Error(`golden value '${name}' is not cached`);
-    const n = idx.length;
-    const first = idx[0]!;
-    const dims = [n, ...src.dims];
-    if (idx[n - 1]! - first === n - 1) {
-      return tensor('float32', dims, src.data.subarray(first * src.size, (first + n) * src.size));
-    }
-    const out = new Float32Array(n * src.size);
-    for (let i = 0; i < n; i++)
-      out.set(src.data.subarray(idx[i]! * src.size, (idx[i]! + 1) * src.size), i * src.size);
-    return tensor('float32', dims, out);
+    return feedImages(src, idx);
+  }
+
+  /** A float32 golden value laid out per image: cached, or a float32 graph input. */
+  private goldenValue(name: string): Cached | undefined {
+    const input = this.feeds.get(name);
+    if (input?.dtype !== 'float32') return this.cache.get(name);
+    const dims = [1, ...input.dims.slice(1)];
+    return { data: input.data as Float32Array, size: numel(dims), dims, axis: 0 };
   }
 
   /**
@@ -610,11 +613,13 @@ export class Evaluator {
    * (Inf·0 is NaN) or a change too large to analyse cheaply reaches every image.
    */
   private affectedImages(layer: StoredLayer, changes: readonly TensorChange[]): Int32Array {
-    const node = this.model.graph.nodes[layer.nodeIndex]!;
+    const node = this.computeNode(layer, changes);
+    if (!node) return allRows(this.images);
     const x = node.inputs[0]!;
-    const cached = x === this.inputName ? undefined : this.cache.get(x);
-    const data = cached ? cached.data : this.input.x.data;
-    const dims = cached ? cached.dims : this.input.x.dims.slice(1);
+    const golden = this.goldenValue(x);
+    const dims = golden ? rowDims(golden) : null;
+    if (!golden || !dims) return allRows(this.images);
+    const data = golden.data;
     let count = 0;
     for (const c of changes) {
       if (c.tensor.role === 'bias') return allRows(this.images);
@@ -646,6 +651,17 @@ export class Evaluator {
     return Int32Array.from(rows);
   }
 
+  /**
+   * The Conv/Gemm/MatMul node of a layer whose geometry the shortcuts (delta path, affected
+   * images) know, when the layer starts at that node and the changes are all its own inputs;
+   * otherwise (an embedding, a norm scale, a MatMul's separate bias Add) null.
+   */
+  private computeNode(layer: StoredLayer, changes: readonly TensorChange[]): Node | null {
+    if (layer.computeIndex === undefined || layer.computeIndex !== layer.nodeIndex) return null;
+    const node = this.model.graph.nodes[layer.computeIndex]!;
+    return changes.every((c) => node.inputs.includes(c.tensor.name)) ? node : null;
+  }
+
   /** The node index of a stored layer (for grouping experiments by cut point). */
   cutOf(faults: readonly Fault[]): number {
     let best = Number.POSITIVE_INFINITY;
@@ -665,11 +681,6 @@ function allRows(n: number): Int32Array {
   return r;
 }
 
-function sliceImages(x: Tensor<'float32'>, from: number, to: number): Tensor<'float32'> {
-  const size = numel(x.dims.slice(1));
-  return tensor('float32', [to - from, ...x.dims.slice(1)], x.data.subarray(from * size, to * size));
-}
-
 /**
  * For each changed weight of a Conv/Gemm/MatMul, the per-image input offsets it multiplies, or
  * null when the layer's geometry is not one this analysis covers (then every image runs).
@@ -681,7 +692,7 @@ function readSets(
   changes: readonly TensorChange[],
 ): Int32Array[] | null {
   const out: Int32Array[] = [];
-  // Conv and Gemm: the inputs a weight reads are the input side of its delta terms.
+  // The inputs a weight reads are the input side of its delta terms.
   const geo = deltaGeometry(node, xDims, wDims);
   if (geo) {
     for (const c of changes) {
@@ -693,46 +704,37 @@ function readSets(
     }
     return out;
   }
-  if (node.opType === 'MatMul' && xDims.length >= 1 && wDims.length === 2) {
-    const K = wDims[0]!;
-    const rowsPerImage = numel(xDims) / K;
-    for (const c of changes) {
-      for (const p of c.positions) {
-        const k = Math.floor(p / wDims[1]!);
-        out.push(Int32Array.from({ length: rowsPerImage }, (_, r) => r * K + k));
-      }
-    }
-    return out;
-  }
   return null;
 }
 
 /** Runs the golden pass in batches, filling `cache` with the kept cut values. */
 async function goldenPass(
   session: Session,
-  input: ImageInput,
-  inputName: string,
+  feeds: ReadonlyMap<string, Tensor>,
+  n: number,
   outputName: string,
-  keep: string[],
+  keep: ReadonlyMap<string, ImageLayout>,
   batch: number,
   cache: Map<string, Cached>,
   onProgress?: ProgressCallback,
 ): Promise<Golden> {
-  const n = input.labels.length;
   const parts: Float32Array[] = [];
+  let classes = 0;
   for (let b = 0; b < n; b += batch) {
     const e = Math.min(n, b + batch);
-    const out = await session.run({ [inputName]: sliceImages(input.x, b, e) }, [outputName, ...keep]);
+    const out = await session.run(sampleRange(feeds, b, e), [outputName, ...keep.keys()]);
+    // The class axis is the output's last: [N, C] for a classifier, [N, T, C] per token.
+    classes = out[outputName]!.dims.at(-1) ?? 1;
     parts.push(out[outputName]!.data as Float32Array);
-    for (const v of keep) {
+    for (const [v, layout] of keep) {
       const t = out[v]!;
       let c = cache.get(v);
       if (!c) {
-        const size = numel(t.dims.slice(1));
-        c = { data: new Float32Array(size * n), size, dims: t.dims.slice(1) };
+        const size = numel(layout.dims);
+        c = { ...layout, data: new Float32Array(size * n), size };
         cache.set(v, c);
       }
-      c.data.set(t.data as Float32Array, b * c.size);
+      storeImages(c.data, layout, t.dims, t.data as Float32Array, b);
     }
     onProgress?.({ unit: 'images', done: e, total: n, phase: 'golden activations' });
   }
@@ -742,8 +744,7 @@ async function goldenPass(
     logits.set(p, off);
     off += p.length;
   }
-  const classes = logits.length / n;
-  return { logits, predictions: argmaxRows(logits, classes), classes };
+  return makeGolden(logits, n, classes);
 }
 
 /** Where a changed weight or bias of a layer lands in the layer's per-image output. */
@@ -756,7 +757,10 @@ interface DeltaGeometry {
   biasTargets(p: number): Iterable<number>;
 }
 
-/** The delta geometry of a Conv (NCHW, 2-D) or Gemm (transA = 0) node, or null for other layers. */
+/**
+ * The delta geometry of a Conv (NCHW, 2-D), Gemm (transA = 0) or MatMul (weight [K, O]) node on
+ * one image's block of x (`rowDims`), or null.
+ */
 function deltaGeometry(node: Node, xDims: readonly number[], wDims: readonly number[]): DeltaGeometry | null {
   if (node.opType === 'Conv' && xDims.length === 3 && wDims.length === 4) {
     const [C, H, W] = xDims as [number, number, number];
@@ -788,18 +792,37 @@ function deltaGeometry(node: Node, xDims: readonly number[], wDims: readonly num
       biasTargets: (p) => Array.from({ length: Ho * Wo }, (_, k) => p * Ho * Wo + k),
     };
   }
-  if (node.opType === 'Gemm' && xDims.length === 1 && wDims.length === 2 && getInt(node, 'transA', 0) === 0) {
+  if (node.opType === 'Gemm' && xDims.length >= 1 && wDims.length === 2 && getInt(node, 'transA', 0) === 0) {
+    // Per image, x is one row [K] or a block of rows [R, K] (tokens of a [batch·tokens, K] matrix).
     const transB = getInt(node, 'transB', 0) === 1;
-    const K = xDims[0]!;
+    const K = xDims.at(-1)!;
     const O = transB ? wDims[0]! : wDims[1]!;
+    const rows = numel(xDims) / K;
     return {
       alpha: getFloat(node, 'alpha', 1),
       beta: getFloat(node, 'beta', 1),
       weightTerms(p, term) {
-        if (transB) term(Math.floor(p / K), p % K);
-        else term(p % O, Math.floor(p / O));
+        const o = transB ? Math.floor(p / K) : p % O;
+        const k = transB ? p % K : Math.floor(p / O);
+        for (let r = 0; r < rows; r++) term(r * O + o, r * K + k);
       },
-      biasTargets: (p) => [p],
+      biasTargets: (p) => Array.from({ length: rows }, (_, r) => r * O + p),
+    };
+  }
+  if (node.opType === 'MatMul' && xDims.length >= 1 && wDims.length === 2 && xDims.at(-1) === wDims[0]) {
+    // Per image, x is [..., K] (rows of tokens) and y is [..., O]: the weight W[k, o] adds
+    // δ·x[r, k] to y[r, o] in every row r. MatMul has no bias (an Add after it is its own node).
+    const [K, O] = wDims as [number, number];
+    const rows = numel(xDims) / K;
+    return {
+      alpha: 1,
+      beta: 1,
+      weightTerms(p, term) {
+        const k = Math.floor(p / O);
+        const o = p % O;
+        for (let r = 0; r < rows; r++) term(r * O + o, r * K + k);
+      },
+      biasTargets: () => [],
     };
   }
   return null;

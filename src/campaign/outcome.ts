@@ -1,6 +1,6 @@
 /**
- * The outcome of one fault-injection experiment over a fixed image set, measured against the
- * fault-free (golden) run of the same model on the same images.
+ * The outcome of one fault-injection experiment over a fixed sample set (images, or token
+ * sequences), measured against the fault-free (golden) run of the same model on the same samples.
  */
 import { argmaxRows } from '../core/argmax.js';
 
@@ -14,6 +14,16 @@ export interface Outcome {
   sdc: number;
   /** SDCs of images the golden model classified correctly (correct → wrong). */
   criticalSdc: number;
+  /**
+   * Scored output positions: one per image for a classifier, the tokens with a label ≥ 0 for a
+   * sequence output. `correct` and `sdc` count samples (a sequence is correct when every token
+   * is, an SDC when any token's top-1 changes); these count positions.
+   */
+  tokens: number;
+  /** Scored positions whose top-1 equals the label. */
+  tokenCorrect: number;
+  /** Scored positions whose top-1 differs from golden. */
+  tokenSdc: number;
   /** Images with at least one NaN logit. */
   nanImages: number;
   /** Images with at least one ±Infinity logit (and no NaN). */
@@ -33,16 +43,36 @@ export interface Outcome {
   imagesRun: number;
 }
 
-/** Golden predictions and logits of one image set. */
+/**
+ * Golden predictions and logits of one sample set. A classifier has one scored position per
+ * sample (logits [N, C]); a sequence output ([N, T, C], a token tagger or a language model) has
+ * T, each with its own top-1 and label.
+ */
 export interface Golden {
   logits: Float32Array;
+  /** Top-1 class of every position, sample after sample. */
   predictions: Int32Array;
   classes: number;
+  /** Output positions per sample (1 for a classifier). */
+  positions: number;
+}
+
+/** The golden reference of logits for `samples` samples, whose output's last axis is the class. */
+export function makeGolden(logits: Float32Array, samples: number, classes: number): Golden {
+  return {
+    logits,
+    predictions: argmaxRows(logits, classes),
+    classes,
+    positions: logits.length / classes / Math.max(1, samples),
+  };
 }
 
 /**
- * Scores faulty logits against golden. `rows` lists the images whose faulty logits are given
- * (row i of `logits` is image rows[i]); every other image is golden by construction.
+ * Scores faulty logits against golden. `rows` lists the samples whose faulty logits are given
+ * (row i of `logits` is sample rows[i]); every other sample is golden by construction. `labels`
+ * holds one label per position (negative: not scored, as Hugging Face's -100 on padding). A
+ * sample is correct when every scored position is, and an SDC when any scored position's top-1
+ * differs from golden; the token counts score each position alone.
  */
 export function scoreOutcome(
   golden: Golden,
@@ -52,30 +82,57 @@ export function scoreOutcome(
   meta: Pick<Outcome, 'wordsChanged' | 'weightsChanged'>,
 ): Outcome {
   const k = golden.classes;
-  const n = golden.predictions.length;
+  const t = golden.positions;
+  const n = golden.predictions.length / t;
   const pred = argmaxRows(logits, k);
   let correct = 0;
-  for (let i = 0; i < n; i++) if (golden.predictions[i] === labels[i]) correct++;
+  let tokens = 0;
+  let tokenCorrect = 0;
+  const goldenCorrect = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    let all = true;
+    for (let j = i * t; j < (i + 1) * t; j++) {
+      const label = labels[j]!;
+      if (label < 0) continue;
+      tokens++;
+      if (golden.predictions[j] === label) tokenCorrect++;
+      else all = false;
+    }
+    goldenCorrect[i] = all ? 1 : 0;
+    correct += goldenCorrect[i]!;
+  }
   let sdc = 0;
   let critical = 0;
+  let tokenSdc = 0;
   let nan = 0;
   let inf = 0;
   let dev = 0;
   for (let r = 0; r < rows.length; r++) {
     const img = rows[r]!;
-    const g = golden.predictions[img]!;
-    const p = pred[r]!;
-    const label = labels[img]!;
-    correct += (p === label ? 1 : 0) - (g === label ? 1 : 0);
-    if (p !== g) {
+    let changed = false;
+    let all = true;
+    for (let j = 0; j < t; j++) {
+      const label = labels[img * t + j]!;
+      if (label < 0) continue;
+      const g = golden.predictions[img * t + j]!;
+      const p = pred[r * t + j]!;
+      tokenCorrect += (p === label ? 1 : 0) - (g === label ? 1 : 0);
+      if (p !== label) all = false;
+      if (p !== g) {
+        tokenSdc++;
+        changed = true;
+      }
+    }
+    correct += (all ? 1 : 0) - goldenCorrect[img]!;
+    if (changed) {
       sdc++;
-      if (g === label) critical++;
+      if (goldenCorrect[img]) critical++;
     }
     let hasNan = false;
     let hasInf = false;
-    for (let c = 0; c < k; c++) {
-      const v = logits[r * k + c]!;
-      const gv = golden.logits[img * k + c]!;
+    for (let c = 0; c < k * t; c++) {
+      const v = logits[r * k * t + c]!;
+      const gv = golden.logits[img * k * t + c]!;
       if (Number.isNaN(v)) hasNan = true;
       else if (!Number.isFinite(v)) hasInf = true;
       const d = Number.isFinite(v) ? Math.abs(v - gv) : Number.POSITIVE_INFINITY;
@@ -90,6 +147,9 @@ export function scoreOutcome(
     accuracy: correct / n,
     sdc,
     criticalSdc: critical,
+    tokens,
+    tokenCorrect,
+    tokenSdc,
     nanImages: nan,
     infImages: inf,
     maxLogitDeviation: dev,

@@ -30,7 +30,15 @@ export interface ExperimentRecord extends Outcome {
 /** Stored faults per row: enough to read a row alone; every list replays from (seed, index). */
 export const STORED_FAULTS = 64;
 
-const SCHEMA = 1;
+/**
+ * 2: token outcomes (tokens, token_correct, token_sdc). A schema-1 database (prunefi before
+ * sequence outputs; every model a classifier) reads as one token per image; opened for writing,
+ * it gains the columns, filled the same way.
+ */
+const SCHEMA = 2;
+
+/** The token columns schema 2 added, and what they equal for a schema-1 (classifier) row. */
+const TOKEN_COLUMNS = { tokens: 'images', token_correct: 'correct', token_sdc: 'sdc' } as const;
 
 function storeError(path: string, what: string, err: unknown): PrunefiError {
   const code = (err as { code?: string }).code ?? '';
@@ -87,6 +95,9 @@ const COLUMNS = [
   'correct',
   'sdc',
   'critical_sdc',
+  'tokens',
+  'token_correct',
+  'token_sdc',
   'nan_images',
   'inf_images',
   'max_logit_dev',
@@ -108,6 +119,9 @@ interface Row {
   correct: number;
   sdc: number;
   critical_sdc: number;
+  tokens: number;
+  token_correct: number;
+  token_sdc: number;
   nan_images: number;
   inf_images: number;
   max_logit_dev: number | null;
@@ -131,6 +145,9 @@ function toRecord(r: Row): ExperimentRecord {
     accuracy: r.correct / r.images,
     sdc: r.sdc,
     criticalSdc: r.critical_sdc,
+    tokens: r.tokens,
+    tokenCorrect: r.token_correct,
+    tokenSdc: r.token_sdc,
     nanImages: r.nan_images,
     infImages: r.inf_images,
     // SQLite stores Infinity as a REAL; NaN never occurs (deviations of NaN logits are Infinity).
@@ -148,16 +165,29 @@ export class CampaignStore {
   readonly config: unknown;
   readonly configHash: string;
   private readonly db: Database.Database;
-  private readonly insertStmt: Database.Statement;
+  private insertStmt: Database.Statement | undefined;
+  /** The SELECT list of a record: schema-1 databases opened read-only derive the token columns. */
+  private readonly selectList: string;
 
   private constructor(path: string, db: Database.Database, config: unknown) {
     this.path = path;
     this.db = db;
     this.config = config;
     this.configHash = hashJson(config);
-    this.insertStmt = db.prepare(
-      `INSERT INTO experiments (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
-    );
+    const have = new Set((db.pragma('table_info(experiments)') as { name: string }[]).map((c) => c.name));
+    if (!have.has('tokens') && !db.readonly) {
+      db.transaction(() => {
+        for (const [col, from] of Object.entries(TOKEN_COLUMNS)) {
+          db.exec(`ALTER TABLE experiments ADD COLUMN ${col} INTEGER NOT NULL DEFAULT 0`);
+          db.exec(`UPDATE experiments SET ${col} = ${from}`);
+        }
+        db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(String(SCHEMA));
+      })();
+      have.add('tokens');
+    }
+    this.selectList = COLUMNS.map((c) =>
+      c in TOKEN_COLUMNS && !have.has(c) ? `${TOKEN_COLUMNS[c as keyof typeof TOKEN_COLUMNS]} AS ${c}` : c,
+    ).join(', ');
   }
 
   /**
@@ -175,7 +205,8 @@ export class CampaignStore {
             idx INTEGER PRIMARY KEY, stratum TEXT NOT NULL, layer TEXT NOT NULL, bit INTEGER NOT NULL,
             fault_count INTEGER NOT NULL, faults TEXT NOT NULL, effect TEXT NOT NULL,
             images INTEGER NOT NULL, correct INTEGER NOT NULL, sdc INTEGER NOT NULL,
-            critical_sdc INTEGER NOT NULL, nan_images INTEGER NOT NULL, inf_images INTEGER NOT NULL,
+            critical_sdc INTEGER NOT NULL, tokens INTEGER NOT NULL, token_correct INTEGER NOT NULL,
+            token_sdc INTEGER NOT NULL, nan_images INTEGER NOT NULL, inf_images INTEGER NOT NULL,
             max_logit_dev REAL, words_changed INTEGER NOT NULL, weights_changed INTEGER NOT NULL,
             images_run INTEGER NOT NULL, seconds REAL NOT NULL)`);
         const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
@@ -307,6 +338,9 @@ export class CampaignStore {
       correct: r.correct,
       sdc: r.sdc,
       critical_sdc: r.criticalSdc,
+      tokens: r.tokens,
+      token_correct: r.tokenCorrect,
+      token_sdc: r.tokenSdc,
       nan_images: r.nanImages,
       inf_images: r.infImages,
       max_logit_dev: r.maxLogitDeviation,
@@ -316,6 +350,10 @@ export class CampaignStore {
       seconds: r.seconds,
     };
     try {
+      // Prepared on first use: a read-only schema-1 database has no token columns to insert into.
+      this.insertStmt ??= this.db.prepare(
+        `INSERT INTO experiments (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
+      );
       this.insertStmt.run(row);
     } catch (err) {
       throw storeError(this.path, `cannot store experiment ${r.index} in`, err);
@@ -324,7 +362,7 @@ export class CampaignStore {
 
   /** Every stored experiment, by index. */
   records(): ExperimentRecord[] {
-    return (this.db.prepare(`SELECT ${COLUMNS.join(', ')} FROM experiments ORDER BY idx`).all() as Row[]).map(
+    return (this.db.prepare(`SELECT ${this.selectList} FROM experiments ORDER BY idx`).all() as Row[]).map(
       toRecord,
     );
   }

@@ -18,8 +18,10 @@ export interface GroupSummary {
   /** Experiments with at least one critical SDC (golden-correct image turned wrong). */
   criticalExperiments: number;
   criticalRate: Interval;
-  /** Mean fraction of images that are SDCs. */
+  /** Mean fraction of images (sequences) that are SDCs. */
   meanSdcImageRate: number;
+  /** Mean fraction of scored positions whose top-1 changed (= meanSdcImageRate for a classifier). */
+  meanTokenSdcRate: number;
   meanAccuracy: Interval | null;
   /** Experiments with NaN/Inf logits. */
   nonFiniteExperiments: number;
@@ -76,6 +78,7 @@ function group(name: string, rs: ExperimentRecord[], confidence: number): GroupS
     criticalExperiments: critical,
     criticalRate: wilsonInterval(critical, n, confidence),
     meanSdcImageRate: rs.reduce((s, r) => s + r.sdc / r.images, 0) / n,
+    meanTokenSdcRate: rs.reduce((s, r) => s + (r.tokens ? r.tokenSdc / r.tokens : 0), 0) / n,
     meanAccuracy:
       n >= 2
         ? tInterval(
@@ -109,6 +112,9 @@ const CSV_FIELDS = [
   'accuracy',
   'sdc',
   'criticalSdc',
+  'tokens',
+  'tokenCorrect',
+  'tokenSdc',
   'nanImages',
   'infImages',
   'maxLogitDeviation',

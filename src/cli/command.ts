@@ -71,7 +71,8 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
-function usageError(cmd: string, message: string): PrunefiError {
+/** A usage error pointing at the command's help. */
+export function usageError(cmd: string, message: string): PrunefiError {
   return new PrunefiError('USAGE', `${message} (see 'prunefi ${cmd} --help')`);
 }
 

@@ -4,14 +4,15 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { PrunefiError } from '../core/errors.js';
-import type { ImageSet } from '../data/index.js';
-import { loadDataset } from '../data/index.js';
+import { PrunefiError, unknownName } from '../core/errors.js';
+import type { ImageSet, TensorSet } from '../data/index.js';
+import { isTensorSpec, loadDataset, loadTensorSet, matchTensorSet } from '../data/index.js';
 import { resolveModel } from '../models/index.js';
 import type { Model } from '../onnx/ir.js';
+import type { Tensor } from '../onnx/tensor.js';
 import { parseDevice, type SessionOptions } from '../runtime/index.js';
 import type { CliContext, OptionSpec, ParsedArgs } from './command.js';
-import { opt } from './command.js';
+import { opt, usageError } from './command.js';
 
 /** `--model`, `--data`, `--split`, `--limit`, `--cache-dir`. */
 export const dataOptions: Record<string, OptionSpec> = {
@@ -19,7 +20,7 @@ export const dataOptions: Record<string, OptionSpec> = {
     type: 'string',
     placeholder: 'spec',
     description:
-      "dataset: mnist, fashion-mnist, a CIFAR-10 binary folder/archive, an image folder or .tar(.gz) (see 'prunefi datasets')",
+      "dataset: mnist, fashion-mnist, a CIFAR-10 binary folder/archive, an image folder or .tar(.gz), or tensors (.npz, or a folder of .npy: one array per model input plus labels) (see 'prunefi datasets')",
   },
   split: {
     type: 'string',
@@ -29,7 +30,7 @@ export const dataOptions: Record<string, OptionSpec> = {
     type: 'int',
     min: 1,
     placeholder: 'N',
-    description: 'use only N images, spread evenly over the classes',
+    description: 'use only N images, spread evenly over the classes (tensors: the first N samples)',
   },
   'cache-dir': {
     type: 'string',
@@ -103,6 +104,52 @@ export async function loadDataArg(
   } finally {
     bar.done();
   }
+}
+
+/**
+ * A `--data` tensor dataset (see `isTensorSpec`) checked against the model's data inputs: the
+ * arrays to feed by input name and the labels, or null when the spec names an image dataset.
+ */
+export function loadTensorArg(
+  a: ParsedArgs,
+  model: Model,
+  modelSpec: string,
+): { set: TensorSet; feeds: Map<string, Tensor> } | null {
+  const spec = opt.str(a, 'data');
+  if (spec === undefined || !isTensorSpec(spec)) return null;
+  const limit = opt.num(a, 'limit');
+  const set = loadTensorSet(spec, limit !== undefined ? { limit } : {});
+  const g = model.graph;
+  const match = matchTensorSet(
+    set,
+    g.inputs.filter((v) => !g.initializers.has(v.name)),
+    modelSpec,
+  );
+  return { set, feeds: new Map(match.feeds.map((n) => [n, set.inputs.get(n)!])) };
+}
+
+/** `--input-shape name=AxBx…`, for models whose inputs have symbolic dims (sequence length). */
+export const inputShapeOption: Record<string, OptionSpec> = {
+  'input-shape': {
+    type: 'string',
+    multiple: true,
+    placeholder: 'name=1x128',
+    description: "concrete dims of a graph input (its symbolic dims, e.g. a transformer's sequence length)",
+  },
+};
+
+/** Parses `--input-shape` against the model's graph inputs (an unknown name lists the valid ones). */
+export function parseInputShapes(a: ParsedArgs, model: Model, cmdPath: string): Record<string, number[]> {
+  const inputs = model.graph.inputs.filter((v) => !model.graph.initializers.has(v.name)).map((v) => v.name);
+  const out: Record<string, number[]> = {};
+  for (const spec of opt.strs(a, 'input-shape')) {
+    const m = /^(.+)=(\d+(?:x\d+)*)$/.exec(spec);
+    if (!m) throw usageError(cmdPath, `--input-shape '${spec}' is not name=dims; write e.g. input_ids=1x128`);
+    const [, name, dims] = m as unknown as [string, string, string];
+    if (!inputs.includes(name)) throw unknownName('graph input', name, inputs);
+    out[name] = dims.split('x').map(Number);
+  }
+  return out;
 }
 
 /** Writes a JSON document to stdout (2-space indent, trailing newline). */

@@ -1,14 +1,14 @@
 /**
- * The weight memory of a model: every Conv/ConvTranspose/Gemm/MatMul weight and bias encoded in
- * a number format and laid out in a storage format, as words that faults hit. Applying faults
+ * The weight memory of a model: every parameter of `faultLayers` (Conv/Gemm/MatMul weights and
+ * biases, embeddings, norm scales, tokens) encoded in a number format and laid out in a storage format, as words that faults hit. Applying faults
  * yields the decoded elements that changed, which is all the evaluator needs: unchanged memory
  * never reaches the runtime.
  */
 import { PrunefiError } from '../core/errors.js';
-import { weightLayers } from '../onnx/graph.js';
 import type { Graph } from '../onnx/ir.js';
 import { numel, type Tensor, tensor } from '../onnx/tensor.js';
 import { FAULT_TYPES } from './fault-types.js';
+import { faultLayers } from './layers.js';
 import { FLOAT32, NUMBER_FORMATS, type NumberFormat } from './number-formats.js';
 import {
   DENSE,
@@ -53,11 +53,6 @@ export interface MemoryOptions {
   storage?: string;
   /** Whether int8 scales are part of the fault space (default false; they are stored either way). */
   faultScales?: boolean;
-}
-
-/** The PyTorch-style layer name of a weight initializer ('layer1.0.conv1.weight' → 'layer1.0.conv1'). */
-export function layerName(weight: string): string {
-  return weight.endsWith('.weight') ? weight.slice(0, -'.weight'.length) : weight;
 }
 
 const bitsView = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
@@ -283,11 +278,13 @@ function bitsToFloat(b: number): number {
   return scratch[0]!;
 }
 
-/** A stored layer: the tensors of one Conv/Gemm/MatMul node. */
+/** A stored layer: the parameter tensors of one module (see `faultLayers`). */
 export interface StoredLayer {
   name: string;
-  /** Index of the layer's node in `graph.nodes`. */
+  /** Index of the first node in `graph.nodes` that reads the layer's tensors. */
   nodeIndex: number;
+  /** Index of the Conv/Gemm/MatMul node reading the weight directly, when there is one. */
+  computeIndex?: number;
   tensors: StoredTensor[];
 }
 
@@ -309,30 +306,26 @@ export class StoredModel {
     this.faultScales = options.faultScales ?? false;
     this.layers = [];
     this.byName = new Map();
-    const index = new Map(graph.nodes.map((n, i) => [n, i]));
-    for (const l of weightLayers(graph)) {
-      const name = layerName(l.weight);
+    for (const l of faultLayers(graph)) {
       const tensors: StoredTensor[] = [];
-      for (const [role, init] of [
-        ['weight', l.weight],
-        ['bias', l.bias],
-      ] as const) {
-        if (!init || this.byName.has(init)) continue;
+      for (const { name: init, role, outAxis } of l.tensors) {
         // Biases stay dense and, for int8, float32 (accelerators keep them wider than weights).
         const fmt = role === 'bias' && this.numberFormat.scaled ? FLOAT32 : this.numberFormat;
         const st = new StoredTensor(
           init,
-          name,
+          l.name,
           role,
           graph.initializers.get(init)!,
-          role === 'weight' ? l.outAxis : 0,
+          outAxis,
           fmt,
           role === 'bias' ? DENSE : this.storage,
         );
         this.byName.set(init, st);
         tensors.push(st);
       }
-      this.layers.push({ name, nodeIndex: index.get(l.node)!, tensors });
+      const layer: StoredLayer = { name: l.name, nodeIndex: l.nodeIndex, tensors };
+      if (l.computeIndex !== undefined) layer.computeIndex = l.computeIndex;
+      this.layers.push(layer);
     }
     this.tensors = [...this.byName.values()];
   }

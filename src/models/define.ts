@@ -7,7 +7,7 @@ import type { RegistryEntry } from '../core/registry.js';
 import { Rng } from '../core/rng.js';
 import { GraphBuilder } from '../onnx/builder.js';
 import type { Model } from '../onnx/ir.js';
-import { inferShapes } from '../onnx/shape.js';
+import { inferShapes } from '../onnx/shape/index.js';
 import { TorchEmitter } from './layers.js';
 
 /** Options every zoo builder takes. */
@@ -94,7 +94,7 @@ export function defineArchitecture(spec: ArchitectureSpec): ZooEntry {
       const t = new TorchEmitter(b, Rng.seeded(seed).split('init', spec.name));
       // Shapes of everything built so far, refusing any value that collapsed to zero size.
       const checkedShapes = (): Map<string, number[]> => {
-        const { shapes } = inferShapes(b.graph, { input: [1, ...inputShape] });
+        const { shapes } = inferShapes(b.graph, { inputShapes: { input: [1, ...inputShape] } });
         for (const [value, dims] of shapes) {
           if (dims.some((d) => d < 1)) {
             throw new RangeError(

@@ -4,6 +4,6 @@ export * from './graph.js';
 export * from './io.js';
 export * from './ir.js';
 export { decodeModel, dtypeCode, dtypeFromCode, encodeModel } from './proto.js';
-export * from './shape.js';
+export * from './shape/index.js';
 export * from './summary.js';
 export * from './tensor.js';

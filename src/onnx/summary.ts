@@ -1,12 +1,13 @@
 /**
  * Per-layer parameter, multiply-accumulate (MAC) and sparsity counts, as `prunefi info` shows
  * them. Parameters are counted as PyTorch's `sum(p.numel() for p in model.parameters())` does:
- * Conv/Gemm/MatMul weights and biases and BatchNorm scale and bias, but not BatchNorm running
- * statistics (buffers, not parameters).
+ * layer weights and biases, embeddings, position embeddings and norm scales, but not BatchNorm
+ * running statistics (buffers, not parameters).
  */
 import { cloneGraph, materializeIdentityConstants } from './graph.js';
 import { type Graph, getInt, type Node } from './ir.js';
-import { inferShapes } from './shape.js';
+import { parametersByNode } from './params.js';
+import { type InferOptions, inferShapes } from './shape/index.js';
 import { numel, type Tensor, toFloat32 } from './tensor.js';
 
 /** One parameterized layer of a model. */
@@ -39,6 +40,8 @@ export interface ModelSummary {
   sparsity: number;
   /** Bytes the parameters occupy in their stored dtypes. */
   paramBytes: number;
+  /** Why shapes (and so MACs) are incomplete, when inference stopped at some node. */
+  shapeError?: string;
 }
 
 function countZeros(t: Tensor): number {
@@ -46,29 +49,6 @@ function countZeros(t: Tensor): number {
   let z = 0;
   for (let i = 0; i < v.length; i++) if (v[i] === 0) z++;
   return z;
-}
-
-function paramInputs(n: Node, graph: Graph): string[] {
-  const pick = (idx: number[]): string[] =>
-    idx
-      .map((i) => n.inputs[i])
-      .filter((x): x is string => x !== undefined && x !== '' && graph.initializers.has(x));
-  switch (n.opType) {
-    case 'Conv':
-    case 'ConvTranspose':
-    case 'Gemm':
-      return pick([1, 2]);
-    case 'MatMul':
-      return pick([1]);
-    case 'BatchNormalization':
-    case 'InstanceNormalization':
-    case 'LayerNormalization':
-      return pick([1, 2]);
-    case 'PRelu':
-      return pick([1]);
-    default:
-      return [];
-  }
 }
 
 function layerMacs(n: Node, inShape: number[], outShape: number[], wShape: number[]): number {
@@ -83,54 +63,58 @@ function layerMacs(n: Node, inShape: number[], outShape: number[], wShape: numbe
       return numel(outShape) * k;
     }
     case 'MatMul':
-      return numel(outShape) * inShape[inShape.length - 1]!;
+      // Batched and broadcast too: every output element is a dot product over the shared dim.
+      return numel(outShape) * (inShape[inShape.length - 1] ?? 0);
     default:
       return 0;
   }
 }
 
+/** What `summarize` needs to know about the input (see `inferShapes`). */
+export type SummaryOptions = Pick<InferOptions, 'batch' | 'inputShapes'>;
+
 /**
- * Summarizes a graph's parameterized layers for one input of `batch` images (MACs scale with
- * batch; the CLI reports batch 1, as thop and ptflops do).
+ * Summarizes a graph's parameterized layers, plus the parameter-free matrix products of
+ * attention (QKᵀ, AV), for one input of `batch` (MACs scale with batch; the CLI reports batch 1,
+ * as thop and ptflops do). When a shape cannot be inferred (an op without a shape rule, a
+ * symbolic sequence dim), parameters are still counted; MACs and shapes stop at that node and
+ * `shapeError` says why.
  */
-export function summarize(model: Graph, batch = 1): ModelSummary {
+export function summarizeModel(model: Graph, options: SummaryOptions = {}): ModelSummary {
   const graph = cloneGraph(model);
   materializeIdentityConstants(graph);
-  const { shapes } = inferShapes(graph, {}, batch);
+  const info = inferShapes(graph, { ...options, partial: true });
+  const { shapes } = info;
+  const byNode = parametersByNode(graph);
   const layers: LayerSummary[] = [];
+  let paramBytes = 0;
   for (const n of graph.nodes) {
-    const params = paramInputs(n, graph);
-    if (params.length === 0) continue;
+    const params = byNode.get(n) ?? [];
+    if (params.length === 0 && n.opType !== 'MatMul') continue;
     const tensors = params.map((p) => graph.initializers.get(p)!);
     const inputShape = shapes.get(n.inputs[0] ?? '') ?? [];
     const outputShape = shapes.get(n.outputs[0] ?? '') ?? [];
-    const weightShape = [...tensors[0]!.dims];
+    const weightShape = tensors[0] ? [...tensors[0].dims] : [];
     const count = tensors.reduce((a, t) => a + numel(t.dims), 0);
     const zeros = tensors.reduce((a, t) => a + countZeros(t), 0);
+    paramBytes += tensors.reduce((a, t) => a + t.data.byteLength, 0);
     layers.push({
-      name: params[0]!.replace(/\.weight$/, ''),
+      name: params[0]?.replace(/\.weight$/, '') ?? (n.name || n.outputs[0] || n.opType),
       node: n.name,
       op: n.opType,
       inputShape,
       outputShape,
       weightShape,
       params: count,
-      macs: layerMacs(n, inputShape, outputShape, weightShape),
+      macs: outputShape.length ? layerMacs(n, inputShape, outputShape, weightShape) : 0,
       zeros,
       sparsity: count ? zeros / count : 0,
     });
   }
   const params = layers.reduce((a, l) => a + l.params, 0);
   const zeros = layers.reduce((a, l) => a + l.zeros, 0);
-  let paramBytes = 0;
-  for (const n of graph.nodes) {
-    for (const p of paramInputs(n, graph)) {
-      const t = graph.initializers.get(p)!;
-      paramBytes += t.data.byteLength;
-    }
-  }
   const firstInput = graph.inputs.find((v) => !graph.initializers.has(v.name));
-  return {
+  const summary: ModelSummary = {
     inputShape: shapes.get(firstInput?.name ?? '') ?? [],
     outputShape: shapes.get(graph.outputs[0]?.name ?? '') ?? [],
     layers,
@@ -140,4 +124,6 @@ export function summarize(model: Graph, batch = 1): ModelSummary {
     sparsity: params ? zeros / params : 0,
     paramBytes,
   };
+  if (info.unresolved) summary.shapeError = info.unresolved.message;
+  return summary;
 }

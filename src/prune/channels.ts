@@ -15,7 +15,7 @@
 import { errorMessage } from '../core/errors.js';
 import { consumers, type WeightLayer, weightLayers } from '../onnx/graph.js';
 import { type Graph, getInt, getInts, type Node } from '../onnx/ir.js';
-import { inferShapes } from '../onnx/shape.js';
+import { inferShapes } from '../onnx/shape/index.js';
 import { numel, toNumbers } from '../onnx/tensor.js';
 
 /** One run of a value's channel axis: a whole channel group, each channel `inner` entries wide. */
@@ -89,43 +89,94 @@ interface RawGroup {
   blockedBy: { node: string; op: string; reason: string }[];
 }
 
-const UNARY = new Set([
-  'Relu',
-  'LeakyRelu',
-  'Sigmoid',
-  'Tanh',
-  'Clip',
-  'Identity',
-  'Cast',
-  'Elu',
-  'Selu',
-  'Softplus',
-  'Softsign',
-  'HardSigmoid',
-  'HardSwish',
-  'Erf',
-  'Abs',
-  'Neg',
-  'Exp',
-  'Log',
-  'Sqrt',
-  'Reciprocal',
-  'Mish',
-  'Gelu',
-  'Dropout',
-  'MaxPool',
-  'AveragePool',
-  'LpPool',
-  'GlobalAveragePool',
-  'GlobalMaxPool',
-  'GlobalLpPool',
+/**
+ * How the channel pass follows an op. `conv` and `linear`: a layer whose constant weight starts
+ * a new group (a depthwise Conv passes its input's group through); `norm`: per-channel
+ * parameters; `unary`: channels kept element for element (pooling included); `softmax`: kept
+ * unless it normalizes across them; `elementwise`: the operands' groups merged; `concat`: groups
+ * joined along the axis; `flatten`: each channel spread over the flattened entries; `axes`: the
+ * channel axis renumbered; `spatial`: other axes resized; `reduce`: kept unless reduced; `shape`:
+ * only the shape is read.
+ */
+export type ChannelRule =
+  | 'conv'
+  | 'linear'
+  | 'norm'
+  | 'unary'
+  | 'softmax'
+  | 'elementwise'
+  | 'concat'
+  | 'flatten'
+  | 'axes'
+  | 'spatial'
+  | 'reduce'
+  | 'shape';
+
+const ruleOf = (rule: ChannelRule, ops: readonly string[]) => ops.map((op) => [op, rule] as const);
+
+/**
+ * The rule of every op the structural pass follows, by op type (`domain.Op` outside the default
+ * domain). An op not listed blocks the groups it reads. The README's table of supported ops is
+ * generated from this map (`scripts/op-support.mjs`).
+ */
+export const CHANNEL_RULES: ReadonlyMap<string, ChannelRule> = new Map([
+  ...ruleOf('conv', ['Conv', 'ConvTranspose']),
+  ...ruleOf('linear', ['Gemm', 'MatMul']),
+  ...ruleOf('norm', ['BatchNormalization', 'InstanceNormalization']),
+  ...ruleOf('unary', [
+    'Relu',
+    'LeakyRelu',
+    'Sigmoid',
+    'Tanh',
+    'Clip',
+    'Identity',
+    'Cast',
+    'Elu',
+    'Selu',
+    'Softplus',
+    'Softsign',
+    'HardSigmoid',
+    'HardSwish',
+    'Erf',
+    'Abs',
+    'Neg',
+    'Exp',
+    'Log',
+    'Sqrt',
+    'Reciprocal',
+    'Mish',
+    'Gelu',
+    'Dropout',
+    'MaxPool',
+    'AveragePool',
+    'LpPool',
+    'GlobalAveragePool',
+    'GlobalMaxPool',
+    'GlobalLpPool',
+  ]),
+  ...ruleOf('softmax', ['Softmax', 'LogSoftmax']),
+  ...ruleOf('elementwise', ['Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Sum', 'Mean', 'PRelu', 'Pow']),
+  ...ruleOf('concat', ['Concat']),
+  ...ruleOf('flatten', ['Flatten', 'Reshape']),
+  ...ruleOf('axes', ['Squeeze', 'Unsqueeze', 'Transpose']),
+  ...ruleOf('spatial', ['Pad', 'Resize', 'Upsample']),
+  ...ruleOf('reduce', [
+    'ReduceL1',
+    'ReduceL2',
+    'ReduceLogSum',
+    'ReduceLogSumExp',
+    'ReduceMax',
+    'ReduceMean',
+    'ReduceMin',
+    'ReduceProd',
+    'ReduceSum',
+    'ReduceSumSquare',
+  ]),
+  ...ruleOf('shape', ['Shape', 'Size']),
 ]);
 
-const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Sum', 'Mean', 'PRelu', 'Pow']);
 /** Element-wise ops whose constant operand may be zeroed with its channel (x op 0 is harmless). */
 const ZEROABLE_CONST = new Set(['Add', 'Sub', 'Mul', 'Max', 'Min', 'Sum', 'Mean', 'PRelu']);
-/** Ops that only read a value's shape, never its channel contents. */
-const SHAPE_READERS = new Set(['Shape', 'Size']);
 
 /**
  * Analyzes the channel dependencies of a graph (identity constants should be materialized first,
@@ -136,7 +187,7 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
   let shapes: Map<string, number[]> = new Map();
   let shapeError = '';
   try {
-    shapes = inferShapes(graph, {}, 1).shapes;
+    shapes = inferShapes(graph, { batch: 1 }).shapes;
   } catch (err) {
     shapeError = errorMessage(err);
   }
@@ -215,7 +266,8 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
     const x = layouts.get(n.inputs[0] ?? '');
     const layer = layers.get(n);
     const op = n.domain === '' || n.domain === 'ai.onnx' ? n.opType : `${n.domain}.${n.opType}`;
-    if (op === 'Conv' || op === 'ConvTranspose') {
+    const rule = CHANNEL_RULES.get(op);
+    if (rule === 'conv') {
       const w = init(n.inputs[1]);
       if (!w || !layer) {
         block(n, x, 'its weight is computed, not a constant');
@@ -264,7 +316,7 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
       );
       continue;
     }
-    if (op === 'Gemm' || op === 'MatMul') {
+    if (rule === 'linear') {
       const w = init(n.inputs[1]);
       const outShape = shapes.get(n.outputs[0] ?? '');
       if (!w || !layer || w.dims.length !== 2) {
@@ -299,8 +351,8 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
       continue;
     }
     if (!n.inputs.some((i) => layouts.has(i))) continue;
-    if (SHAPE_READERS.has(op)) continue;
-    if (op === 'BatchNormalization' || op === 'InstanceNormalization') {
+    if (rule === 'shape') continue;
+    if (rule === 'norm') {
       if (x?.axis !== 1 || !n.inputs.slice(1).every((i) => !i || init(i))) {
         block(n, x, 'its parameters are computed or its channels are not axis 1');
         continue;
@@ -311,13 +363,13 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
       if (n.outputs[0]) layouts.set(n.outputs[0], x);
       continue;
     }
-    if (UNARY.has(op)) {
+    if (rule === 'unary') {
       if (!x) continue;
       passthrough(n, x);
       if (op === 'MaxPool' && n.outputs[1]) layouts.delete(n.outputs[1]);
       continue;
     }
-    if (op === 'Softmax' || op === 'LogSoftmax') {
+    if (rule === 'softmax') {
       if (!x) continue;
       const rank = rankOf(n.inputs[0]!) ?? 2;
       const axis = getInt(n, 'axis', -1);
@@ -325,7 +377,7 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
       else passthrough(n, x);
       continue;
     }
-    if (ELEMENTWISE.has(op)) {
+    if (rule === 'elementwise') {
       const outRank = rankOf(n.outputs[0] ?? '');
       if (outRank === undefined) {
         for (const i of n.inputs) block(n, layouts.get(i), `shapes are unknown (${shapeError})`);
@@ -360,7 +412,7 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
       if (ok && n.outputs[0]) layouts.set(n.outputs[0], acc);
       continue;
     }
-    if (op === 'Concat') {
+    if (rule === 'concat') {
       const rank = rankOf(n.outputs[0] ?? '') ?? 4;
       const raxis = getInt(n, 'axis', 0);
       const axis = raxis < 0 ? raxis + rank : raxis;
@@ -372,7 +424,7 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
       if (n.outputs[0]) layouts.set(n.outputs[0], { axis, segments: ls.flatMap((l) => l!.segments) });
       continue;
     }
-    if (op === 'Flatten' || op === 'Reshape') {
+    if (rule === 'flatten') {
       const inShape = shapes.get(n.inputs[0] ?? '');
       const outShape = shapes.get(n.outputs[0] ?? '');
       if (!x || !inShape || !outShape) {
@@ -398,7 +450,7 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
       if (op === 'Reshape') flattenReshapes.push({ node: n, segments });
       continue;
     }
-    if (op === 'Squeeze' || op === 'Unsqueeze' || op === 'Transpose') {
+    if (rule === 'axes') {
       const inShape = shapes.get(n.inputs[0] ?? '');
       if (!x || !inShape) {
         block(n, x, `shapes are unknown (${shapeError})`);
@@ -438,7 +490,7 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
       passthrough(n, x, axis);
       continue;
     }
-    if (op === 'Pad' || op === 'Resize' || op === 'Upsample') {
+    if (rule === 'spatial') {
       if (!x) continue;
       if (op === 'Pad') {
         const c = n.inputs[1] ? init(n.inputs[1]) : undefined;
@@ -452,7 +504,7 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
       if (n.outputs[0]) layouts.set(n.outputs[0], x);
       continue;
     }
-    if (op.startsWith('Reduce')) {
+    if (rule === 'reduce') {
       const rank = rankOf(n.inputs[0] ?? '');
       const c = n.inputs[1] ? init(n.inputs[1]) : undefined;
       const axes = (c ? toNumbers(c) : getInts(n, 'axes', [])).map((a) => (a < 0 ? a + (rank ?? 0) : a));

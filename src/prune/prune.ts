@@ -7,7 +7,7 @@ import type { ProgressCallback } from '../core/progress.js';
 import { Rng } from '../core/rng.js';
 import { cloneModel, materializeIdentityConstants, weightLayers } from '../onnx/graph.js';
 import type { Model } from '../onnx/ir.js';
-import { summarize } from '../onnx/summary.js';
+import { summarizeModel } from '../onnx/summary.js';
 import { numel, toFloat32 } from '../onnx/tensor.js';
 import { analyzeChannels, blockedReason, type ChannelPlan } from './channels.js';
 import { applyMasks } from './masks.js';
@@ -212,8 +212,8 @@ export function layerReport(
   pruned: Model,
   targets: ReadonlySet<string>,
 ): Pick<PruneResult, 'layers' | 'paramsBefore' | 'paramsAfter' | 'macsBefore' | 'macsAfter'> {
-  const sb = summarize(parent.graph);
-  const sa = summarize(pruned.graph);
+  const sb = summarizeModel(parent.graph);
+  const sa = summarizeModel(pruned.graph);
   const rowsB = new Map(sb.layers.map((l) => [l.node, l]));
   const rowsA = new Map(sa.layers.map((l) => [l.node, l]));
   const layers: LayerReport[] = [];

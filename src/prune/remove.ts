@@ -7,7 +7,7 @@
 import { PrunefiError } from '../core/errors.js';
 import { cloneModel, nameGenerator } from '../onnx/graph.js';
 import { attrInt, type Model, type Node } from '../onnx/ir.js';
-import { inferShapes } from '../onnx/shape.js';
+import { inferShapes } from '../onnx/shape/index.js';
 import { i64, numel, type Tensor, toNumbers } from '../onnx/tensor.js';
 import { blockedReason, type ChannelAnalysis, type ChannelPlan, type Segment } from './channels.js';
 import type { Masks } from './types.js';
@@ -160,7 +160,7 @@ export function removeChannels(model: Model, analysis: ChannelAnalysis, plan: Ch
   }
   g.valueInfo = [];
   try {
-    inferShapes(g, {}, 1);
+    inferShapes(g, { batch: 1 });
   } catch (err) {
     throw new PrunefiError(
       'PRUNE',

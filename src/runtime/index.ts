@@ -1,2 +1,3 @@
 export * from './infer.js';
 export * from './session.js';
+export * from './shapes.js';

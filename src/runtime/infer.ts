@@ -55,3 +55,55 @@ export async function classify(
   }
   return { correct, count, predictions: predictions.subarray(0, count), runtimeSeconds: runtime / 1000 };
 }
+
+/** One batch of any inputs (by graph input name), with one label per output position. */
+export interface FeedBatch {
+  feeds: Record<string, Tensor>;
+  y: ArrayLike<number>;
+}
+
+/** Result of `classifyFeeds`: samples, and positions (tokens) for a sequence output. */
+export interface FeedClassification {
+  count: number;
+  /** Samples whose every scored position is correct (a classifier: its top-1 hits). */
+  correct: number;
+  /** Scored positions (label ≥ 0) and the correct ones. */
+  tokens: number;
+  tokenCorrect: number;
+  runtimeSeconds: number;
+}
+
+/**
+ * `classify` for models with any inputs and outputs [N, C] or [N, T, C]: top-1 per position
+ * against labels per position; negative labels (padding) are not scored.
+ */
+export async function classifyFeeds(
+  session: Session,
+  output: string,
+  batches: Iterable<FeedBatch>,
+  options: { onBatch?: (done: number) => void; signal?: AbortSignal } = {},
+): Promise<FeedClassification> {
+  const r = { count: 0, correct: 0, tokens: 0, tokenCorrect: 0, runtimeSeconds: 0 };
+  for (const b of batches) {
+    if (options.signal?.aborted) throw new InterruptedError('evaluation interrupted');
+    const t = performance.now();
+    const out = (await session.run(b.feeds, [output]))[output]!;
+    r.runtimeSeconds += (performance.now() - t) / 1000;
+    const pred = argmaxRows(out.data as Float32Array, out.dims.at(-1)!);
+    const n = out.dims[0]!;
+    const per = pred.length / n;
+    for (let i = 0; i < n; i++) {
+      let all = true;
+      for (let j = i * per; j < (i + 1) * per; j++) {
+        if (b.y[j]! < 0) continue;
+        r.tokens++;
+        if (pred[j] === b.y[j]) r.tokenCorrect++;
+        else all = false;
+      }
+      if (all) r.correct++;
+    }
+    r.count += n;
+    options.onBatch?.(r.count);
+  }
+  return r;
+}

@@ -8,7 +8,7 @@ import { foldBatchNorm } from '../fault/fold-bn.js';
 import { StoredModel } from '../fault/memory.js';
 import { materializeIdentityConstants } from '../onnx/graph.js';
 import type { Model } from '../onnx/ir.js';
-import { summarize } from '../onnx/summary.js';
+import { summarizeModel } from '../onnx/summary.js';
 import type { BerSweep, BitSweep, FaultModelInfo, Provenance, ReportData, Variant } from '../report/model.js';
 import { runtimeVersion } from '../runtime/index.js';
 import type { FaultModelConfig, StudyConfig } from './config.js';
@@ -47,7 +47,7 @@ export function variantFigures(
 ): Pick<Variant, 'sparsity' | 'params' | 'nonzeroParams' | 'macs' | 'memoryBits'> {
   const g = { ...model.graph, initializers: new Map(model.graph.initializers) };
   materializeIdentityConstants(g);
-  const s = summarize(g);
+  const s = summarizeModel(g);
   return {
     sparsity: s.sparsity,
     params: s.params,

@@ -350,8 +350,7 @@ async function campaign(
         throw new InterruptedError(
           `campaign ${step.id} interrupted after ${r.done}/${r.planned} experiments; rerun the study to resume it`,
         );
-      const labels = evaluator.labels;
-      const cleanCorrect = evaluator.golden.predictions.reduce((s, p, i) => s + (p === labels[i] ? 1 : 0), 0);
+      const cleanCorrect = evaluator.goldenScore.correct;
       const layers = layerStats(evaluator.memory);
       return { records: store.records(), images: evaluator.images, cleanCorrect, layers };
     } finally {

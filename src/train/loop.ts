@@ -12,14 +12,14 @@ import { argmaxRows } from '../core/argmax.js';
 import { PrunefiError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
 import { Rng } from '../core/rng.js';
-import { batchCount, batches } from '../data/batch.js';
-import type { ImageSet, Normalization } from '../data/types.js';
+import type { Normalization } from '../data/types.js';
 import type { Model } from '../onnx/ir.js';
 import { encodeModel } from '../onnx/proto.js';
 import { toFloat32 } from '../onnx/tensor.js';
 import { createSession } from '../runtime/session.js';
 import { type Checkpoint, type EpochRecord, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { type Optimizer, optimizers, type StepHyper } from './optim.js';
+import { sampleBatchCount, sampleBatches, sampleShapes, type TrainSet } from './samples.js';
 import { schedules } from './schedule.js';
 import { GradientSession, prepareForTraining, type StepOutputs } from './session.js';
 import { type FloatArray, WeightStore } from './weights.js';
@@ -88,9 +88,10 @@ export interface GradientHookArgs {
 
 /** Options of `train` besides the recipe. */
 export interface TrainOptions extends TrainConfig {
-  train: ImageSet;
+  /** Images, or a tensor set (token ids and masks) with one class per sample. */
+  train: TrainSet;
   /** Evaluated after every epoch when given. */
-  test?: ImageSet;
+  test?: TrainSet;
   /** Default: the training set's normalization. */
   normalization?: Normalization;
   /** Parameters to train (default: all trainable parameters). */
@@ -202,7 +203,7 @@ function argmaxCorrect(pred: FloatArray, classes: number, labels: ArrayLike<numb
  */
 export async function evaluate(
   model: Model,
-  set: ImageSet,
+  set: TrainSet,
   options: {
     weights?: WeightStore;
     batchSize?: number;
@@ -224,8 +225,8 @@ export async function evaluate(
   try {
     const batchSize = options.batchSize ?? 256;
     const norm = options.normalization ? { normalization: options.normalization } : {};
-    for (const b of batches(set, { batchSize, ...norm })) {
-      const out = await session.run({ [input.name]: b.x }, [output.name]);
+    for (const b of sampleBatches(set, input.name, { batchSize, ...norm })) {
+      const out = await session.run(b.feeds, [output.name]);
       const logits = toFloat32(out[output.name]!);
       const classes = logits.length / b.y.length;
       correct += argmaxCorrect(logits, classes, b.y);
@@ -308,6 +309,7 @@ export async function train(model: Model, options: TrainOptions): Promise<TrainR
     objective: { kind: 'cross-entropy', labelSmoothing: options.labelSmoothing ?? 0 },
     batchNorm: 'train',
     weights,
+    inputShapes: sampleShapes(options.train),
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
   });
   try {
@@ -351,7 +353,7 @@ async function run(
   parentHash: string,
 ): Promise<TrainResult> {
   const weights = session.weights;
-  const stepsPerEpoch = batchCount(o.train, { batchSize: o.batchSize });
+  const stepsPerEpoch = sampleBatchCount(o.train, o.batchSize);
   const totalSteps = stepsPerEpoch * o.epochs;
   const optimizer = optimizers.get(o.optimizer).create({
     lr: o.lr,
@@ -419,7 +421,7 @@ async function run(
     let correct = 0;
     let lossSum = 0;
     let step = 0;
-    const source = batches(o.train, {
+    const source = sampleBatches(o.train, session.graph.dataInput, {
       batchSize: o.batchSize,
       shuffle: rng.split('data'),
       epoch,
@@ -439,7 +441,7 @@ async function run(
       }
       const hyper = schedule(globalStep);
       const out = await session.run({
-        x: batch.x,
+        feeds: batch.feeds,
         labels: batch.y,
         dropoutRng: rng.split('dropout', globalStep),
       });

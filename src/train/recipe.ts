@@ -37,3 +37,20 @@ export function defaultRecipe(set: Pick<ImageSet, 'shape'>): Recipe {
     ...(c === 3 ? { augment: { padding: 4, flip: true } } : {}),
   };
 }
+
+/**
+ * The recipe for tensor datasets (token ids and masks): AdamW, lr 1e-3, batch 32, weight decay
+ * 0.01 (transformer practice: decay is decoupled and small), one-cycle, no augmentation. Suited
+ * to small encoders trained from scratch; fine-tuning a pretrained one wants a much smaller
+ * rate (Hugging Face's Trainer defaults to 5e-5): pass --lr.
+ */
+export function tensorRecipe(): Recipe {
+  return {
+    optimizer: 'adamw',
+    lr: 1e-3,
+    batchSize: 32,
+    momentum: 0.9,
+    weightDecay: 0.01,
+    schedule: 'onecycle',
+  };
+}

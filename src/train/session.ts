@@ -14,8 +14,10 @@ import { type FloatArray, WeightStore } from './weights.js';
 
 /** Inputs of one forward+backward run. */
 export interface StepInputs {
-  /** The data batch (normalized images). */
-  x: Tensor;
+  /** The data batch (normalized images), for a model with one data input. */
+  x?: Tensor;
+  /** Every data input's batch by name, for models with several or integer inputs (token ids). */
+  feeds?: Record<string, Tensor>;
   /** Class labels, for the cross-entropy objective. */
   labels?: ArrayLike<number>;
   /** Output gradient, for the 'seed' objective (same shape as the prediction). */
@@ -96,8 +98,11 @@ export class GradientSession {
   /** Runs forward, objective and backward on one batch. */
   async run(inputs: StepInputs): Promise<StepOutputs> {
     const g = this.graph;
-    const feeds: Record<string, Tensor> = { [g.dataInput]: inputs.x };
-    const n = inputs.x.dims[0]!;
+    const feeds: Record<string, Tensor> = inputs.feeds ? { ...inputs.feeds } : {};
+    if (inputs.x) feeds[g.dataInput] = inputs.x;
+    const first = feeds[g.dataInput];
+    if (!first) throw new TypeError(`no batch for the data input '${g.dataInput}' (pass x or feeds)`);
+    const n = first.dims[0]!;
     if (g.labelsInput) {
       if (!inputs.labels) throw new TypeError('this training graph needs labels (cross-entropy objective)');
       feeds[g.labelsInput] = tensor('int64', [n], BigInt64Array.from(Array.from(inputs.labels, BigInt)));
@@ -140,7 +145,7 @@ export class GradientSession {
       const o = g.gradOutputs.get(w);
       if (o) grads.set(w, out[o]!.data as FloatArray);
       else {
-        const size = this.weights.has(w) ? this.weights.get(w).length : numel(inputs.x.dims);
+        const size = this.weights.has(w) ? this.weights.get(w).length : numel(feeds[w]?.dims ?? []);
         grads.set(w, g.dtype === 'float64' ? new Float64Array(size) : new Float32Array(size));
       }
     }

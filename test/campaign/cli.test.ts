@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cli } from '../helpers/cli.js';
-import { tempDir } from '../helpers/paths.js';
+import { REPO, tempDir } from '../helpers/paths.js';
 
 const target = ['--model', 'zoo:lenet5', '--data', 'mnist', '--images-per-class', '3', '--threads', '1'];
 
@@ -118,4 +118,63 @@ test('prunefi campaign run, status, export, resume; a different config is refuse
   const missing = await cli('campaign', 'status', join(dir, 'none.sqlite'));
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /does not exist/);
+});
+
+test('tensor datasets: eval scores per token, a BERT campaign runs on int64 ids, resume and status agree', async () => {
+  const data = join(REPO, 'test/fixtures/data');
+  const tagger = await cli(
+    'eval',
+    '--model',
+    join(data, 'tagger/tagger.onnx'),
+    '--data',
+    join(data, 'tagger/tags.npz'),
+    '--json',
+  );
+  assert.equal(tagger.code, 0, tagger.stderr);
+  const t = JSON.parse(tagger.stdout) as { samples: number; tokens: number; tokenCorrect: number };
+  // 6 sequences of 10, the last two padded with -100 (8 unscored positions).
+  assert.deepEqual([t.samples, t.tokens], [6, 52]);
+  const db = join(tempDir(), 'bert.sqlite');
+  const bert = [
+    '--model',
+    join(REPO, 'test/fixtures/torch/bert.onnx'),
+    '--data',
+    join(data, 'tokens/tokens.npz'),
+  ];
+  const run = await cli(
+    'campaign',
+    'run',
+    '--db',
+    db,
+    ...bert,
+    '--plan',
+    'single-bit',
+    '--per-bit',
+    '2',
+    '--range',
+    '0:30',
+    '--threads',
+    '1',
+    '--json',
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const resumed = await cli('campaign', 'resume', db, '--threads', '1', '--json');
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const status = JSON.parse((await cli('campaign', 'status', db, '--json')).stdout) as {
+    done: number;
+    golden: { images: number; tokens: number };
+  };
+  assert.deepEqual([status.done, status.golden.images, status.golden.tokens], [64, 8, 8]);
+  const wrong = await cli(
+    'campaign',
+    'run',
+    '--db',
+    join(tempDir(), 'x.sqlite'),
+    '--model',
+    join(REPO, 'test/fixtures/torch/bert.onnx'),
+    '--data',
+    join(data, 'tagger/tags.npz'),
+  );
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /takes input 'attention_mask' .* has no array of that name/);
 });

@@ -15,64 +15,14 @@ import { checkFaultList, readFaultList } from '../../src/fault/fault-list.js';
 import { FaultSpace, sampleFaults } from '../../src/fault/fault-models.js';
 import type { Fault } from '../../src/fault/memory.js';
 import { loadModel } from '../../src/onnx/file.js';
-import type { Model } from '../../src/onnx/ir.js';
 import { tinyImages, tinyResnet } from '../fault/tiny.js';
-import { assertClose } from '../helpers/assert.js';
 import { REPO, SHARED } from '../helpers/paths.js';
+import { compareModes } from './compare-modes.js';
 
 const ALEXNET = join(SHARED, 'models/alexnet_cifar.onnx');
 const CIFAR = join(SHARED, 'datasets/cifar10-jpeg/test.tar.gz');
 const needShared =
   existsSync(ALEXNET) && existsSync(CIFAR) ? false : 'needs ../shared/models and datasets (not present)';
-
-/**
- * Runs the faults in both modes and asserts identical outcomes. Predictions and every count are
- * compared exactly. Logits: fast mode reuses the golden logits its suffix session computed for
- * images a fault cannot reach, and ONNX Runtime may pick different kernels (or fusions) for a
- * suffix than for the whole graph, so finite logits agree to a few float32 ulps of the logit
- * scale (|logits| < 30 here: atol 1e-4), and non-finite ones must match exactly.
- */
-async function compareModes(
-  model: Model,
-  input: ImageInput,
-  experiments: Fault[][],
-  opts = {},
-): Promise<number> {
-  const fast = await Evaluator.create(model, input, { ...opts, mode: 'fast', threads: 1 });
-  const naive = await Evaluator.create(model, input, { ...opts, mode: 'naive', threads: 1 });
-  let skippedImages = 0;
-  try {
-    for (const faults of experiments) {
-      const a = await fast.evaluate(faults, true);
-      const b = await naive.evaluate(faults, true);
-      const what = JSON.stringify(faults).slice(0, 200);
-      assert.deepEqual([...a.predictions], [...b.predictions], `predictions: ${what}`);
-      for (const k of [
-        'correct',
-        'sdc',
-        'criticalSdc',
-        'nanImages',
-        'infImages',
-        'effect',
-        'wordsChanged',
-      ] as const) {
-        assert.equal(a[k], b[k], `${k}: ${what}`);
-      }
-      const finite = (x: Float32Array): Float32Array => x.map((v) => (Number.isFinite(v) ? v : 0));
-      assertClose(finite(a.logits), finite(b.logits), { atol: 1e-4 }, `logits: ${what}`);
-      assert.deepEqual(
-        [...a.logits].map((v) => (Number.isFinite(v) ? 0 : String(v))),
-        [...b.logits].map((v) => (Number.isFinite(v) ? 0 : String(v))),
-        `non-finite logits: ${what}`,
-      );
-      skippedImages += a.images - a.imagesRun;
-    }
-  } finally {
-    await fast.release();
-    await naive.release();
-  }
-  return skippedImages;
-}
 
 test('tiny model: fast and naive modes agree on single faults, bursts, stuck-ats, BER and CSR memory', async () => {
   const model = tinyResnet();

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -234,4 +235,35 @@ test('sharded ranges add up to the whole campaign; sequential stopping ends earl
   assert.equal(s.result.done, 20);
   const again = await run(sdb, stopCfg, { stopping: stopCfg.stopping! });
   assert.equal(again.result.ranNow, 0, 'a stopped campaign stays stopped on resume');
+});
+
+test('a schema-1 database (before token outcomes) reads as one token per image, read-only or migrated for writing', async () => {
+  const fixture = join(REPO, 'test/fixtures/campaign');
+  const want = (
+    JSON.parse(readFileSync(join(fixture, 'schema1-records.json'), 'utf8')) as ExperimentRecord[]
+  ).map((r) => ({
+    ...r,
+    maxLogitDeviation: Number(r.maxLogitDeviation),
+    tokens: r.images,
+    tokenCorrect: r.correct,
+    tokenSdc: r.sdc,
+  }));
+  const dir = tempDir();
+  const db = join(dir, 'old.db');
+  copyFileSync(join(fixture, 'schema1.db'), db);
+  // Read-only: nothing is written, the token columns are derived.
+  const ro = CampaignStore.open(db, true);
+  assert.deepEqual(ro.records(), want);
+  ro.close();
+  assert.deepEqual(
+    readFileSync(db),
+    readFileSync(join(fixture, 'schema1.db')),
+    'read-only open changed the file',
+  );
+  // Writable (a resumed campaign): the columns are added and filled as a classifier's.
+  const config = campaignConfig(1);
+  const rw = CampaignStore.openOrCreate(db, config);
+  assert.deepEqual(rw.records(), want);
+  assert.equal(rw.meta('schema'), '2');
+  rw.close();
 });

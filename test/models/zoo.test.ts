@@ -6,7 +6,7 @@ import { buildZooModel, exportScope, parseZooSpec, resolveModel, ZOO } from '../
 import { loadModel, saveModel } from '../../src/onnx/file.js';
 import { materializeIdentityConstants } from '../../src/onnx/graph.js';
 import type { Model } from '../../src/onnx/ir.js';
-import { summarize } from '../../src/onnx/summary.js';
+import { summarizeModel } from '../../src/onnx/summary.js';
 import { tensorBytes } from '../../src/onnx/tensor.js';
 import { assertClose, assertPrunefiError } from '../helpers/assert.js';
 import { REPO, SHARED } from '../helpers/paths.js';
@@ -60,7 +60,7 @@ test('parameter and MAC counts of every zoo model (batch 1, default input)', () 
     'vit-cifar': [208_842, 15_925_888],
   };
   for (const name of ZOO.names()) {
-    const s = summarize(zoo(name).graph);
+    const s = summarizeModel(zoo(name).graph);
     assert.deepEqual([s.params, s.macs], expected[name], name);
   }
 });
@@ -207,7 +207,7 @@ test('build options: classes, input shape, and bad values', () => {
   assert.deepEqual(rgb.graph.initializers.get('fc1.weight')!.dims, [120, 576], '16 × 6 × 6 features');
   assert.deepEqual(rgb.graph.inputs[0]!.shape, ['batch', 3, 32, 32]);
   assert.equal(
-    summarize(buildZooModel('alexnet-cifar', { numClasses: 100 }).graph).params,
+    summarizeModel(buildZooModel('alexnet-cifar', { numClasses: 100 }).graph).params,
     2_472_266 + 90 * 257,
   );
   assert.throws(

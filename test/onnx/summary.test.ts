@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildZooModel } from '../../src/models/index.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { loadModel } from '../../src/onnx/file.js';
 import { attrInt, attrInts, attrString, type Model, node } from '../../src/onnx/ir.js';
-import { inferShapes, windowGeometry } from '../../src/onnx/shape.js';
-import { summarize } from '../../src/onnx/summary.js';
+import { inferShapes, windowGeometry } from '../../src/onnx/shape/index.js';
+import { summarizeModel } from '../../src/onnx/summary.js';
 import { f32, i64, tensor } from '../../src/onnx/tensor.js';
 import { assertPrunefiError } from '../helpers/assert.js';
-import { SHARED } from '../helpers/paths.js';
+import { REPO, SHARED } from '../helpers/paths.js';
 
 const ALEXNET = join(SHARED, 'models', 'alexnet_cifar.onnx');
 const RESNET = join(SHARED, 'models', 'resnet18_cifar.onnx');
@@ -32,7 +32,7 @@ const zooResnet = (): Model => {
 };
 
 test('summarize: zoo:resnet18-cifar has 11,173,962 parameters and 0.555 G MACs', () => {
-  const s = summarize(zooResnet().graph);
+  const s = summarizeModel(zooResnet().graph);
   assert.equal(s.params, 11_173_962);
   assert.equal(s.macs, RESNET_MACS);
   assert.equal(s.paramBytes, 4 * 11_173_962);
@@ -42,7 +42,11 @@ test('summarize: zoo:resnet18-cifar has 11,173,962 parameters and 0.555 G MACs',
   assert.equal(s.layers.filter((l) => l.op === 'BatchNormalization').length, 20);
   // Fresh BatchNorm scales are exactly 1 and biases exactly 0: 4,800 of each, no other zeros.
   assert.equal(s.zeros, 4_800);
-  assert.equal(summarize(zooResnet().graph, 4).macs, 4 * RESNET_MACS, 'MACs scale with batch');
+  assert.equal(
+    summarizeModel(zooResnet().graph, { batch: 4 }).macs,
+    4 * RESNET_MACS,
+    'MACs scale with batch',
+  );
 });
 
 test(
@@ -50,12 +54,12 @@ test(
   needs(RESNET),
   () => {
     const model = loadModel(RESNET);
-    const s = summarize(model.graph);
+    const s = summarizeModel(model.graph);
     // The exporter aliased three shortcut BatchNorm biases through Identity nodes; they count.
     assert.equal(s.params, 11_173_962);
     assert.equal(s.macs, RESNET_MACS);
     assert.equal(model.graph.nodes.filter((n) => n.opType === 'Identity').length, 3, 'input left untouched');
-    const zoo = summarize(zooResnet().graph);
+    const zoo = summarizeModel(zooResnet().graph);
     assert.deepEqual(
       s.layers.map((l) => [l.name, l.node, l.op, l.weightShape, l.params, l.macs, l.outputShape]),
       zoo.layers.map((l) => [l.name, l.node, l.op, l.weightShape, l.params, l.macs, l.outputShape]),
@@ -69,7 +73,7 @@ test(
   needs(ALEXNET),
   () => {
     for (const model of [loadModel(ALEXNET), buildZooModel('alexnet-cifar')]) {
-      const s = summarize(model.graph);
+      const s = summarizeModel(model.graph);
       assert.equal(s.params, 2_472_266);
       assert.equal(s.macs, ALEXNET_MACS);
       assert.deepEqual(s.layers[0], {
@@ -89,7 +93,7 @@ test(
   },
 );
 
-test('summarize counts exact zeros (including -0 and float16 zeros) as sparsity', () => {
+test('summarizeModel counts exact zeros (including -0 and float16 zeros) as sparsity', () => {
   const b = new GraphBuilder('sparse');
   const x = b.input('x', 'float32', ['n', 2, 4, 4]);
   // 3·2·2·2 = 24 weights, 7 of them zero (one is -0), bias 3 values with 1 zero.
@@ -109,7 +113,7 @@ test('summarize counts exact zeros (including -0 and float16 zeros) as sparsity'
   wh.data[1] = 0x8000;
   wh.data[2] = 0x0001;
   b.output(b.op('Gemm', [cast, b.initializer('g.weight', wh)], { transB: attrInt(1) }), 'float16', ['n', 2]);
-  const s = summarize(b.build().graph);
+  const s = summarizeModel(b.build().graph);
   const [c, g] = s.layers;
   assert.equal(c!.params, 27);
   assert.equal(c!.zeros, 6 + 1 + 1, 'i%4==0 gives 6 zeros among 0..22, plus -0, plus the bias');
@@ -146,17 +150,17 @@ test('shape inference: zoo models at any batch, shared models, intermediate shap
   ];
   for (const [name, input, expected] of cases) {
     const model = name === 'resnet18-cifar' ? zooResnet() : buildZooModel(name);
-    const { shapes } = inferShapes(model.graph, { input });
+    const { shapes } = inferShapes(model.graph, { inputShapes: { input } });
     assert.deepEqual(shapes.get('logits'), [5, 10], name);
     for (const [value, dims] of expected) assert.deepEqual(shapes.get(value), dims, `${name} ${value}`);
     // The batch default (symbolic 'batch' → batch argument) gives the same result.
-    assert.deepEqual(inferShapes(model.graph, {}, 5).shapes.get('logits'), [5, 10]);
+    assert.deepEqual(inferShapes(model.graph, { batch: 5 }).shapes.get('logits'), [5, 10]);
   }
 });
 
 for (const file of [ALEXNET, RESNET]) {
   test(`shape inference on the shared ${file.split('/').pop()}`, needs(file), () => {
-    const { shapes } = inferShapes(loadModel(file).graph, {}, 7);
+    const { shapes } = inferShapes(loadModel(file).graph, { batch: 7 });
     assert.deepEqual(shapes.get('logits'), [7, 10]);
     assert.deepEqual(shapes.get('input'), [7, 3, 32, 32]);
   });
@@ -170,7 +174,7 @@ test('shape inference folds the Shape→Gather→Unsqueeze→Concat→Reshape ch
   const n1 = b.op('Unsqueeze', [n, b.initializer('axes', i64([1], [0]))]);
   const target = b.op('Concat', [n1, b.initializer('minus1', i64([1], [-1]))], { axis: attrInt(0) });
   b.output(b.op('Reshape', [x, target]), 'float32', ['batch', 32]);
-  const info = inferShapes(b.build().graph, {}, 3);
+  const info = inferShapes(b.build().graph, { batch: 3 });
   assert.deepEqual(info.consts.get(target), [3, -1]);
   assert.deepEqual(info.shapes.get(b.graph.outputs[0]!.name), [3, 32]);
 });
@@ -204,10 +208,42 @@ test('shape inference errors: unsupported op and symbolic non-batch dims', () =>
   assertPrunefiError(
     () => inferShapes(b.graph),
     'SHAPE_MISMATCH',
-    /graph input 'x' has a symbolic dim at axis 1/,
+    /graph input 'x' has a symbolic dim 'channels' at axis 1; give its dims with --input-shape x=1xNx4/,
   );
   const c = new GraphBuilder('custom');
   const y = c.input('y', 'float32', [1, 4]);
   c.output(c.op('NonMaxSuppression', [y], {}, { name: 'nms' }), 'float32');
   assertPrunefiError(() => inferShapes(c.graph), 'ONNX_UNSUPPORTED', /node 'nms' \(NonMaxSuppression\)/);
+});
+
+test('graphs torch.onnx.export wrote: info counts the parameters PyTorch counts', () => {
+  const dir = join(REPO, 'test/fixtures/torch');
+  const ref = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as {
+    models: Record<string, { params: number }>;
+  };
+  // Transformers keep every parameter as an initializer: class token, position embedding,
+  // decomposed (ViT, opset 14) or fused (BERT, opset 17) LayerNorm, embedding tables.
+  const vit = summarizeModel(loadModel(join(dir, 'vit.onnx')).graph);
+  assert.equal(vit.params, ref.models.vit!.params);
+  const bert = summarizeModel(loadModel(join(dir, 'bert.onnx')).graph, {
+    inputShapes: { input_ids: [1, 16], attention_mask: [1, 16] },
+  });
+  assert.equal(bert.params, ref.models.bert!.params);
+  // Attention's parameter-free products (QKᵀ and AV) are rows with MACs: 65 tokens, 64 wide.
+  const qk = vit.layers.find((l) => l.node.endsWith('self_attention/MatMul_1'))!;
+  assert.deepEqual([qk.params, qk.macs], [0, 4 * 65 * 65 * 16]);
+  // In eval mode the exporter folds each BatchNorm into its Conv: PyTorch's 2·C (γ, β) become
+  // a C-element bias named onnx::Conv_*, so the graph holds exactly C fewer parameters per BN.
+  for (const name of ['mobilenetv3', 'efficientnet']) {
+    const model = loadModel(join(dir, `${name}.onnx`));
+    let folded = 0;
+    for (const [k, t] of model.graph.initializers)
+      if (k.startsWith('onnx::Conv_') && t.dims.length === 1) folded += t.dims[0]!;
+    assert.ok(folded > 0, name);
+    assert.equal(summarizeModel(model.graph).params + folded, ref.models[name]!.params, name);
+  }
+  // An unresolvable shape leaves the parameter count whole and says why MACs are missing.
+  const partial = summarizeModel(loadModel(join(dir, 'bert.onnx')).graph);
+  assert.equal(partial.params, ref.models.bert!.params);
+  assert.match(partial.shapeError ?? '', /symbolic dim 'sequence'/);
 });

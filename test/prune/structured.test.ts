@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { buildZooModel } from '../../src/models/zoo.js';
 import { cloneModel, materializeIdentityConstants } from '../../src/onnx/graph.js';
 import type { Model } from '../../src/onnx/ir.js';
-import { inferShapes } from '../../src/onnx/shape.js';
+import { inferShapes } from '../../src/onnx/shape/index.js';
 import { toFloat32 } from '../../src/onnx/tensor.js';
 import { analyzeChannels, type ChannelPlan } from '../../src/prune/channels.js';
 import { filterNorms, geometricMedianScores } from '../../src/prune/filters.js';
@@ -152,7 +152,7 @@ test('Concat offsets and depthwise convolutions follow the channels', async () =
     toFloat32(removed.graph.initializers.get('bn.running_mean')!),
     [0, 2, 3, 5, 6, 7, 9].map((i) => bnBefore[i]!),
   );
-  inferShapes(removed.graph, {}, 1);
+  inferShapes(removed.graph, { batch: 1 });
 });
 
 test('FPGM removes the filters nearest the geometric median', async () => {

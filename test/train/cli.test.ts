@@ -121,3 +121,44 @@ test('Ctrl-C saves a checkpoint and exits 130; --resume completes the run', asyn
   assert.equal((JSON.parse(r.stdout) as { epochs: number }).epochs, 3);
   assert.ok(existsSync(out));
 });
+
+test('prunefi train on a tensor dataset: BERT on int64 ids and masks learns; per-token labels are refused', async () => {
+  const data = join(REPO, 'test/fixtures/data');
+  const out = join(tempDir(), 'bert.onnx');
+  const r = await cli(
+    'train',
+    '--model',
+    join(REPO, 'test/fixtures/torch/bert.onnx'),
+    '--data',
+    join(data, 'tokens/tokens.npz'),
+    '--test-data',
+    join(data, 'tokens/folder'),
+    '--epochs',
+    '3',
+    '--batch',
+    '4',
+    '--threads',
+    '1',
+    '--json',
+    '-o',
+    out,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { history: { trainLoss: number; testAccuracy?: number }[] };
+  const losses = j.history.map((h) => h.trainLoss);
+  assert.ok(losses.at(-1)! < losses[0]!, `train loss ${losses.join(' → ')}`);
+  assert.ok(existsSync(out));
+  const tagger = await cli(
+    'train',
+    '--model',
+    join(data, 'tagger/tagger.onnx'),
+    '--data',
+    join(data, 'tagger/tags.npz'),
+    '--epochs',
+    '1',
+    '-o',
+    join(tempDir(), 'x.onnx'),
+  );
+  assert.equal(tagger.code, 2);
+  assert.match(tagger.stderr, /has shape \[2, 10, 5\]; training a per-token output .* is not supported yet/);
+});

@@ -197,6 +197,35 @@ const cases: Record<string, Case> = {
     dtype: d64,
     xShape: [2, 3, 2, 4],
   },
+  // torchvision's packed attention: q, k, v are Slices of one projection, the chunk size computed
+  // from the projection's Shape at run time; the middle chunk uses negative indices.
+  'Slice chunks of a packed projection (starts from Shape arithmetic, negative ends)': {
+    nodes: [
+      ['MatMul', ['X', 'W'], ['p']],
+      ['Shape', ['p'], ['sp']],
+      ['Gather', ['sp', 'last'], ['width']],
+      ['Div', ['width', 'three'], ['chunk']],
+      ['Slice', ['p', 'zero', 'chunk', 'axes'], ['q']],
+      ['Slice', ['p', 'chunk', 'minusChunk', 'axes'], ['k']],
+      ['Mul', ['chunk', 'two'], ['from']],
+      ['Slice', ['p', 'from', 'big', 'axes', 'one'], ['v']],
+      ['Mul', ['q', 'k'], ['qk']],
+      ['Add', ['qk', 'v'], ['Y']],
+    ],
+    dtype: d64,
+    xShape: [2, 3, 4],
+    init: { W: [4, 6] },
+    consts: {
+      last: i64([1], [2]),
+      three: i64([1], [3]),
+      two: i64([1], [2]),
+      zero: i64([1], [0]),
+      minusChunk: i64([1], [-2]),
+      big: i64([1], [1000]),
+      axes: i64([1], [-1]),
+      one: i64([1], [1]),
+    },
+  },
   'LayerNormalization (fused, opset 17), axis -1': {
     nodes: [['LayerNormalization', ['X', 'g', 'b'], ['Y'], { epsilon: attrFloat(1e-5) }]],
     dtype: d64,

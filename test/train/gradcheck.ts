@@ -4,7 +4,7 @@
  * seed R, and the analytic gradient compared with central differences along a random direction
  * over all differentiated tensors and at single coordinates of each.
  */
-import { inferShapes } from '../../src/onnx/shape.js';
+import { inferShapes } from '../../src/onnx/shape/index.js';
 import { numel, type Tensor, tensor } from '../../src/onnx/tensor.js';
 import { GradientSession } from '../../src/train/session.js';
 import type { FloatArray } from '../../src/train/weights.js';
@@ -62,7 +62,7 @@ export async function gradcheck(name: string, c: Case): Promise<void> {
   });
   try {
     const x = c.x ?? randomTensor(rng, c.dtype, c.xShape, c.xScale ?? 1);
-    const yShape = inferShapes(m.graph, { X: c.xShape }).shapes.get('Y')!;
+    const yShape = inferShapes(m.graph, { inputShapes: { X: c.xShape } }).shapes.get('Y')!;
     const seed = randomTensor(rng, c.dtype, yShape);
     const base = await s.run({ x, seed });
     const values = new Map<string, FloatArray>(

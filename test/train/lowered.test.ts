@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { attrInts } from '../../src/onnx/ir.js';
-import { inferShapes } from '../../src/onnx/shape.js';
+import { inferShapes } from '../../src/onnx/shape/index.js';
 import { numel, type Tensor } from '../../src/onnx/tensor.js';
 import { GradientSession } from '../../src/train/session.js';
 import { model, randomTensor, testRng } from './models.js';
@@ -58,7 +58,7 @@ async function forward(g: Geometry, init: Record<string, Tensor>, x: Tensor, low
     threads: 1,
   });
   try {
-    const yShape = inferShapes(m.graph, { X: g.x }).shapes.get('Y')!;
+    const yShape = inferShapes(m.graph, { inputShapes: { X: g.x } }).shapes.get('Y')!;
     const y = (await s.run({ x, seed: randomTensor(testRng('seed'), 'float32', yShape) })).prediction;
     return { y: y.data as Float32Array, dims: y.dims };
   } finally {

@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { loadTensorSet } from '../../src/data/index.js';
 import { loadModel } from '../../src/onnx/file.js';
 import { f32 } from '../../src/onnx/tensor.js';
 import { applyUpdate } from '../../src/train/loop.js';
@@ -51,6 +52,7 @@ async function oneStep(
 for (const [name, ops] of [
   ['mobilenetv3', 'HardSwish, HardSigmoid'],
   ['efficientnet', 'SiLU as Sigmoid·Mul'],
+  ['vit', 'int64 shape arithmetic, packed-qkv Slice, decomposed LayerNorm, Erf GELU, Softmax'],
 ] as const) {
   test(`${name}.onnx (${ops}): one SGD step lowers the loss`, async () => {
     const { before, after, predicted } = await oneStep(name, 0.05);
@@ -63,3 +65,39 @@ for (const [name, ops] of [
     );
   });
 }
+
+test('bert.onnx (int64 ids and mask, embeddings, Where mask, fused LayerNorm): one SGD step lowers the loss', async () => {
+  const set = loadTensorSet(join(REPO, 'test/fixtures/data/tokens/tokens.npz'));
+  const model = loadModel(join(FIXTURES, 'bert.onnx'));
+  const s = await GradientSession.create(model, {
+    threads: 1,
+    inputShapes: Object.fromEntries([...set.inputs].map(([n, t]) => [n, t.dims])),
+  });
+  try {
+    const feeds = {
+      input_ids: set.inputs.get('input_ids')!,
+      attention_mask: set.inputs.get('attention_mask')!,
+    };
+    const labels = set.labels.data;
+    const first = await s.run({ feeds, labels });
+    let squared = 0;
+    for (const [w, g] of first.grads) {
+      assert.ok(g.every(Number.isFinite), `gradient of ${w}`);
+      for (const v of g) squared += v * v;
+    }
+    assert.ok(first.grads.has('word_embeddings.weight'), 'the embedding table is trained');
+    const lr = 0.05;
+    applyUpdate(s, new Sgd({ lr }), first, { lr });
+    const second = await s.run({ feeds, labels });
+    const ratio = (first.loss - second.loss) / (lr * squared);
+    assert.ok(
+      second.loss < first.loss && ratio > 0.7 && ratio < 1.3,
+      `loss ${first.loss} → ${second.loss}, first-order ${lr * squared}`,
+    );
+    console.log(
+      `bert: loss ${first.loss.toFixed(4)} → ${second.loss.toFixed(4)}, first-order ${(lr * squared).toFixed(4)}`,
+    );
+  } finally {
+    await s.release();
+  }
+});

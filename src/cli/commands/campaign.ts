@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { type CampaignConfig, prepareCampaign } from '../../campaign/config.js';
 import { runCampaign, type StoppingSpec } from '../../campaign/engine.js';
-import type { EvaluatorOptions, ImageInput } from '../../campaign/evaluator.js';
+import type { EvaluatorOptions, ImageInput, SampleInput } from '../../campaign/evaluator.js';
 import type { PlanSpec } from '../../campaign/plan.js';
 import { CampaignStore } from '../../campaign/store.js';
 import { recordJson, recordsCsv, summarize } from '../../campaign/summary.js';
@@ -22,7 +22,7 @@ import type { Model } from '../../onnx/ir.js';
 import { encodeModel } from '../../onnx/proto.js';
 import { type CliContext, type Command, type OptionSpec, opt, type ParsedArgs } from '../command.js';
 import { formatPercent, table } from '../format.js';
-import { dataOptions, loadDataArg, loadModelArg, printJson } from '../shared.js';
+import { dataOptions, loadDataArg, loadModelArg, loadTensorArg, printJson } from '../shared.js';
 
 function usage(cmd: string, message: string): PrunefiError {
   return new PrunefiError('USAGE', `${message} (see 'prunefi ${cmd} --help')`);
@@ -177,19 +177,37 @@ export async function loadTarget(
   quiet: boolean,
 ): Promise<{
   model: Model;
-  input: ImageInput;
+  input: ImageInput | SampleInput;
   modelRef: CampaignConfig['model'];
   dataRef: CampaignConfig['data'];
 }> {
   const spec = opt.required<string>(a, 'model', cmd);
   const model = loadModelArg(spec);
+  const modelRef = { spec, hash: hashBytes(encodeModel(model)) };
+  const tensors = loadTensorArg(a, model, spec);
+  if (tensors) {
+    const limit = opt.num(a, 'limit');
+    return {
+      model,
+      input: { feeds: tensors.feeds, labels: tensors.set.labels.data },
+      modelRef,
+      // Every sample of the set (or its first --limit): perClass 0 says no per-class subset.
+      dataRef: {
+        spec: opt.required<string>(a, 'data', cmd),
+        split: 'tensors',
+        perClass: 0,
+        ...(limit !== undefined ? { limit } : {}),
+        hash: hashJson([tensors.set.hash, limit ?? null]),
+      },
+    };
+  }
   const set = await loadDataArg(a, ctx, cmd, opt.str(a, 'split'), quiet);
   const perClass = opt.num(a, 'images-per-class') ?? 100;
   const idx = firstPerClass(set, perClass);
   return {
     model,
     input: { x: imagesToTensor(set, idx), labels: labelsOf(set, idx) },
-    modelRef: { spec, hash: hashBytes(encodeModel(model)) },
+    modelRef,
     dataRef: {
       spec: opt.required<string>(a, 'data', cmd),
       split: set.split,
@@ -274,7 +292,7 @@ async function execute(
   store: CampaignStore,
   config: CampaignConfig,
   model: Model,
-  input: ImageInput,
+  input: ImageInput | SampleInput,
 ): Promise<number> {
   const json = opt.bool(a, 'json');
   const prepared = await prepareCampaign(config, model, input, parseEngine(a, ctx, json));
@@ -440,6 +458,7 @@ const resumeCmd: Command = {
           data: config.data.spec,
           split: config.data.split,
           'images-per-class': config.data.perClass,
+          ...(config.data.limit !== undefined ? { limit: config.data.limit } : {}),
           model: config.model.spec,
         },
       };
@@ -481,7 +500,14 @@ const statusCmd: Command = {
         (r) => (by === 'layer' ? r.layer : by === 'effect' ? r.effect : r.stratum),
         opt.num(a, 'confidence') ?? 0.95,
       );
-      const golden = JSON.parse(store.meta('golden') ?? '{}') as { accuracy?: number };
+      const golden = JSON.parse(store.meta('golden') ?? '{}') as {
+        accuracy?: number;
+        images?: number;
+        tokens?: number;
+        tokenCorrect?: number;
+      };
+      // A sequence output scores tokens: its accuracy and SDC rates are also shown per token.
+      const perToken = golden.tokens !== undefined && golden.tokens !== golden.images;
       const stopped = store.meta('stopped');
       if (opt.bool(a, 'json')) {
         printJson(ctx, {
@@ -497,11 +523,21 @@ const statusCmd: Command = {
       const iv = (x: { estimate: number; lower: number; upper: number }): string =>
         `${formatPercent(x.estimate)} [${formatPercent(x.lower)}, ${formatPercent(x.upper)}]`;
       ctx.stdout.write(
-        `${store.path}: ${records.length} experiments stored${golden.accuracy !== undefined ? `, golden accuracy ${formatPercent(golden.accuracy, 2)}` : ''}${stopped ? ', stopped early (sequential stopping)' : ''}\n`,
+        `${store.path}: ${records.length} experiments stored${golden.accuracy !== undefined ? `, golden accuracy ${formatPercent(golden.accuracy, 2)}` : ''}${perToken ? ` (whole sequences; per token ${formatPercent(golden.tokenCorrect! / golden.tokens!, 2)} of ${golden.tokens})` : ''}${stopped ? ', stopped early (sequential stopping)' : ''}\n`,
       );
       ctx.stdout.write(
         `${table(
-          [by, 'n', 'SDC exp.', 'SDC rate [95% CI]', 'critical', 'mean acc.', 'NaN/Inf', 'no effect'],
+          [
+            by,
+            'n',
+            'SDC exp.',
+            'SDC rate [95% CI]',
+            'critical',
+            'mean acc.',
+            ...(perToken ? ['token SDC'] : []),
+            'NaN/Inf',
+            'no effect',
+          ],
           rows.map((r) => [
             r.group,
             String(r.experiments),
@@ -509,6 +545,7 @@ const statusCmd: Command = {
             iv(r.sdcRate),
             String(r.criticalExperiments),
             r.meanAccuracy ? formatPercent(r.meanAccuracy.estimate, 2) : '-',
+            ...(perToken ? [formatPercent(r.meanTokenSdcRate, 3)] : []),
             String(r.nonFiniteExperiments),
             String(r.noEffect),
           ]),

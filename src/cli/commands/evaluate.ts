@@ -1,13 +1,16 @@
 /** `prunefi eval`: top-1 accuracy and throughput of a model on a dataset split. */
-import { batches } from '../../data/index.js';
+import { batches, type TensorSet, tensorBatches } from '../../data/index.js';
 import { checkModelFitsData, imageInput, logitsOutput } from '../../onnx/io.js';
-import { classify, createSession } from '../../runtime/index.js';
-import { type Command, opt } from '../command.js';
+import type { Model } from '../../onnx/ir.js';
+import type { Tensor } from '../../onnx/tensor.js';
+import { classify, classifyFeeds, createSession } from '../../runtime/index.js';
+import { type CliContext, type Command, opt, type ParsedArgs } from '../command.js';
 import { formatPercent } from '../format.js';
 import {
   dataOptions,
   loadDataArg,
   loadModelArg,
+  loadTensorArg,
   printJson,
   runtimeOptions,
   sessionOptions,
@@ -28,6 +31,8 @@ export const evalCommand: Command = {
     const modelArg = opt.required<string>(a, 'model', 'eval');
     const model = loadModelArg(modelArg);
     const json = opt.bool(a, 'json');
+    const tensors = loadTensorArg(a, model, modelArg);
+    if (tensors) return evalTensors(a, ctx, model, modelArg, tensors, json);
     const split = opt.str(a, 'split');
     const set = await loadDataArg(a, ctx, 'eval', split, json);
     checkModelFitsData(model, set.shape, set.classes.length, modelArg, set.name);
@@ -69,3 +74,54 @@ export const evalCommand: Command = {
     }
   },
 };
+
+/** `eval` on a tensor dataset: accuracy per sample and, for sequence outputs, per token. */
+async function evalTensors(
+  a: ParsedArgs,
+  ctx: CliContext,
+  model: Model,
+  modelArg: string,
+  tensors: { set: TensorSet; feeds: Map<string, Tensor> },
+  json: boolean,
+): Promise<number> {
+  const { set } = tensors;
+  const session = await createSession(model, sessionOptions(a));
+  const bar = ctx.progress('eval', json);
+  const start = performance.now();
+  try {
+    const r = await classifyFeeds(
+      session,
+      logitsOutput(model).name,
+      tensorBatches(set, { batchSize: opt.num(a, 'batch') ?? 256, feeds: [...tensors.feeds.keys()] }),
+      { onBatch: (done) => bar.update({ unit: 'samples', done, total: set.count }), signal: ctx.signal },
+    );
+    bar.done();
+    const seconds = (performance.now() - start) / 1000;
+    const result = {
+      model: modelArg,
+      data: set.name,
+      samples: r.count,
+      correct: r.correct,
+      accuracy: r.correct / r.count,
+      tokens: r.tokens,
+      tokenCorrect: r.tokenCorrect,
+      tokenAccuracy: r.tokens ? r.tokenCorrect / r.tokens : 0,
+      samplesPerSecond: r.count / seconds,
+      seconds,
+    };
+    if (json) printJson(ctx, result);
+    else {
+      const perToken =
+        r.tokens !== r.count
+          ? `; per token ${formatPercent(result.tokenAccuracy, 2)} (${r.tokenCorrect}/${r.tokens})`
+          : '';
+      ctx.stdout.write(
+        `accuracy ${formatPercent(result.accuracy, 2)} (${r.correct}/${r.count})${perToken} on ${set.name}  ${result.samplesPerSecond.toFixed(0)} samples/s\n`,
+      );
+    }
+    return 0;
+  } finally {
+    bar.done();
+    await session.release();
+  }
+}

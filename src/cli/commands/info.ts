@@ -2,10 +2,10 @@
 import { materializeIdentityConstants } from '../../onnx/graph.js';
 import { imageInput, logitsOutput } from '../../onnx/io.js';
 import { onnxOpset } from '../../onnx/ir.js';
-import { summarize } from '../../onnx/summary.js';
+import { summarizeModel } from '../../onnx/summary.js';
 import { type Command, opt } from '../command.js';
 import { formatInt, formatPercent, formatSI, table } from '../format.js';
-import { loadModelArg, printJson } from '../shared.js';
+import { inputShapeOption, loadModelArg, parseInputShapes, printJson } from '../shared.js';
 
 export const infoCommand: Command = {
   name: 'info',
@@ -13,13 +13,14 @@ export const infoCommand: Command = {
   positionals: [{ name: 'model', description: 'an .onnx file or zoo:<name>', required: true }],
   options: {
     json: { type: 'boolean', description: 'print JSON instead of a table' },
+    ...inputShapeOption,
   },
-  help: 'Parameters are counted as PyTorch counts them (Conv/Gemm/MatMul weights and biases, BatchNorm scale and bias);\nMACs are for one image. Sparsity is the fraction of parameters that are exactly zero.',
+  help: 'Parameters are counted as PyTorch counts them (layer weights and biases, embeddings, position embeddings,\nnorm scales; not BatchNorm running statistics). MACs are for one input, attention products included.\nSparsity is the fraction of parameters that are exactly zero. A transformer with a symbolic sequence\nlength needs --input-shape for MACs (e.g. --input-shape input_ids=1x128).',
   async run(a, ctx) {
     const arg = a.positionals[0]!;
     const model = loadModelArg(arg);
     materializeIdentityConstants(model.graph);
-    const s = summarize(model.graph);
+    const s = summarizeModel(model.graph, { inputShapes: parseInputShapes(a, model, 'info') });
     const input = imageInput(model);
     if (opt.bool(a, 'json')) {
       printJson(ctx, {
@@ -35,6 +36,7 @@ export const infoCommand: Command = {
         paramBytes: s.paramBytes,
         metadata: Object.fromEntries(model.metadata),
         layers: s.layers,
+        ...(s.shapeError ? { shapeError: s.shapeError } : {}),
       });
       return 0;
     }
@@ -52,6 +54,7 @@ export const infoCommand: Command = {
       `${arg}: input ${input.name} ${s.inputShape.join('×')}, output ${s.outputShape.join('×')}, opset ${onnxOpset(model)}\n\n`,
     );
     ctx.stdout.write(`${table(['layer', 'op', 'weight', 'output', 'params', 'MACs', 'sparsity'], rows)}\n`);
+    if (s.shapeError) ctx.stdout.write(`\nMACs and shapes are incomplete: ${s.shapeError}\n`);
     if (model.metadata.size > 0) {
       ctx.stdout.write('\nmetadata:\n');
       for (const [k, v] of model.metadata)

@@ -8,7 +8,8 @@ import { saveModel } from '../../onnx/file.js';
 import { checkModelFitsData } from '../../onnx/io.js';
 import { type TrainOptions, train, trainProgressView } from '../../train/loop.js';
 import { optimizers } from '../../train/optim.js';
-import { defaultRecipe } from '../../train/recipe.js';
+import { defaultRecipe, type Recipe, tensorRecipe } from '../../train/recipe.js';
+import type { TrainSet } from '../../train/samples.js';
 import { schedules } from '../../train/schedule.js';
 import { type Command, opt } from '../command.js';
 import { formatPercent } from '../format.js';
@@ -18,6 +19,7 @@ import {
   dataOptions,
   loadDataArg,
   loadModelArg,
+  loadTensorArg,
   printJson,
   trainLimitOption,
 } from '../shared.js';
@@ -30,6 +32,12 @@ export const trainCommand: Command = {
     model: { type: 'string', placeholder: 'file|zoo:name', description: 'the model to train' },
     ...dataOptions,
     ...trainLimitOption,
+    'test-data': {
+      type: 'string',
+      placeholder: 'file.npz|dir',
+      description:
+        'with a tensor --data: the tensor set to evaluate after every epoch (tensor sets have no splits)',
+    },
     output: {
       type: 'string',
       short: 'o',
@@ -118,10 +126,25 @@ export const trainCommand: Command = {
     const checkpointArg = opt.str(a, 'checkpoint');
     if (checkpointArg) checkOutputPath(checkpointArg, '--checkpoint');
     const model = loadModelArg(modelArg);
-    const trainSet = await loadDataArg(a, ctx, 'train', 'train', json, 'train-limit');
-    const testSet = await loadDataArg(a, ctx, 'train', opt.str(a, 'split') ?? 'test', json);
-    checkModelFitsData(model, trainSet.shape, trainSet.classes.length, modelArg, trainSet.name);
-    const preset = defaultRecipe(trainSet);
+    const tensors = loadTensorArg(a, model, modelArg);
+    let trainSet: TrainSet;
+    let testSet: TrainSet | undefined;
+    let preset: Recipe;
+    if (tensors) {
+      // A tensor set has no splits: --test-data names the evaluation set.
+      trainSet = tensors.set;
+      const test = opt.str(a, 'test-data');
+      testSet = test
+        ? loadTensorArg({ ...a, options: { ...a.options, data: test } }, model, modelArg)!.set
+        : undefined;
+      preset = tensorRecipe();
+    } else {
+      const images = await loadDataArg(a, ctx, 'train', 'train', json, 'train-limit');
+      testSet = await loadDataArg(a, ctx, 'train', opt.str(a, 'split') ?? 'test', json);
+      checkModelFitsData(model, images.shape, images.classes.length, modelArg, images.name);
+      trainSet = images;
+      preset = defaultRecipe(images);
+    }
     const augmentArg = opt.str(a, 'augment') ?? 'auto';
     const augment =
       augmentArg === 'on' ? { padding: 4, flip: true } : augmentArg === 'auto' ? preset.augment : undefined;
@@ -132,7 +155,7 @@ export const trainCommand: Command = {
     const bar = ctx.progress('train', json);
     const options: TrainOptions = {
       train: trainSet,
-      test: testSet,
+      ...(testSet ? { test: testSet } : {}),
       epochs: opt.num(a, 'epochs') ?? 10,
       batchSize: opt.num(a, 'batch') ?? preset.batchSize,
       optimizer: opt.str(a, 'optimizer') ?? preset.optimizer,

@@ -9,7 +9,7 @@
  *   "Conv over transposed tensors" form, which is kept as the `conv` strategy for comparison.
  */
 import { attrInt, attrInts, getInt, type Node } from '../../onnx/ir.js';
-import { windowGeometry } from '../../onnx/shape.js';
+import { windowGeometry } from '../../onnx/shape/index.js';
 import { numel, tensor } from '../../onnx/tensor.js';
 import type { GradContext } from './context.js';
 import { isLowered, type LoweredGeom, lowerable, loweredBackward, loweredForward } from './lowered.js';

@@ -7,7 +7,7 @@
 import { PrunefiError } from '../../core/errors.js';
 import { cloneGraph, materializeIdentityConstants, nameGenerator, topoSort } from '../../onnx/graph.js';
 import { type Graph, type Model, type Node, onnxOpset, type ValueInfo } from '../../onnx/ir.js';
-import { inferShapes } from '../../onnx/shape.js';
+import { inferShapes } from '../../onnx/shape/index.js';
 import type { DType } from '../../onnx/tensor.js';
 import {
   type BatchNormMode,
@@ -50,6 +50,11 @@ export interface TrainingGraphOptions {
   output?: string;
   /** Batch size used to resolve static shapes while building (any size runs). Default 2. */
   probeBatch?: number;
+  /**
+   * Concrete dims of graph inputs with symbolic dims other than the batch (a token model's
+   * sequence length), as the data gives them; the batch axis is overridden by `probeBatch`.
+   */
+  inputShapes?: Record<string, readonly number[]>;
   /** Default 'auto' (see ConvWeightGradStrategy). */
   convWeightGrad?: ConvWeightGradStrategy;
   /** Lower Convs on small feature maps to GEMMs (default true; false for benchmarks). */
@@ -127,14 +132,17 @@ export function buildTrainingGraph(model: Model, options: TrainingGraphOptions =
   const dataInputs = graph.inputs.filter((v) => !graph.initializers.has(v.name));
   const data = dataInputs[0];
   if (!data) throw new PrunefiError('TRAIN', 'the model has no data input to train on');
-  const dtype = data.elemType;
+  const params = trainableParameters(graph);
+  // Token models take integer ids: the parameters' type is the graph's float type then.
+  const dtype = FLOAT_TYPES.has(data.elemType)
+    ? data.elemType
+    : (graph.initializers.get(params[0] ?? '')?.dtype ?? data.elemType);
   if (dtype !== 'float32' && dtype !== 'float64') {
     throw new PrunefiError(
       'TRAIN',
-      `training needs a float32 or float64 data input; '${data.name}' is ${dtype}`,
+      `training needs float32 or float64 inputs or parameters; '${data.name}' is ${data.elemType}${params[0] ? ` and '${params[0]}' ${graph.initializers.get(params[0])!.dtype}` : ''}`,
     );
   }
-  const params = trainableParameters(graph);
   const wrt = [...(options.wrt ?? params)];
   for (const w of wrt) {
     if (!graph.initializers.has(w) && !dataInputs.some((v) => v.name === w)) {
@@ -149,7 +157,11 @@ export function buildTrainingGraph(model: Model, options: TrainingGraphOptions =
     throw new PrunefiError('TRAIN', `the model has no output '${predName ?? ''}' to train on`);
   }
   const bnMode = options.batchNorm ?? 'train';
-  const { shapes } = inferShapes(graph, {}, options.probeBatch ?? 2);
+  const probe = options.probeBatch ?? 2;
+  const inputShapes = Object.fromEntries(
+    Object.entries(options.inputShapes ?? {}).map(([k, d]) => [k, [probe, ...d.slice(1)]]),
+  );
+  const { shapes, types } = inferShapes(graph, { batch: probe, inputShapes });
   const fresh = nameGenerator(graph);
   const ctx = new GradContext(graph, dtype, shapes, bnMode, options.dropout ?? bnMode === 'train', fresh);
   ctx.convWeightGrad = options.convWeightGrad ?? 'auto';
@@ -162,8 +174,12 @@ export function buildTrainingGraph(model: Model, options: TrainingGraphOptions =
     const rule = n.domain === '' && gradRules.has(n.opType) ? gradRules.get(n.opType) : undefined;
     const slots = rule ? rule.differentiable(n) : n.inputs.map((_, i) => i);
     if (!slots.some((s) => requires.has(n.inputs[s] ?? ''))) continue;
+    // Integer and bool values carry no gradient: shape arithmetic on an activation (Shape →
+    // Gather → Concat, exporters' dynamic reshapes) runs forward only and needs no rule.
+    const carried = n.outputs.filter((o) => o && FLOAT_TYPES.has(types.get(o) ?? 'float32'));
+    if (carried.length === 0) continue;
     active.push(n);
-    for (const o of n.outputs) if (o) requires.add(o);
+    for (const o of carried) requires.add(o);
   }
   // Of those, the ones the objective depends on.
   const relevant = new Set<string>([predName]);

@@ -47,7 +47,7 @@ export function emitObjective(ctx: GradContext, pred: string, objective: Objecti
   if (shape.length !== 2) {
     throw new PrunefiError(
       'TRAIN',
-      `cross-entropy needs logits of shape [N, classes], but output '${pred}' has shape [${shape.join(', ')}]`,
+      `cross-entropy needs logits of shape [N, classes], but output '${pred}' has shape [${shape.join(', ')}]; training a per-token output (a tagger, a language model) is not supported yet`,
     );
   }
   const eps = objective.labelSmoothing ?? 0;

@@ -7,7 +7,7 @@
  */
 import { PrunefiError } from '../../core/errors.js';
 import { attrInt, attrTensor, getInt, getInts } from '../../onnx/ir.js';
-import { windowGeometry } from '../../onnx/shape.js';
+import { windowGeometry } from '../../onnx/shape/index.js';
 import { numel, tensor } from '../../onnx/tensor.js';
 import type { GradContext } from './context.js';
 import { transposedWindow } from './conv.js';
