@@ -47,6 +47,8 @@ export interface ArchitectureContext {
 
 /** Static description of an architecture plus its body, which returns the name of the logits. */
 export interface ArchitectureSpec extends Omit<ZooEntry, 'build'> {
+  /** Default-domain opset of the built model (default 13, the shared PyTorch exports' opset). */
+  opset?: number;
   body(ctx: ArchitectureContext): string;
 }
 
@@ -72,7 +74,7 @@ export function zooSpec(
  * shape inference that no layer's output has collapsed to zero size for the chosen input shape.
  */
 export function defineArchitecture(spec: ArchitectureSpec): ZooEntry {
-  const { body, ...meta } = spec;
+  const { body, opset, ...meta } = spec;
   return {
     ...meta,
     build(options: BuildOptions = {}): Model {
@@ -112,6 +114,7 @@ export function defineArchitecture(spec: ArchitectureSpec): ZooEntry {
       checkedShapes();
       return b.build({
         docString: `${spec.description}. ${spec.reference}`,
+        ...(opset === undefined ? {} : { opset }),
         metadata: { 'prunefi.source': zooSpec(spec.name, seed, numClasses, inputShape) },
       });
     },

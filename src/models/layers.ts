@@ -7,7 +7,7 @@
  */
 import type { Rng } from '../core/rng.js';
 import type { GraphBuilder } from '../onnx/builder.js';
-import { type Attribute, attrFloat, attrInt, attrInts } from '../onnx/ir.js';
+import { type Attribute, attrFloat, attrInt, attrInts, attrTensor } from '../onnx/ir.js';
 import { type Tensor, tensor } from '../onnx/tensor.js';
 
 /**
@@ -146,6 +146,88 @@ export class TorchEmitter {
   /** `F.adaptive_avg_pool2d(x, 1)`, which the exporter writes as GlobalAveragePool. */
   globalAvgPool(path: string, x: string): string {
     return this.node(path, 'GlobalAveragePool', [x]);
+  }
+
+  /**
+   * `nn.LayerNorm(width)` over the last axis at `path` (weight 1, bias 0, eps 1e-5), as the fused
+   * LayerNormalization of opset 17 that `torch.onnx.export` writes from that opset on.
+   */
+  layerNorm(path: string, x: string, width: number): string {
+    const scale = this.b.initializer(`${path}.weight`, filled([width], 1));
+    const bias = this.b.initializer(`${path}.bias`, filled([width], 0));
+    return this.node(path, 'LayerNormalization', [x, scale, bias], {
+      axis: attrInt(-1),
+      epsilon: attrFloat(Math.fround(1e-5)),
+    });
+  }
+
+  /**
+   * A learned parameter initialized N(0, std²) (`nn.init.normal_` / `trunc_normal_`, as ViTs
+   * initialize position embeddings), by Box–Muller from the parameter's own stream.
+   */
+  normalParameter(name: string, dims: readonly number[], std: number): string {
+    const rng = this.rng.split(name);
+    let n = 1;
+    for (const d of dims) n *= d;
+    const data = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const u = 1 - rng.float();
+      data[i] = std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.float());
+    }
+    return this.b.initializer(name, tensor('float32', dims, data));
+  }
+
+  /**
+   * A Constant node (what the exporter writes for literals such as Reshape targets and the 1/√d
+   * scale), so literals are neither parameters nor stored weights.
+   */
+  constant(path: string, value: Tensor): string {
+    return this.node(path, 'Constant', [], { value: attrTensor(value) });
+  }
+
+  /** `x.reshape(dims)` (int64 target, -1 for the inferred dim). */
+  reshape(path: string, x: string, dims: readonly number[]): string {
+    const target = this.constant(path, tensor('int64', [dims.length], BigInt64Array.from(dims.map(BigInt))));
+    return this.node(path, 'Reshape', [x, target]);
+  }
+
+  /** `x.permute(perm)`. */
+  transpose(path: string, x: string, perm: readonly number[]): string {
+    return this.node(path, 'Transpose', [x], { perm: attrInts([...perm]) });
+  }
+
+  /** `a @ b` (batched over leading dims). */
+  matmul(path: string, a: string, b: string): string {
+    return this.node(path, 'MatMul', [a, b]);
+  }
+
+  /** `x * factor` with a scalar literal. */
+  scale(path: string, x: string, factor: number): string {
+    const f = this.constant(path, tensor('float32', [], Float32Array.of(factor)));
+    return this.node(path, 'Mul', [x, f]);
+  }
+
+  /** `x.softmax(axis)`. */
+  softmax(path: string, x: string, axis: number): string {
+    return this.node(path, 'Softmax', [x], { axis: attrInt(axis) });
+  }
+
+  /** `x.mean(axes)` without keeping the reduced dims (ReduceMean with an axes attribute, opset < 18). */
+  mean(path: string, x: string, axes: readonly number[]): string {
+    return this.node(path, 'ReduceMean', [x], { axes: attrInts([...axes]), keepdims: attrInt(0) });
+  }
+
+  /**
+   * Exact `nn.GELU()`: x · (1 + erf(x / √2)) / 2, the Div/Erf/Add/Mul/Mul chain the exporter
+   * writes before opset 20 has a Gelu op.
+   */
+  gelu(path: string, x: string): string {
+    const sqrt2 = this.constant(path, tensor('float32', [], Float32Array.of(Math.SQRT2)));
+    const one = this.constant(path, tensor('float32', [], Float32Array.of(1)));
+    const half = this.constant(path, tensor('float32', [], Float32Array.of(0.5)));
+    const e = this.node(path, 'Erf', [this.node(path, 'Div', [x, sqrt2])]);
+    const y = this.node(path, 'Mul', [x, this.node(path, 'Add', [e, one])]);
+    return this.node(path, 'Mul', [y, half]);
   }
 
   /** `torch.flatten(x, 1)`. */

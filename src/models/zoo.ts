@@ -12,6 +12,7 @@ import type { BuildOptions, ZooEntry } from './define.js';
 import { lenet5 } from './lenet5.js';
 import { resnet18Cifar } from './resnet.js';
 import { vgg11Cifar } from './vgg.js';
+import { vitCifar } from './vit.js';
 
 /** The built-in architectures, listed by `prunefi models`. */
 export const ZOO: Registry<ZooEntry> = new Registry<ZooEntry>('model', [
@@ -19,6 +20,7 @@ export const ZOO: Registry<ZooEntry> = new Registry<ZooEntry>('model', [
   alexnetCifar,
   resnet18Cifar,
   vgg11Cifar,
+  vitCifar,
 ]);
 
 /** The prefix that marks a model argument as a zoo name rather than a file path. */

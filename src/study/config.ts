@@ -25,6 +25,14 @@ export interface TrainRecipe {
   weightDecay: number;
   schedule: 'onecycle' | 'cosine' | 'step' | 'constant';
   augment: boolean;
+  /**
+   * Linear warm-up in epochs (onecycle: the length of its rise). Absent means none; a 0 is
+   * dropped when parsed, so a config that says 0 and one that says nothing (including every
+   * config written before this field existed) give the same step keys and reuse the same steps.
+   */
+  warmupEpochs?: number;
+  /** Cross-entropy label smoothing in [0, 1); absent means none (a 0 is dropped, as above). */
+  labelSmoothing?: number;
 }
 
 /** One pruning method applied at several sparsities. */
@@ -151,9 +159,31 @@ export const DEFAULT_FINETUNE: TrainRecipe = {
   augment: true,
 };
 
+const RECIPE_KEYS = [
+  'epochs',
+  'lr',
+  'batch',
+  'optimizer',
+  'momentum',
+  'weightDecay',
+  'schedule',
+  'augment',
+  'warmupEpochs',
+  'labelSmoothing',
+] as const;
+
 function recipe(v: unknown, path: string, def: TrainRecipe): TrainRecipe {
   const o = obj(v ?? {}, path);
-  checkKeys(o, path, Object.keys(def));
+  checkKeys(o, path, RECIPE_KEYS);
+  const warmupEpochs = num(o, 'warmupEpochs', path, def.warmupEpochs ?? 0, (n) => n >= 0, 'a number ≥ 0');
+  const labelSmoothing = num(
+    o,
+    'labelSmoothing',
+    path,
+    def.labelSmoothing ?? 0,
+    (n) => n >= 0 && n < 1,
+    'in [0, 1)',
+  );
   return {
     epochs: num(o, 'epochs', path, def.epochs, isInt(0), 'an integer ≥ 0'),
     lr: num(o, 'lr', path, def.lr, (n) => n > 0, 'a positive number'),
@@ -163,6 +193,8 @@ function recipe(v: unknown, path: string, def: TrainRecipe): TrainRecipe {
     weightDecay: num(o, 'weightDecay', path, def.weightDecay, (n) => n >= 0, 'a number ≥ 0'),
     schedule: oneOf(o, 'schedule', path, def.schedule, ['onecycle', 'cosine', 'step', 'constant']),
     augment: bool(o, 'augment', path, def.augment),
+    ...(warmupEpochs > 0 ? { warmupEpochs } : {}),
+    ...(labelSmoothing > 0 ? { labelSmoothing } : {}),
   };
 }
 

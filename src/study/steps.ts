@@ -114,6 +114,8 @@ function recipeFor(r: TrainRecipe, set: ImageSet): PruneRecipe {
     momentum: r.momentum,
     weightDecay: r.weightDecay,
     schedule: r.schedule,
+    ...(r.warmupEpochs !== undefined ? { warmupEpochs: r.warmupEpochs } : {}),
+    ...(r.labelSmoothing !== undefined ? { labelSmoothing: r.labelSmoothing } : {}),
     // Crop + flip suit photographs; flipping or shifting digits corrupts them.
     ...(r.augment && set.shape[0] === 3
       ? { augment: { padding: 4, flip: true } }

@@ -30,8 +30,8 @@ const sameBytes = (a: Model, b: Model, name: string): boolean =>
     Buffer.from(tensorBytes(b.graph.initializers.get(name)!)),
   );
 
-test('the registry lists four documented architectures', () => {
-  assert.deepEqual(ZOO.names(), ['lenet5', 'alexnet-cifar', 'resnet18-cifar', 'vgg11-cifar']);
+test('the registry lists five documented architectures', () => {
+  assert.deepEqual(ZOO.names(), ['lenet5', 'alexnet-cifar', 'resnet18-cifar', 'vgg11-cifar', 'vit-cifar']);
   for (const e of ZOO.list()) {
     assert.ok(e.description.length > 20 && !e.description.endsWith('.'), e.name);
     assert.match(e.reference, /\d{4}/, `${e.name} cites a paper with its year`);
@@ -40,7 +40,7 @@ test('the registry lists four documented architectures', () => {
   assert.deepEqual(ZOO.get('lenet5').inputShape, [1, 28, 28]);
   assert.deepEqual(
     ZOO.list().map((e) => e.dataset),
-    ['mnist', 'cifar10', 'cifar10', 'cifar10'],
+    ['mnist', 'cifar10', 'cifar10', 'cifar10', 'cifar10'],
   );
   assertPrunefiError(
     () => ZOO.get('resnet50'),
@@ -56,6 +56,8 @@ test('parameter and MAC counts of every zoo model (batch 1, default input)', () 
     'alexnet-cifar': [2_472_266, 14_957_056],
     'resnet18-cifar': [11_173_962, 555_422_720],
     'vgg11-cifar': [9_231_114, 152_769_536],
+    // pos_embed counts as a parameter; q·kᵀ and attn·v count as MACs although both sides are activations.
+    'vit-cifar': [208_842, 15_925_888],
   };
   for (const name of ZOO.names()) {
     const s = summarizeModel(zoo(name).graph);
@@ -84,13 +86,26 @@ for (const [file, name] of [
   });
 }
 
-test("initialization follows PyTorch's defaults: U(±1/√fan_in) weights and biases, BatchNorm 1/0/0/1", () => {
+test("initialization follows PyTorch's defaults: U(±1/√fan_in) weights and biases, BatchNorm and LayerNorm 1/0/0/1", () => {
+  const layerNorms = new Set(
+    [...zoo('vit-cifar').graph.nodes]
+      .filter((n) => n.opType === 'LayerNormalization')
+      .flatMap((n) => n.inputs.slice(1)),
+  );
   for (const name of ZOO.names()) {
     const g = zoo(name).graph;
     for (const [param, t] of g.initializers) {
       const v = t.data as Float32Array;
       const module = param.slice(0, param.lastIndexOf('.'));
-      if (g.initializers.has(`${module}.running_mean`)) {
+      if (param === 'pos_embed') {
+        // N(0, 0.02²) over 4096 draws: mean within 5 sd (0.02/64), variance within 10%.
+        const mean = v.reduce((a, x) => a + x, 0) / v.length;
+        const variance = v.reduce((a, x) => a + (x - mean) ** 2, 0) / v.length;
+        assert.ok(Math.abs(mean) < (5 * 0.02) / Math.sqrt(v.length), `pos_embed mean ${mean}`);
+        assert.ok(Math.abs(variance / 0.02 ** 2 - 1) < 0.1, `pos_embed variance ${variance}`);
+        continue;
+      }
+      if (g.initializers.has(`${module}.running_mean`) || (name === 'vit-cifar' && layerNorms.has(param))) {
         // BatchNorm: scale 1, shift 0, running mean 0, running variance 1.
         const want = param.endsWith('.weight') || param.endsWith('.running_var') ? 1 : 0;
         assert.ok(
@@ -166,7 +181,7 @@ test('every zoo model runs in ONNX Runtime: [N, classes] logits, deterministic p
 
 test('PyTorch cross-check: torch modules loaded with the zoo weights give the same logits', async () => {
   // torch-reference.json: make-torch-reference.py (torch 1.13) ran the torch_baseline.py modules
-  // (and the LeNet5/VGG11 definitions in that script) with these models' seed-1 initializers.
+  // (and the LeNet5/VGG11/ViTCifar definitions in that script) with these models' seed-1 initializers.
   const ref = JSON.parse(readFileSync(join(REPO, 'test/fixtures/models/torch-reference.json'), 'utf8')) as {
     seed: number;
     batch: number;

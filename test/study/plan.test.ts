@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseStudyConfig } from '../../src/study/config.js';
+import { ZOO } from '../../src/models/index.js';
+import { resolveOptions } from '../../src/prune/options.js';
+import { PRUNE_METHODS } from '../../src/prune/registry.js';
+import { parseStudyConfig, type StudyConfig } from '../../src/study/config.js';
 import { planStudy, type Step } from '../../src/study/plan.js';
 import { assertPrunefiError } from '../helpers/assert.js';
+import { cli } from '../helpers/cli.js';
 
 const base = {
   data: 'mnist',
@@ -98,6 +102,82 @@ test('every preset builds a valid config', async () => {
     assert.ok(c.models.length > 0 && c.faultModels.length > 0, p.name);
   }
   assertPrunefiError(() => PRESETS.get('paper').build({}), 'USAGE', /preset 'paper' needs --data/);
+});
+
+test('warm-up and label smoothing: parsed, checked, and 0 keeps the step keys of a recipe without them', () => {
+  const withTrain = (train: Record<string, unknown>) => ({
+    ...base,
+    models: [{ name: 'a', source: 'zoo:lenet5', train }],
+  });
+  const plain = keys(withTrain({ epochs: 2 }));
+  assert.equal(changed(plain, keys(withTrain({ epochs: 2, warmupEpochs: 0, labelSmoothing: 0 }))).length, 0);
+  const smoothed = parseStudyConfig(withTrain({ epochs: 2, warmupEpochs: 1, labelSmoothing: 0.1 }));
+  assert.equal(smoothed.models[0]!.train!.warmupEpochs, 1);
+  assert.equal(smoothed.models[0]!.train!.labelSmoothing, 0.1);
+  // Training differs, so every step of model a reruns and none of model b's.
+  const diff = changed(plain, keys(withTrain({ epochs: 2, labelSmoothing: 0.1 })));
+  assert.equal(diff.length, 16);
+  assert.ok(diff.every((id) => id.endsWith(' a') || id.includes(' a/')));
+  assertPrunefiError(
+    () => parseStudyConfig(withTrain({ labelSmoothing: 1 })),
+    'STUDY_CONFIG',
+    /config\.models\[0\]\.train\.labelSmoothing must be in \[0, 1\), got 1/,
+  );
+});
+
+test('study --preset vit --print-config: zoo:vit-cifar with its recipe, magnitude and 2:4 against the unpruned model', async () => {
+  const r = await cli('study', '--preset', 'vit', '--data', 'some-cifar-folder', '--print-config');
+  assert.equal(r.code, 0, r.stderr);
+  const printed = JSON.parse(r.stdout) as StudyConfig;
+  // The printed config is the resolved one: parsing it again changes nothing.
+  assert.deepEqual(parseStudyConfig(printed), printed);
+  assert.equal(printed.data, 'some-cifar-folder');
+  assert.equal(printed.baseline, true);
+  assert.deepEqual(printed.models, [
+    {
+      name: 'vit-cifar',
+      source: 'zoo:vit-cifar',
+      train: {
+        epochs: 30,
+        lr: 1e-3,
+        batch: 128,
+        optimizer: 'adamw',
+        momentum: 0.9,
+        weightDecay: 0.05,
+        schedule: 'onecycle',
+        augment: true,
+        warmupEpochs: 2,
+        labelSmoothing: 0.1,
+      },
+    },
+  ]);
+  assert.ok(ZOO.has('vit-cifar'));
+  assert.deepEqual(
+    printed.pruning.map((p) => [p.method, p.sparsities]),
+    [
+      ['magnitude', [0.5, 0.7, 0.9]],
+      ['nm', [0.5]],
+    ],
+  );
+  for (const p of printed.pruning) {
+    // Every method exists and takes the preset's options (resolveOptions throws on a bad one).
+    const method = PRUNE_METHODS.get(p.method);
+    const resolved = resolveOptions(method, {
+      sparsity: p.sparsities[0]!,
+      method: p.options as Record<string, number | boolean | string>,
+    });
+    if (p.method === 'nm') assert.deepEqual(resolved.method, { n: 2, m: 4 });
+    assert.equal(p.finetune.optimizer, 'adamw');
+    assert.equal(p.finetune.epochs, 4);
+  }
+  // 1 base, 4 pruned variants; 5 variants × (eval, BER sweep, single-bit sweep).
+  const steps = planStudy(printed, identity);
+  assert.equal(steps.length, 1 + 4 + 5 * 3);
+  assert.ok(steps.some((s) => s.id === 'prune vit-cifar/nm@0.5'));
+
+  const noData = await cli('study', '--preset', 'vit', '--print-config');
+  assert.notEqual(noData.code, 0);
+  assert.match(noData.stderr, /preset 'vit' needs --data/);
 });
 
 test('a pruning entry can be limited to some models', () => {
