@@ -125,7 +125,7 @@ test('warm-up and label smoothing: parsed, checked, and 0 keeps the step keys of
   );
 });
 
-test('study --preset vit --print-config: zoo:vit-cifar with its recipe, magnitude and 2:4 against the unpruned model', async () => {
+test('study --preset vit --print-config: zoo:vit-cifar with its recipe, heads, MLP units, magnitude and 2:4 against the unpruned model', async () => {
   const r = await cli('study', '--preset', 'vit', '--data', 'some-cifar-folder', '--print-config');
   assert.equal(r.code, 0, r.stderr);
   const printed = JSON.parse(r.stdout) as StudyConfig;
@@ -155,6 +155,8 @@ test('study --preset vit --print-config: zoo:vit-cifar with its recipe, magnitud
   assert.deepEqual(
     printed.pruning.map((p) => [p.method, p.sparsities]),
     [
+      ['heads', [0.25, 0.5]],
+      ['mlp-units', [0.5]],
       ['magnitude', [0.5, 0.7, 0.9]],
       ['nm', [0.5]],
     ],
@@ -170,10 +172,11 @@ test('study --preset vit --print-config: zoo:vit-cifar with its recipe, magnitud
     assert.equal(p.finetune.optimizer, 'adamw');
     assert.equal(p.finetune.epochs, 4);
   }
-  // 1 base, 4 pruned variants; 5 variants × (eval, BER sweep, single-bit sweep).
+  // 1 base, 7 pruned variants; 8 variants × (eval, BER sweep, single-bit sweep).
   const steps = planStudy(printed, identity);
-  assert.equal(steps.length, 1 + 4 + 5 * 3);
+  assert.equal(steps.length, 1 + 7 + 8 * 3);
   assert.ok(steps.some((s) => s.id === 'prune vit-cifar/nm@0.5'));
+  assert.ok(steps.some((s) => s.id === 'prune vit-cifar/heads@0.5'));
 
   const noData = await cli('study', '--preset', 'vit', '--print-config');
   assert.notEqual(noData.code, 0);
