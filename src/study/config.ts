@@ -64,7 +64,7 @@ export interface FaultModelConfig {
 }
 
 /** Campaign plans run for every variant × fault model. */
-export interface CampaignConfig {
+export interface StudyCampaigns {
   /** BER sweep: each rate × trials experiments; omit to skip. */
   ber?: { rates: number[]; trials: number };
   /** Single-fault sweep: experiments per bit position; omit to skip. */
@@ -89,7 +89,7 @@ export interface StudyConfig {
   baseline: boolean;
   pruning: PruneConfig[];
   faultModels: FaultModelConfig[];
-  campaigns: CampaignConfig;
+  campaigns: StudyCampaigns;
   seed: number;
   threads: number;
 }
@@ -256,7 +256,7 @@ export function parseStudyConfig(raw: unknown): StudyConfig {
   });
   const co = obj(o.campaigns, 'config.campaigns');
   checkKeys(co, 'config.campaigns', ['ber', 'singleBit', 'images']);
-  const campaigns: CampaignConfig = {
+  const campaigns: StudyCampaigns = {
     images: num(co, 'images', 'config.campaigns', 1000, isInt(1), 'a positive integer'),
   };
   if (co.ber !== undefined) {
