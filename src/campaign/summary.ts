@@ -50,7 +50,7 @@ export function groupBy<K>(
 }
 
 /** Groups experiments by `key` and summarizes each group (and 'all'). */
-export function summarize(
+export function summarizeCampaign(
   records: readonly ExperimentRecord[],
   key: (r: ExperimentRecord) => string = (r) => r.stratum,
   confidence = 0.95,

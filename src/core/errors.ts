@@ -45,14 +45,55 @@ export class PrunefiError extends Error {
   }
 }
 
+/** Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  const w = b.length + 1;
+  // d[i * w + j]: the distance between the first i characters of a and the first j of b.
+  const d = new Array<number>((a.length + 1) * w).fill(0);
+  const at = (i: number, j: number): number => d[i * w + j] ?? 0;
+  for (let i = 0; i <= a.length; i++) d[i * w] = i;
+  for (let j = 0; j <= b.length; j++) d[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      let best = Math.min(
+        at(i - 1, j) + 1,
+        at(i, j - 1) + 1,
+        at(i - 1, j - 1) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+      // Optimal string alignment: a swapped pair ('mangitude') is one typo, not two.
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, at(i - 2, j - 2) + 1);
+      d[i * w + j] = best;
+    }
+  }
+  return at(a.length, b.length);
+}
+
 /**
- * Builds the error thrown when a registry lookup misses: it lists the valid names so the user can
- * fix the typo without reading the docs.
+ * The valid name `name` is most likely a typo of, or undefined when none is close: at most one
+ * edit in three characters (ignoring case), so 'magnitud' suggests 'magnitude' but 'frobnicate'
+ * suggests nothing. Ties go to the earlier name (registries list the common entries first).
+ */
+function closestName(name: string, valid: readonly string[]): string | undefined {
+  const typed = name.toLowerCase();
+  const limit = Math.max(1, Math.floor(typed.length / 3));
+  let best: { name: string; distance: number } | undefined;
+  for (const v of valid) {
+    const distance = editDistance(typed, v.toLowerCase());
+    if (distance <= limit && (!best || distance < best.distance)) best = { name: v, distance };
+  }
+  return best?.name;
+}
+
+/**
+ * Builds the error thrown when a registry lookup misses: it lists the valid names, and the one the
+ * user probably meant, so the typo is fixed without reading the docs.
  */
 export function unknownName(kind: string, name: string, valid: readonly string[]): PrunefiError {
+  const guess = closestName(name, valid);
   return new PrunefiError(
     'UNKNOWN_NAME',
-    `unknown ${kind} '${name}'; valid ${kind} names: ${valid.join(', ')}`,
+    `unknown ${kind} '${name}'; valid ${kind} names: ${valid.join(', ')}${guess ? `; did you mean '${guess}'?` : ''}`,
   );
 }
 

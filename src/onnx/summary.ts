@@ -70,7 +70,7 @@ function layerMacs(n: Node, inShape: number[], outShape: number[], wShape: numbe
   }
 }
 
-/** What `summarize` needs to know about the input (see `inferShapes`). */
+/** What `summarizeModel` needs to know about the input (see `inferShapes`). */
 export type SummaryOptions = Pick<InferOptions, 'batch' | 'inputShapes'>;
 
 /**

@@ -1,9 +1,21 @@
 /**
  * The study configuration: models × pruning methods × sparsities × fault models × campaign
  * plans. Parsed from JSON with every field validated (the message names the JSON path), and
- * defaults filled in so the stored configuration says exactly what ran.
+ * defaults filled in so the stored configuration says exactly what ran. Every name a step will
+ * look up (pruning method and its options, formats, fault type, optimizer, schedule, zoo model)
+ * is checked against its registry here, so a typo fails at once instead of hours into a study.
  */
-import { PrunefiError } from '../core/errors.js';
+import { errorMessage, PrunefiError } from '../core/errors.js';
+import type { Registry, RegistryEntry } from '../core/registry.js';
+import { FAULT_TYPES } from '../fault/fault-types.js';
+import { NUMBER_FORMATS } from '../fault/number-formats.js';
+import { STORAGE_FORMATS } from '../fault/storage-formats.js';
+import { parseZooSpec } from '../models/zoo.js';
+import { resolveOptions } from '../prune/options.js';
+import type { PruneRequest } from '../prune/prune.js';
+import { PRUNE_METHODS } from '../prune/registry.js';
+import { optimizers } from '../train/optim.js';
+import { schedules } from '../train/schedule.js';
 
 /** How a base model is obtained: an existing file/zoo model, optionally trained first. */
 export interface ModelConfig {
@@ -20,10 +32,12 @@ export interface TrainRecipe {
   epochs: number;
   lr: number;
   batch: number;
-  optimizer: 'sgd' | 'adamw';
+  /** Registry name (see `prunefi train --help`). */
+  optimizer: string;
   momentum: number;
   weightDecay: number;
-  schedule: 'onecycle' | 'cosine' | 'step' | 'constant';
+  /** Registry name (see `prunefi train --help`). */
+  schedule: string;
   augment: boolean;
   /**
    * Linear warm-up in epochs (onecycle: the length of its rise). Absent means none; a 0 is
@@ -58,7 +72,7 @@ export interface FaultModelConfig {
 }
 
 /** Campaign plans run for every variant × fault model. */
-export interface CampaignConfig {
+export interface StudyCampaigns {
   /** BER sweep: each rate × trials experiments; omit to skip. */
   ber?: { rates: number[]; trials: number };
   /** Single-fault sweep: experiments per bit position; omit to skip. */
@@ -83,7 +97,7 @@ export interface StudyConfig {
   baseline: boolean;
   pruning: PruneConfig[];
   faultModels: FaultModelConfig[];
-  campaigns: CampaignConfig;
+  campaigns: StudyCampaigns;
   seed: number;
   threads: number;
 }
@@ -138,13 +152,6 @@ function bool(o: Json, key: string, path: string, def: boolean): boolean {
   return v;
 }
 
-function oneOf<T extends string>(o: Json, key: string, path: string, def: T, allowed: readonly T[]): T {
-  const v = o[key] ?? def;
-  if (typeof v !== 'string' || !allowed.includes(v as T))
-    fail(`${path}.${key}`, `one of ${allowed.join(', ')}`, v);
-  return v as T;
-}
-
 const isInt = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
 
 /** The fine-tuning recipe used when a pruning entry gives none. */
@@ -188,10 +195,10 @@ function recipe(v: unknown, path: string, def: TrainRecipe): TrainRecipe {
     epochs: num(o, 'epochs', path, def.epochs, isInt(0), 'an integer ≥ 0'),
     lr: num(o, 'lr', path, def.lr, (n) => n > 0, 'a positive number'),
     batch: num(o, 'batch', path, def.batch, isInt(1), 'a positive integer'),
-    optimizer: oneOf(o, 'optimizer', path, def.optimizer, ['sgd', 'adamw']),
+    optimizer: str(o, 'optimizer', path, def.optimizer),
     momentum: num(o, 'momentum', path, def.momentum, (n) => n >= 0 && n < 1, 'in [0, 1)'),
     weightDecay: num(o, 'weightDecay', path, def.weightDecay, (n) => n >= 0, 'a number ≥ 0'),
-    schedule: oneOf(o, 'schedule', path, def.schedule, ['onecycle', 'cosine', 'step', 'constant']),
+    schedule: str(o, 'schedule', path, def.schedule),
     augment: bool(o, 'augment', path, def.augment),
     ...(warmupEpochs > 0 ? { warmupEpochs } : {}),
     ...(labelSmoothing > 0 ? { labelSmoothing } : {}),
@@ -281,7 +288,7 @@ export function parseStudyConfig(raw: unknown): StudyConfig {
   });
   const co = obj(o.campaigns, 'config.campaigns');
   checkKeys(co, 'config.campaigns', ['ber', 'singleBit', 'images']);
-  const campaigns: CampaignConfig = {
+  const campaigns: StudyCampaigns = {
     images: num(co, 'images', 'config.campaigns', 1000, isInt(1), 'a positive integer'),
   };
   if (co.ber !== undefined) {
@@ -310,7 +317,7 @@ export function parseStudyConfig(raw: unknown): StudyConfig {
       'study config: config.campaigns needs a ber sweep, a singleBit sweep, or both',
     );
   }
-  return {
+  const config: StudyConfig = {
     name: str(o, 'name', 'config', 'study'),
     data: str(o, 'data', 'config'),
     trainSplit: str(o, 'trainSplit', 'config', 'train'),
@@ -325,4 +332,73 @@ export function parseStudyConfig(raw: unknown): StudyConfig {
     seed: num(o, 'seed', 'config', 1, isInt(0), 'an integer ≥ 0'),
     threads: num(o, 'threads', 'config', 2, isInt(1), 'a positive integer'),
   };
+  checkStudyNames(config);
+  return config;
+}
+
+/** The pruning options every method takes; the other keys of a config's `options` are the method's own. */
+const COMMON_PRUNE_OPTIONS = ['scope', 'skipFirst', 'skipLast', 'layers', 'remove', 'maskFallback'];
+
+/** Splits a config's method options into the common pruning options and the method's own. */
+export function pruneRequestOptions(options: Record<string, unknown>): Partial<PruneRequest> {
+  const out: Record<string, unknown> = {};
+  const method: Record<string, number | boolean | string> = {};
+  for (const [k, v] of Object.entries(options)) {
+    if (COMMON_PRUNE_OPTIONS.includes(k)) out[k] = v;
+    // Any JSON value may arrive here; resolveOptions checks it against the method's schema.
+    else method[k] = v as number | boolean | string;
+  }
+  return { ...(out as Partial<PruneRequest>), method };
+}
+
+/** Runs a check, turning its error into a one-line study config error that names the JSON path. */
+function checkAt<T>(path: string, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (!(err instanceof PrunefiError || err instanceof RangeError || err instanceof TypeError)) throw err;
+    throw new PrunefiError('STUDY_CONFIG', `study config: ${path}: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+function checkName<T extends RegistryEntry>(registry: Registry<T>, name: string, path: string): T {
+  return checkAt(path, () => registry.get(name));
+}
+
+function checkRecipe(r: TrainRecipe, path: string): void {
+  checkName(optimizers, r.optimizer, `${path}.optimizer`);
+  checkName(schedules, r.schedule, `${path}.schedule`);
+}
+
+/**
+ * Checks every registry name in a study configuration, and each pruning entry's options against
+ * its method's schema, without touching a model or dataset (milliseconds). `parseStudyConfig` and
+ * `planStudy` both call it, so configs built in code are checked before any step runs too. Errors
+ * are one-line `STUDY_CONFIG` errors naming the JSON path, the valid names and the likely one.
+ */
+export function checkStudyNames(config: StudyConfig): void {
+  config.models.forEach((m, i) => {
+    const p = `config.models[${i}]`;
+    // Files are checked (and hashed) when the study is planned; zoo specs can be checked here.
+    checkAt(`${p}.source`, () => parseZooSpec(m.source));
+    if (m.train) checkRecipe(m.train, `${p}.train`);
+  });
+  config.pruning.forEach((e, i) => {
+    const p = `config.pruning[${i}]`;
+    const method = checkName(PRUNE_METHODS, e.method, `${p}.method`);
+    const request = pruneRequestOptions(e.options);
+    for (const k of ['skipFirst', 'skipLast', 'remove', 'maskFallback'] as const) {
+      const v = request[k];
+      if (v !== undefined && typeof v !== 'boolean') fail(`${p}.options.${k}`, 'true or false', v);
+    }
+    // No option check depends on the sparsity, and every sparsity of the entry is checked on its own.
+    checkAt(`${p}.options`, () => resolveOptions(method, { ...request, sparsity: e.sparsities[0] ?? 0 }));
+    checkRecipe(e.finetune, `${p}.finetune`);
+  });
+  config.faultModels.forEach((f, i) => {
+    const p = `config.faultModels[${i}]`;
+    checkName(NUMBER_FORMATS, f.numberFormat, `${p}.numberFormat`);
+    checkName(STORAGE_FORMATS, f.storageFormat, `${p}.storageFormat`);
+    checkName(FAULT_TYPES, f.faultType, `${p}.faultType`);
+  });
 }

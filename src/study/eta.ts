@@ -39,14 +39,20 @@ export class StudyEta {
     this.sums.set(k, s);
   }
 
+  /** The expected seconds of one step, or undefined when no peer of it has finished yet. */
+  estimate(step: Step): number | undefined {
+    const s = this.sums.get(peerKey(step));
+    return s ? s.seconds / s.count : undefined;
+  }
+
   /** The expected time of the steps after index `current` (0-based) that are not done yet. */
   remainingAfter(current: number, isDone: (step: Step) => boolean): RemainingEstimate {
     let seconds = 0;
     let unestimated = 0;
     for (const step of this.steps.slice(current + 1)) {
       if (isDone(step)) continue;
-      const s = this.sums.get(peerKey(step));
-      if (s) seconds += s.seconds / s.count;
+      const s = this.estimate(step);
+      if (s !== undefined) seconds += s;
       else unestimated++;
     }
     return { seconds, unestimated };

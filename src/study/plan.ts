@@ -5,7 +5,7 @@
  * of it, so only those rerun.
  */
 import { hashJson } from '../core/hash.js';
-import type { FaultModelConfig, StudyConfig, TrainRecipe } from './config.js';
+import { checkStudyNames, type FaultModelConfig, type StudyConfig, type TrainRecipe } from './config.js';
 
 /** Kinds of study steps, in pipeline order. */
 export type StepKind = 'base' | 'prune' | 'eval' | 'ber' | 'bits';
@@ -93,8 +93,11 @@ function key(kind: StepKind, params: StepParams, depKeys: string[]): string {
 /**
  * Plans a study. `sourceIdentity` returns a content identity for a model source (a file's
  * sha256, or the zoo name with its seed) so that replacing a model file invalidates its results.
+ * Every registry name in the config is checked first (see `checkStudyNames`), so a config built in
+ * code fails here as a parsed one fails in `parseStudyConfig`: before any step runs.
  */
 export function planStudy(config: StudyConfig, sourceIdentity: (source: string) => string): Step[] {
+  checkStudyNames(config);
   const steps: Step[] = [];
   const byId = new Map<string, Step>();
   const add = (id: string, params: StepParams, deps: string[], variant?: string): Step => {

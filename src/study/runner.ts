@@ -75,6 +75,49 @@ export function sourceIdentity(source: string, baseDir = process.cwd()): string 
   return hashBytes(readFileSync(path));
 }
 
+/** The results earlier runs stored for a plan's steps, by step id, and the ETA they time. */
+function storedResults(
+  steps: readonly Step[],
+  store: ArtifactStore,
+): { stored: Map<string, StepResult>; eta: StudyEta } {
+  const stored = new Map<string, StepResult>();
+  const eta = new StudyEta(steps);
+  for (const step of steps) {
+    if (!store.isDone(step)) continue;
+    const r = store.result<StepResult>(step);
+    stored.set(step.id, r);
+    eta.record(step, r.seconds);
+  }
+  return { stored, eta };
+}
+
+/** A step of a study's plan as `previewStudy` sees it. */
+export interface PlannedStep {
+  step: Step;
+  /** Finished by an earlier run in the study folder: it would be reused, not run. */
+  done: boolean;
+  /**
+   * A finished step's recorded seconds; a pending step's expected seconds (see StudyEta), or
+   * undefined when no step of its kind on its model has finished yet.
+   */
+  seconds?: number;
+}
+
+/**
+ * What `runStudy(config, dir)` would do, in order, without doing any of it: the plan's steps, which
+ * of them `dir` already holds, and the expected time of the others. Reads the study folder (when
+ * it exists) and hashes model files; writes nothing.
+ */
+export function previewStudy(config: StudyConfig, dir: string): PlannedStep[] {
+  const steps = planStudy(config, (s) => sourceIdentity(s));
+  const { stored, eta } = storedResults(steps, new ArtifactStore(dir));
+  return steps.map((step) => {
+    const done = stored.get(step.id);
+    const seconds = done ? done.seconds : eta.estimate(step);
+    return { step, done: done !== undefined, ...(seconds !== undefined ? { seconds } : {}) };
+  });
+}
+
 /** Runs (or resumes) a study in `dir` and renders its report there. */
 export async function runStudy(
   config: StudyConfig,
@@ -133,14 +176,7 @@ export async function runStudy(
     options.onPartialReport?.(report);
   };
   // Results stored by earlier runs, read once: they are reused below and time the ETA from the start.
-  const stored = new Map<string, StepResult>();
-  const eta = new StudyEta(steps);
-  for (const step of steps) {
-    if (!store.isDone(step)) continue;
-    const r = store.result<StepResult>(step);
-    stored.set(step.id, r);
-    eta.record(step, r.seconds);
-  }
+  const { stored, eta } = storedResults(steps, store);
   let reused = 0;
   for (const [i, step] of steps.entries()) {
     const earlier = stored.get(step.id);

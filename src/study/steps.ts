@@ -18,12 +18,12 @@ import { resolveModel } from '../models/index.js';
 import { loadModel, saveModel } from '../onnx/file.js';
 import { checkModelFitsData, imageInput, logitsOutput } from '../onnx/io.js';
 import type { Model } from '../onnx/ir.js';
-import { PRUNE_METHODS, type PruneRequest, pruneModel } from '../prune/index.js';
+import { PRUNE_METHODS, pruneModel } from '../prune/index.js';
 import type { TrainRecipe as PruneRecipe, TrainingSetup } from '../prune/training.js';
 import type { BitSweep, SdcCounts, TrialOutcome } from '../report/model.js';
 import { classify, createSession } from '../runtime/index.js';
 import { train, trainProgressView } from '../train/loop.js';
-import type { FaultModelConfig, StudyConfig, TrainRecipe } from './config.js';
+import { type FaultModelConfig, pruneRequestOptions, type StudyConfig, type TrainRecipe } from './config.js';
 import type { StudyData } from './data.js';
 import type { Step, StepParams } from './plan.js';
 import { variantFigures } from './report-data.js';
@@ -219,18 +219,6 @@ async function runBase(
   };
 }
 
-/** Splits a config's method options into the common pruning options and the method's own. */
-function pruneOptions(options: Record<string, unknown>): Partial<PruneRequest> {
-  const common = ['scope', 'skipFirst', 'skipLast', 'layers', 'remove', 'maskFallback'];
-  const out: Record<string, unknown> = {};
-  const method: Record<string, number | boolean | string> = {};
-  for (const [k, v] of Object.entries(options)) {
-    if (common.includes(k)) out[k] = v;
-    else method[k] = v as number | boolean | string;
-  }
-  return { ...(out as Partial<PruneRequest>), method };
-}
-
 async function runPrune(
   step: Step,
   p: Extract<StepParams, { kind: 'prune' }>,
@@ -257,7 +245,7 @@ async function runPrune(
   const r = await pruneModel(base, method, {
     sparsity: p.sparsity,
     seed: p.seed,
-    ...pruneOptions(p.options),
+    ...pruneRequestOptions(p.options),
     ...(setup ? { setup } : {}),
     finetuneEpochs: p.finetune.epochs,
     parentFileSha256: hashBytes(readFileSync(baseFile)),

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { type CampaignConfig, prepareCampaign } from '../../src/campaign/config.js';
 import { runCampaign } from '../../src/campaign/engine.js';
 import { CampaignStore, type ExperimentRecord, firstDifference } from '../../src/campaign/store.js';
-import { recordsCsv, summarize } from '../../src/campaign/summary.js';
+import { recordsCsv, summarizeCampaign } from '../../src/campaign/summary.js';
 import { saveModel } from '../../src/onnx/file.js';
 import { tinyImages, tinyResnet } from '../fault/tiny.js';
 import { assertPrunefiError } from '../helpers/assert.js';
@@ -190,7 +190,7 @@ test('read-only and missing databases give clear errors', () => {
 
 test('summaries give per-bit SDC rates with Wilson intervals; CSV export has one row per experiment', async () => {
   const { records } = await run(join(tempDir(), 's.db'), campaignConfig(2));
-  const rows = summarize(records);
+  const rows = summarizeCampaign(records);
   assert.equal(rows.length, 33);
   assert.deepEqual(
     rows.slice(0, 3).map((r) => r.group),

@@ -31,7 +31,7 @@ const zooResnet = (): Model => {
   return resnetZoo;
 };
 
-test('summarize: zoo:resnet18-cifar has 11,173,962 parameters and 0.555 G MACs', () => {
+test('summarizeModel: zoo:resnet18-cifar has 11,173,962 parameters and 0.555 G MACs', () => {
   const s = summarizeModel(zooResnet().graph);
   assert.equal(s.params, 11_173_962);
   assert.equal(s.macs, RESNET_MACS);
@@ -50,7 +50,7 @@ test('summarize: zoo:resnet18-cifar has 11,173,962 parameters and 0.555 G MACs',
 });
 
 test(
-  'summarize: shared resnet18_cifar.onnx has 11,173,962 parameters and 0.555 G MACs',
+  'summarizeModel: shared resnet18_cifar.onnx has 11,173,962 parameters and 0.555 G MACs',
   needs(RESNET),
   () => {
     const model = loadModel(RESNET);
@@ -69,7 +69,7 @@ test(
 );
 
 test(
-  'summarize: AlexNet-CIFAR (shared and zoo) has 2,472,266 parameters, 14,957,056 MACs',
+  'summarizeModel: AlexNet-CIFAR (shared and zoo) has 2,472,266 parameters, 14,957,056 MACs',
   needs(ALEXNET),
   () => {
     for (const model of [loadModel(ALEXNET), buildZooModel('alexnet-cifar')]) {

@@ -15,7 +15,7 @@ const base = {
     { name: 'b', source: 'model-b.onnx' },
   ],
   pruning: [
-    { method: 'magnitude-global', sparsities: [0.5, 0.9] },
+    { method: 'magnitude', sparsities: [0.5, 0.9], options: { scope: 'global' } },
     { method: 'l1-filter', sparsities: [0.3] },
   ],
   faultModels: [{ numberFormat: 'float32', storageFormat: 'dense' }],
@@ -45,7 +45,7 @@ test('plan covers models × (baseline + methods × sparsities) × (eval + campai
 test('a changed pruning option reruns only that method’s variants', () => {
   const before = keys(base);
   const cfg = structuredClone(base);
-  (cfg.pruning[1] as { options?: unknown }).options = { norm: 2 };
+  (cfg.pruning[1] as { options?: unknown }).options = { skipFirst: true };
   const diff = changed(before, keys(cfg));
   assert.ok(diff.length > 0);
   for (const id of diff) assert.match(id, /l1-filter@0\.3/);

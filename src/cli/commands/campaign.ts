@@ -9,7 +9,7 @@ import { runCampaign, type StoppingSpec } from '../../campaign/engine.js';
 import type { EvaluatorOptions, ImageInput, SampleInput } from '../../campaign/evaluator.js';
 import type { PlanSpec } from '../../campaign/plan.js';
 import { CampaignStore } from '../../campaign/store.js';
-import { recordJson, recordsCsv, summarize } from '../../campaign/summary.js';
+import { recordJson, recordsCsv, summarizeCampaign } from '../../campaign/summary.js';
 import { PrunefiError } from '../../core/errors.js';
 import { hashBytes, hashJson } from '../../core/hash.js';
 import { firstPerClass, imagesToTensor, labelsOf } from '../../data/index.js';
@@ -495,7 +495,7 @@ const statusCmd: Command = {
     try {
       const records = store.records();
       const by = opt.str(a, 'by') ?? 'stratum';
-      const rows = summarize(
+      const rows = summarizeCampaign(
         records,
         (r) => (by === 'layer' ? r.layer : by === 'effect' ? r.effect : r.stratum),
         opt.num(a, 'confidence') ?? 0.95,

@@ -5,7 +5,7 @@ import { PrunefiError } from '../../core/errors.js';
 import { parseStudyConfig, type StudyConfig } from '../../study/config.js';
 import type { RemainingEstimate } from '../../study/eta.js';
 import { PRESETS } from '../../study/presets.js';
-import { runStudy, type StudyProgress, type StudyResult } from '../../study/runner.js';
+import { previewStudy, runStudy, type StudyProgress, type StudyResult } from '../../study/runner.js';
 import type { CliContext, Command, ParsedArgs } from '../command.js';
 import { opt } from '../command.js';
 import { formatDuration } from '../progress.js';
@@ -34,6 +34,48 @@ function restOfStudy(r: RemainingEstimate): string | undefined {
   if (r.unestimated === 0) return r.seconds > 0 ? `≈ ${formatDuration(r.seconds)}` : undefined;
   const untimed = `${r.unestimated} step${r.unestimated === 1 ? '' : 's'} not yet timed`;
   return r.seconds > 0 ? `≥ ${formatDuration(r.seconds)} + ${untimed}` : untimed;
+}
+
+/**
+ * `--dry-run`: the steps a run would take, in order, each with its expected time (or 'unknown'
+ * before a step of its kind on its model has finished), or as done when the study folder holds it.
+ */
+function printPlan(config: StudyConfig, out: string, a: ParsedArgs, ctx: CliContext): void {
+  const planned = previewStudy(config, out);
+  const pending = planned.filter((p) => !p.done);
+  const rest: RemainingEstimate = {
+    seconds: pending.reduce((sum, p) => sum + (p.seconds ?? 0), 0),
+    unestimated: pending.filter((p) => p.seconds === undefined).length,
+  };
+  if (opt.bool(a, 'json')) {
+    printJson(ctx, {
+      name: config.name,
+      out,
+      steps: planned.map((p) => ({
+        id: p.step.id,
+        kind: p.step.kind,
+        deps: p.step.deps,
+        done: p.done,
+        seconds: p.seconds ?? null,
+      })),
+      toRun: { steps: pending.length, ...rest },
+    });
+    return;
+  }
+  const n = planned.length;
+  const w = Math.max(...planned.map((p) => p.step.id.length));
+  const lines = [
+    `study '${config.name}' in ${out}: ${n} steps, ${n - pending.length} done, ${pending.length} to run`,
+    ...planned.map((p, i) => {
+      const time =
+        p.seconds === undefined ? 'unknown' : `${p.done ? 'done in' : '≈'} ${formatDuration(p.seconds)}`;
+      return `${String(i + 1).padStart(String(n).length)}  ${p.step.id.padEnd(w)}  ${time}`;
+    }),
+    pending.length === 0
+      ? 'nothing to run: every step is done (running the study renders its report)'
+      : `to run: ${restOfStudy(rest) ?? '≈ 0s'} (estimates: the mean time of finished steps of the same kind on the same model)`,
+  ];
+  ctx.stdout.write(`${lines.join('\n')}\n`);
 }
 
 /** Runs a study with a progress bar and a line per finished step; prints where the report is. */
@@ -130,6 +172,10 @@ export const studyCommand: Command = {
     },
     'cache-dir': { type: 'string', placeholder: 'dir', description: 'decoded-dataset cache' },
     'print-config': { type: 'boolean', description: 'print the resolved configuration and exit' },
+    'dry-run': {
+      type: 'boolean',
+      description: 'print the steps a run would take, in order, with their estimated times, and exit',
+    },
     json: { type: 'boolean', description: 'print a JSON summary' },
   },
   help: [
@@ -165,6 +211,10 @@ export const studyCommand: Command = {
       return 0;
     }
     const out = resolve(opt.str(a, 'out') ?? `prunefi-out/${config.name}`);
+    if (opt.bool(a, 'dry-run')) {
+      printPlan(config, out, a, ctx);
+      return 0;
+    }
     await execute(config, out, a, ctx, `prunefi ${['study', ...process.argv.slice(3)].join(' ')}`);
     return 0;
   },
