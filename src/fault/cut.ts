@@ -68,7 +68,7 @@ export function suffixNodes(
 }
 
 /** Where a suffix ends and what it outputs, for a segment of the graph. */
-export interface Segment {
+export interface SuffixSegment {
   end: number;
   outputs: readonly string[];
 }
@@ -85,7 +85,7 @@ export function suffixModel(
   start: number,
   weightInputs: readonly string[],
   types: ReadonlyMap<string, DType>,
-  options: { fed?: (value: string) => boolean; segment?: Segment } = {},
+  options: { fed?: (value: string) => boolean; segment?: SuffixSegment } = {},
 ): Model {
   const g = model.graph;
   const { segment } = options;
