@@ -7,12 +7,12 @@
  * per-image when its axis 0 follows the batch while the rest of its shape stays the same.
  */
 
-import { sliceRows } from '../data/tensorset.js';
 import { cutValues } from '../fault/cut.js';
 import type { Graph } from '../onnx/ir.js';
 import { inferShapes } from '../onnx/shape/index.js';
 import { type DType, numel, type Tensor, tensor } from '../onnx/tensor.js';
 import type { Session } from '../runtime/session.js';
+import { sampleFeeds } from './samples.js';
 
 /** Node outputs whose inferred element type is float32: the values that could be cached. */
 export function floatValues(graph: Graph): { names: string[]; types: Map<string, DType> } {
@@ -66,10 +66,9 @@ export async function perImageValues(
 ): Promise<Map<string, ImageLayout>> {
   const out = new Map<string, ImageLayout>();
   if (candidates.length === 0) return out;
-  const samples = (idx: number[]) => Object.fromEntries([...feeds].map(([n, t]) => [n, sliceRows(t, idx)]));
   const second = [...feeds.values()][0]!.dims[0]! > 1 ? 1 : 0;
-  const a = await session.run(samples([0]), candidates);
-  const b = await session.run(samples([0, second]), candidates);
+  const a = await session.run(sampleFeeds(feeds, [0]), candidates);
+  const b = await session.run(sampleFeeds(feeds, [0, second]), candidates);
   for (const v of candidates) {
     const ta = a[v];
     const tb = b[v];

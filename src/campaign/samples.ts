@@ -74,12 +74,22 @@ export function sampleRows(t: Tensor, idx: ArrayLike<number>): Tensor {
   return tensor(t.dtype, dims, view as never);
 }
 
+/** Samples `idx` of every array, by input name (views where they are consecutive). */
+export function sampleFeeds(
+  feeds: ReadonlyMap<string, Tensor>,
+  idx: ArrayLike<number>,
+): Record<string, Tensor> {
+  return Object.fromEntries([...feeds].map(([name, t]) => [name, sampleRows(t, idx)]));
+}
+
 /** Samples [from, to) of every array. */
 export function sampleRange(
   feeds: ReadonlyMap<string, Tensor>,
   from: number,
   to: number,
 ): Record<string, Tensor> {
-  const idx = Array.from({ length: to - from }, (_, i) => from + i);
-  return Object.fromEntries([...feeds].map(([name, t]) => [name, sampleRows(t, idx)]));
+  return sampleFeeds(
+    feeds,
+    Array.from({ length: to - from }, (_, i) => from + i),
+  );
 }

@@ -7,7 +7,7 @@
  * left out: campaigns fold BatchNorm into the preceding conv by default, and an unfolded one
  * is not injected (as PyTorchFI injects only conv and linear layers).
  */
-import { WEIGHT_OPS } from '../onnx/graph.js';
+import { WEIGHT_OPS, weightOutAxis } from '../onnx/graph.js';
 import type { Graph, Node } from '../onnx/ir.js';
 import { parametersByNode, traceInitializer } from '../onnx/params.js';
 
@@ -70,9 +70,7 @@ function outAxisOf(
   producers: Map<string, Node>,
 ): number {
   if (input !== 1 || !WEIGHT_OPS.has(node.opType)) return 0;
-  let axis = 0;
-  if (node.opType === 'MatMul' || node.opType === 'ConvTranspose') axis = 1;
-  else if (node.opType === 'Gemm') axis = node.attributes.transB?.value === 1 ? 0 : 1;
+  let axis = weightOutAxis(node);
   // MatMul(x, Transpose(W)) stores W as [out, in]: each 2-D transpose on the way swaps the axis.
   for (let v = node.inputs[1]!; v !== init; ) {
     const p = producers.get(v);

@@ -85,20 +85,24 @@ export function weightLayers(graph: Graph): WeightLayer[] {
     const w = n.inputs[1];
     if (!w || !graph.initializers.has(w)) continue;
     const b = n.opType === 'MatMul' ? undefined : n.inputs[2];
-    let outAxis = 0;
-    if (n.opType === 'MatMul') outAxis = 1;
-    else if (n.opType === 'Gemm') outAxis = gemmTransB(n) ? 0 : 1;
-    else if (n.opType === 'ConvTranspose') outAxis = 1;
-    const layer: WeightLayer = { node: n, weight: w, outAxis };
+    const layer: WeightLayer = { node: n, weight: w, outAxis: weightOutAxis(n) };
     if (b && graph.initializers.has(b)) layer.bias = b;
     layers.push(layer);
   }
   return layers;
 }
 
-function gemmTransB(n: Node): boolean {
-  const a = n.attributes.transB;
-  return a?.type === 'int' && a.value === 1;
+/**
+ * The axis of a weight op's input-1 weight along which output channels run: filters of a Conv
+ * and a Gemm with transB=1: 0; MatMul, ConvTranspose and a Gemm with transB=0: 1.
+ */
+export function weightOutAxis(n: Node): number {
+  if (n.opType === 'MatMul' || n.opType === 'ConvTranspose') return 1;
+  if (n.opType === 'Gemm') {
+    const a = n.attributes.transB;
+    return a?.type === 'int' && a.value === 1 ? 0 : 1;
+  }
+  return 0;
 }
 
 /** A copy of the graph; initializer data is copied only when `deep` (default: shared). */

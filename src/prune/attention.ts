@@ -93,7 +93,8 @@ export function findAttention(graph: Graph): { blocks: AttentionBlock[]; notes: 
       const next = p.inputs.filter(
         (x, i) => x && (i === 0 || !['Reshape', 'Slice'].includes(p.opType)) && !isConst(x),
       );
-      const act = next.filter((x) => back(x) !== null);
+      // Only a choice between operands needs a look ahead; one operand is simply followed.
+      const act = next.length === 1 ? next : next.filter((x) => back(x) !== null);
       if (act.length !== 1) return null;
       v = act[0]!;
     }

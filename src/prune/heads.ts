@@ -10,6 +10,7 @@
 import { PrunefiError } from '../core/errors.js';
 import { nameGenerator, type WeightLayer } from '../onnx/graph.js';
 import type { Graph, Model, Node } from '../onnx/ir.js';
+import type { ShapeInfo } from '../onnx/shape/index.js';
 import { i64, numel, type Tensor, toNumbers } from '../onnx/tensor.js';
 import { type AttentionBlock, concreteShapes, findAttention } from './attention.js';
 import { gatherAxis } from './remove.js';
@@ -83,10 +84,12 @@ function headScores(graph: Graph, b: AttentionBlock): number[] {
  * (initializer or Constant) is rewritten, in a copy for this reader alone (exporters share equal
  * constants between unrelated nodes); a value computed at run time (from a Shape, as
  * torchvision's embed_dim) gets ·num/den inserted before the reader, exactly, since heads
- * divide it. Through a Concat only the input holding `index` changes.
+ * divide it. Through a Concat only the input holding `index` changes. `info` holds the current
+ * shapes (the lengths of shape vectors, which no patch changes).
  */
 function scaleShapeElement(
   graph: Graph,
+  info: ShapeInfo,
   reader: Node,
   v: string,
   index: number,
@@ -106,18 +109,17 @@ function scaleShapeElement(
     return;
   }
   if (producer?.opType === 'Concat') {
-    const info = concreteShapes(graph);
     let at = index;
     for (const x of producer.inputs) {
       const len = numel(info.shapes.get(x) ?? [1]);
       if (at < len) {
-        scaleShapeElement(graph, producer, x, at, num, den, fresh);
+        scaleShapeElement(graph, info, producer, x, at, num, den, fresh);
         return;
       }
       at -= len;
     }
   }
-  const len = numel(concreteShapes(graph).shapes.get(v) ?? [1]);
+  const len = numel(info.shapes.get(v) ?? [1]);
   const factor = (k: number) =>
     i64(
       [len],
@@ -179,10 +181,12 @@ export function removeHeads(model: Model, blocks: readonly AttentionBlock[], pla
         );
       const want = old[r.axis]!;
       if (want === -1 || want === 0) return;
-      const now = concreteShapes(g).consts.get(r.node.inputs[1]!);
+      // Inferred afresh: an earlier patch may have rescaled a target this Reshape shares.
+      const info = concreteShapes(g);
+      const now = info.consts.get(r.node.inputs[1]!);
       // Targets read from shapes that already shrank (the chunk of a packed qkv) need nothing.
       if (now && now[r.axis] === (want * kept) / b.heads) return;
-      scaleShapeElement(g, r.node, r.node.inputs[1]!, r.axis, kept, b.heads, fresh);
+      scaleShapeElement(g, info, r.node, r.node.inputs[1]!, r.axis, kept, b.heads, fresh);
     });
   });
   return model;
