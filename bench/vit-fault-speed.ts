@@ -2,28 +2,30 @@
  * Fault-injection speed on a ViT: fast mode against naive mode (full inference per
  * experiment), on the same single-bit float32 flips drawn uniformly over the fault memory, in
  * one process on the same machine, with outcomes compared experiment by experiment. Reproduce:
- *   npx tsc -p . && node dist/bench/vit-fault-speed.js [--model test/fixtures/torch/vit.onnx]
+ *   npx tsc -p . && node dist/bench/vit-fault-speed.js [--model zoo:vit-cifar|file.onnx]
  *     [--images 100] [--experiments 300] [--threads 2]
- * Prints both modes' setup and steady seconds per experiment, and the ratio naive / fast.
+ * Prints both modes' setup and steady seconds per experiment, and the ratio naive / fast. The
+ * default is prunefi's own ViT (random weights unless trained): torchvision's exported ViT has a
+ * zero classifier, whose logits never change, so outcomes would agree without meaning anything.
  */
 import { parseArgs } from 'node:util';
 import { Evaluator, type EvaluatorOptions } from '../src/campaign/evaluator.js';
 import type { Outcome } from '../src/campaign/outcome.js';
 import { Rng } from '../src/core/rng.js';
 import { type Fault, FaultSpace, sampleFaults } from '../src/fault/index.js';
-import { loadModel } from '../src/onnx/file.js';
+import { resolveModel } from '../src/models/index.js';
 import { cifarSubset } from './fault-common.js';
 
 const { values } = parseArgs({
   options: {
-    model: { type: 'string', default: 'test/fixtures/torch/vit.onnx' },
+    model: { type: 'string', default: 'zoo:vit-cifar' },
     images: { type: 'string', default: '100' },
     experiments: { type: 'string', default: '300' },
     threads: { type: 'string', default: '2' },
   },
 });
 
-const model = loadModel(values.model!);
+const model = resolveModel(values.model!);
 const input = await cifarSubset(Number(values.images) / 10);
 
 async function measure(mode: 'fast' | 'naive', faults: readonly Fault[][]) {
