@@ -2,56 +2,26 @@
  * Campaign plans: the list of experiments, each defined by its index alone. Experiment i draws
  * its faults from `Rng.seeded(seed).split('experiment', i)`, so any experiment replays by itself
  * and a resumed or sharded campaign produces exactly the experiments an uninterrupted one would.
+ *
+ * Plan kinds live in the `PLAN_KINDS` registry (./plans/): each declares its options once, and
+ * validation, the CLI's flags, `prunefi faults`, `inject --index` and the report read them there.
  */
-import { PrunefiError } from '../core/errors.js';
+import { PrunefiError, unknownName } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
-import { FaultSpace, type FaultSpec, sampleFaults, type Targeting } from '../fault/fault-models.js';
+import { FAULT_TYPES } from '../fault/fault-types.js';
 import type { Fault, StoredModel } from '../fault/memory.js';
-import { leveugleSampleSize } from '../stats/samplesize.js';
+import { specFromCli } from './plans/common.js';
+import { PLAN_KINDS } from './plans/registry.js';
+import type { PlanCliCommon, PlanKind, PlanOption } from './plans/types.js';
 
-/** A plan, as stored in the campaign config (plain JSON). */
-export type PlanSpec =
-  | {
-      /** Single faults, swept over bit positions: experiment i hits bit bits[i mod #bits]. */
-      kind: 'single-bit';
-      /** Experiments per bit; default from Leveugle et al. for `margin` and `confidence`. */
-      perBit?: number;
-      margin?: number;
-      confidence?: number;
-      /** Bit positions (default: every bit of the number format). */
-      bits?: number[];
-      type?: string;
-      targeting?: Targeting;
-    }
-  | {
-      /** Every (word, bit) of the targeted memory once, in order (e.g. one layer). */
-      kind: 'exhaustive';
-      type?: string;
-      targeting: Targeting;
-    }
-  | {
-      /** Bit error rates × trials: experiment i uses rates[i mod #rates]. */
-      kind: 'ber';
-      rates: number[];
-      trials: number;
-      type?: string;
-      length?: number;
-      targeting?: Targeting;
-    }
-  | {
-      /** `experiments` experiments of exactly k faults each. */
-      kind: 'exact-k';
-      k: number;
-      experiments: number;
-      type?: string;
-      length?: number;
-      targeting?: Targeting;
-    }
-  | {
-      /** A given list of experiments (e.g. imported from torch_baseline.py). */
-      kind: 'fault-list';
-      experiments: Fault[][];
-    };
+export { PLAN_KINDS } from './plans/registry.js';
+export type { PlanCliCommon, PlanKind, PlanOption, PlanOptionType, PlanReport } from './plans/types.js';
+
+/**
+ * A plan, as stored in the campaign config (plain JSON): its registered kind and that kind's
+ * options, e.g. `{ kind: 'ber', rates: [1e-6], trials: 30 }`.
+ */
+export type PlanSpec = { kind: string } & Record<string, unknown>;
 
 /** An instantiated plan: the experiments of a campaign on one stored model. */
 export interface Plan {
@@ -66,111 +36,83 @@ export interface Plan {
   faults(i: number): Fault[];
 }
 
-function bad(what: string): PrunefiError {
-  return new PrunefiError('FAULT_CONFIG', what);
+function bad(kind: string, what: string): PrunefiError {
+  return new PrunefiError('FAULT_CONFIG', `${kind} plan: ${what}`);
 }
 
-function positiveInt(v: number | undefined, name: string): number {
-  if (v === undefined || !Number.isSafeInteger(v) || v < 1)
-    throw bad(`${name} must be a positive integer, got ${v}`);
-  return v;
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+function checkNumber(kind: string, key: string, o: PlanOption, v: unknown, int: boolean): void {
+  if (!isNumber(v) || (int && !Number.isSafeInteger(v)))
+    throw bad(kind, `${key} must be ${int ? 'an integer' : 'a finite number'}, got ${JSON.stringify(v)}`);
+  if (o.min !== undefined && v < o.min) throw bad(kind, `${key} must be at least ${o.min}, got ${v}`);
+  if (o.max !== undefined && v > o.max) throw bad(kind, `${key} must be at most ${o.max}, got ${v}`);
+}
+
+/** Checks one option value against its declaration (types and bounds; memory-free). */
+function checkOption(kind: string, key: string, o: PlanOption, v: unknown): void {
+  switch (o.type) {
+    case 'int':
+    case 'number':
+      checkNumber(kind, key, o, v, o.type === 'int');
+      return;
+    case 'numbers':
+    case 'ints':
+      if (!Array.isArray(v) || v.length === 0)
+        throw bad(kind, `${key} must be a non-empty list of numbers, got ${JSON.stringify(v)}`);
+      for (const x of v) checkNumber(kind, `every entry of ${key}`, o, x, o.type === 'ints');
+      return;
+    case 'fault-type':
+      if (typeof v !== 'string' || !FAULT_TYPES.has(v))
+        throw unknownName('fault type', String(v), FAULT_TYPES.names());
+      return;
+    case 'targeting':
+      if (!v || typeof v !== 'object' || Array.isArray(v))
+        throw bad(kind, `${key} must be an object (layers, roles, regions, bits, valueRange)`);
+      return;
+    case 'fault-lists':
+      if (!Array.isArray(v) || !v.every(Array.isArray))
+        throw bad(kind, `${key} must be a list of experiments, each a list of faults`);
+      return;
+  }
+}
+
+/**
+ * Checks a spec against its kind's declaration without a model: the kind is registered (else a
+ * "did you mean"), every option is declared, required ones are present, and values have their
+ * declared types and bounds. Stored configs, study configs and command lines all pass here first.
+ */
+export function checkPlanSpec(spec: unknown): PlanSpec {
+  if (!spec || typeof spec !== 'object' || typeof (spec as { kind?: unknown }).kind !== 'string')
+    throw new PrunefiError(
+      'FAULT_CONFIG',
+      `a plan must be an object with a kind (${PLAN_KINDS.names().join(', ')})`,
+    );
+  const s = spec as PlanSpec;
+  const kind = PLAN_KINDS.get(s.kind);
+  for (const [key, v] of Object.entries(s)) {
+    if (key === 'kind' || v === undefined) continue;
+    const o = kind.options[key];
+    if (!o) throw unknownName(`option of the ${kind.name} plan`, key, Object.keys(kind.options));
+    checkOption(kind.name, key, o, v);
+  }
+  for (const [key, o] of Object.entries(kind.options))
+    if (o.required && s[key] === undefined) throw bad(kind.name, `${key} is required (${o.description})`);
+  return s;
 }
 
 /** Builds the plan of a spec on a stored model. Bad parameters are FAULT_CONFIG errors. */
 export function buildPlan(spec: PlanSpec, memory: StoredModel, seed: number): Plan {
+  checkPlanSpec(spec);
   const root = Rng.seeded(seed);
-  const rng = (i: number): Rng => root.split('experiment', i);
-  switch (spec.kind) {
-    case 'single-bit': {
-      const width = memory.numberFormat.bits;
-      const bits = spec.bits ?? Array.from({ length: width }, (_, b) => b);
-      if (bits.length === 0) throw bad('single-bit plan: bits is empty; give at least one bit position');
-      for (const b of bits) {
-        if (!Number.isInteger(b) || b < 0 || b >= width) {
-          throw bad(
-            `single-bit plan: bit ${b} is outside the ${width}-bit words of ${memory.numberFormat.name}; bits run 0..${width - 1}`,
-          );
-        }
-      }
-      const type = spec.type ?? 'bit-flip';
-      const spaces = bits.map((b) => new FaultSpace(memory, { ...spec.targeting, bits: [b, b] }, type));
-      const perBit =
-        spec.perBit !== undefined
-          ? positiveInt(spec.perBit, 'perBit')
-          : leveugleSampleSize({
-              population: spaces[0]!.size,
-              margin: spec.margin ?? 0.05,
-              confidence: spec.confidence ?? 0.95,
-            });
-      return {
-        spec,
-        size: perBit * bits.length,
-        strata: bits.map((b) => `bit=${b}`),
-        stratum: (i) => `bit=${bits[i % bits.length]}`,
-        faults: (i) => sampleFaults(spaces[i % bits.length]!, { model: 'exact-k', k: 1, type }, rng(i)),
-      };
-    }
-    case 'exhaustive': {
-      const space = new FaultSpace(memory, spec.targeting, spec.type ?? 'bit-flip');
-      return {
-        spec,
-        size: space.size,
-        strata: [],
-        stratum: (i) => `bit=${space.at(i).bit}`,
-        faults: (i) => [space.at(i)],
-      };
-    }
-    case 'ber': {
-      if (!Array.isArray(spec.rates) || spec.rates.length === 0)
-        throw bad('ber plan: give at least one bit error rate');
-      const trials = positiveInt(spec.trials, 'trials');
-      const space = new FaultSpace(memory, spec.targeting, spec.type ?? 'bit-flip', spec.length);
-      const specs: FaultSpec[] = spec.rates.map((ber) => ({
-        model: 'ber',
-        ber,
-        type: spec.type,
-        length: spec.length,
-      }));
-      for (const s of specs) sampleFaults(space, s, Rng.seeded(0)); // validates every rate up front
-      return {
-        spec,
-        size: trials * spec.rates.length,
-        strata: spec.rates.map((r) => `ber=${r}`),
-        stratum: (i) => `ber=${spec.rates[i % spec.rates.length]}`,
-        faults: (i) => sampleFaults(space, specs[i % specs.length]!, rng(i)),
-      };
-    }
-    case 'exact-k': {
-      const n = positiveInt(spec.experiments, 'experiments');
-      const space = new FaultSpace(memory, spec.targeting, spec.type ?? 'bit-flip', spec.length);
-      const s: FaultSpec = { model: 'exact-k', k: spec.k, type: spec.type, length: spec.length };
-      return {
-        spec,
-        size: n,
-        strata: [`k=${spec.k}`],
-        stratum: () => `k=${spec.k}`,
-        faults: (i) => sampleFaults(space, s, rng(i)),
-      };
-    }
-    case 'fault-list': {
-      spec.experiments.forEach((faults, i) => {
-        memory.validate(faults, `fault list experiment ${i}`);
-      });
-      const stratum = (i: number): string => {
-        const f = spec.experiments[i]!;
-        return f.length === 1 ? `bit=${f[0]!.bit}` : `faults=${f.length}`;
-      };
-      return {
-        spec,
-        size: spec.experiments.length,
-        strata: [...new Set(spec.experiments.map((_, i) => stratum(i)))],
-        stratum,
-        faults: (i) => spec.experiments[i]!,
-      };
-    }
-    default:
-      throw bad(
-        `unknown plan kind '${(spec as { kind: string }).kind}'; valid: single-bit, exhaustive, ber, exact-k, fault-list`,
-      );
-  }
+  return PLAN_KINDS.get(spec.kind).build(spec, memory, (i) => root.split('experiment', i));
+}
+
+/** The spec of a command line: the kind's own `fromCli`, or its values and the shared options. */
+export function planFromCli(
+  kind: PlanKind,
+  values: Record<string, unknown>,
+  common: PlanCliCommon,
+): PlanSpec {
+  return kind.fromCli ? kind.fromCli(values, common) : specFromCli(kind, values, common);
 }

@@ -360,6 +360,14 @@ export class CampaignStore {
     }
   }
 
+  /** The stored experiment `index`, or undefined when it has not run. */
+  record(index: number): ExperimentRecord | undefined {
+    const row = this.db.prepare(`SELECT ${this.selectList} FROM experiments WHERE idx = ?`).get(index) as
+      | Row
+      | undefined;
+    return row ? toRecord(row) : undefined;
+  }
+
   /** Every stored experiment, by index. */
   records(): ExperimentRecord[] {
     return (this.db.prepare(`SELECT ${this.selectList} FROM experiments ORDER BY idx`).all() as Row[]).map(

@@ -14,5 +14,12 @@ process.on('SIGINT', () => {
   controller.abort();
 });
 process.on('SIGTERM', () => controller.abort());
+// `prunefi faults | head`: the reader closing the pipe ends the output, as for any Unix tool;
+// work that writes results to files is stopped like on Ctrl-C, never killed mid-write.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  controller.abort();
+  process.exitCode = 0;
+});
 
 process.exitCode = await runCli(process.argv.slice(2), { signal: controller.signal });

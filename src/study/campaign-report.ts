@@ -12,7 +12,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { CampaignConfig } from '../campaign/config.js';
 import { storedModelOf } from '../campaign/evaluator.js';
-import { buildPlan } from '../campaign/plan.js';
+import { buildPlan, PLAN_KINDS, type PlanReport } from '../campaign/plan.js';
 import { CampaignStore, type ExperimentRecord } from '../campaign/store.js';
 import { PrunefiError } from '../core/errors.js';
 import { hashBytes, hashJson } from '../core/hash.js';
@@ -139,16 +139,15 @@ function faultInfo(c: CampaignConfig): FaultModelInfo {
   const f = {
     numberFormat: c.memory.numberFormat,
     storageFormat: c.memory.storage,
-    faultType: ('type' in c.plan && c.plan.type) || 'bit-flip',
+    faultType: typeof c.plan.type === 'string' ? c.plan.type : 'bit-flip',
     foldBn: c.memory.foldBn,
   };
   return { label: faultModelLabel(f), ...f };
 }
 
-/** A plan whose experiments each inject one fault: a single-fault sweep in the report. */
-function singleFault(c: CampaignConfig): boolean {
-  const p = c.plan;
-  return p.kind === 'single-bit' || p.kind === 'exhaustive' || (p.kind === 'exact-k' && p.k === 1);
+/** How the report shows a campaign: as its plan kind says (BER curves or a single-fault sweep). */
+function reportOf(c: CampaignConfig): PlanReport | undefined {
+  return PLAN_KINDS.get(c.plan.kind).report(c.plan);
 }
 
 /** A model's name for the report: the zoo name, or the file name without its extension. */
@@ -212,7 +211,7 @@ export function reportDataFromCampaigns(
   });
   const first = campaigns[0]!;
   for (const c of campaigns) {
-    const unsupported = c.config.plan.kind !== 'ber' && !singleFault(c.config);
+    const unsupported = !reportOf(c.config);
     if (unsupported)
       throw inputError(
         c.path,
@@ -259,7 +258,8 @@ export function reportDataFromCampaigns(
   const pending: string[] = [];
   for (const c of campaigns) {
     const variantId = idOf.get(c.weights)!;
-    const kind = c.config.plan.kind === 'ber' ? 'BER' : 'single-fault';
+    const shown = reportOf(c.config)!;
+    const kind = shown.as === 'ber' ? 'BER' : 'single-fault';
     const key = `${variantId}|${c.fault.label}|${kind}`;
     if (seen.has(key))
       throw inputError(
@@ -279,13 +279,12 @@ export function reportDataFromCampaigns(
         cleanTotal: c.golden.images,
       });
     const common = { variantId, faultModel: c.fault, images: c.golden.images };
-    const p = c.config.plan;
-    if (p.kind === 'ber') {
+    if (shown.as === 'ber') {
       const seedBase = seedBases.indexOf(c.config.seed) * 1e9;
       berSweeps.push({
         ...common,
         cleanAccuracy: c.golden.correct / c.golden.images,
-        points: berPoints(c.records, p.rates, seedBase).filter((pt) => pt.trials.length > 0),
+        points: berPoints(c.records, shown.rates, seedBase).filter((pt) => pt.trials.length > 0),
       });
     } else {
       bitSweeps.push({ ...common, ...bitCounts(c.records, c.layers) });

@@ -1,24 +1,29 @@
 /** `prunefi inject`: one fault-injection experiment, printing its faults and outcome. */
-import { Evaluator } from '../../campaign/evaluator.js';
+import type { CampaignConfig } from '../../campaign/config.js';
+import { Evaluator, type ImageInput, type SampleInput } from '../../campaign/evaluator.js';
+import type { Outcome } from '../../campaign/outcome.js';
+import { buildPlan, type PlanSpec } from '../../campaign/plan.js';
+import { CampaignStore, STORED_FAULTS } from '../../campaign/store.js';
 import { PrunefiError } from '../../core/errors.js';
-import { Rng } from '../../core/rng.js';
+import { canonicalJson } from '../../core/hash.js';
 import { checkFaultList, readFaultList } from '../../fault/fault-list.js';
-import { FaultSpace, sampleFaults } from '../../fault/fault-models.js';
-import { FAULT_TYPES } from '../../fault/fault-types.js';
 import type { Fault } from '../../fault/memory.js';
 import type { RegionName } from '../../fault/storage-formats.js';
-import { type Command, opt, type ParsedArgs } from '../command.js';
-import { formatPercent } from '../format.js';
-import { printJson } from '../shared.js';
+import type { Model } from '../../onnx/ir.js';
 import {
   engineOptions,
+  loadCampaignTarget,
   loadTarget,
   memoryOptions,
   parseEngine,
   parseMemory,
-  parseTargeting,
+  parsePlanArgs,
+  planOptions,
   targetOptions,
-} from './campaign.js';
+} from '../campaign-options.js';
+import { type CliContext, type Command, type OptionSpec, opt, type ParsedArgs } from '../command.js';
+import { formatPercent } from '../format.js';
+import { printJson } from '../shared.js';
 
 const CMD = 'inject';
 
@@ -36,11 +41,14 @@ function parseFault(s: string): Fault {
   return f;
 }
 
-function chooseFaults(a: ParsedArgs, ev: Evaluator): { faults: Fault[]; how: string } {
+function chooseFaults(a: ParsedArgs, ev: Evaluator, campaign: CampaignConfig | undefined): Chosen {
   const given = opt.strs(a, 'fault');
   if (given.length) return { faults: given.map(parseFault), how: 'given' };
+  const index = opt.num(a, 'index') ?? 0;
+  if (campaign)
+    return planFaults(campaign.plan, ev, campaign.seed, index, `${opt.str(a, 'db')}, experiment ${index}`);
   const file = opt.str(a, 'faults');
-  if (file) {
+  if (file && opt.str(a, 'plan') === undefined) {
     const list = readFaultList(file);
     checkFaultList(list, ev.memory);
     const i = opt.num(a, 'experiment') ?? 0;
@@ -53,58 +61,150 @@ function chooseFaults(a: ParsedArgs, ev: Evaluator): { faults: Fault[]; how: str
     return { faults: e.faults, how: `${file}, experiment ${i}` };
   }
   const seed = opt.num(a, 'seed') ?? 1;
-  const index = opt.num(a, 'index') ?? 0;
-  const type = opt.str(a, 'fault-type') ?? 'bit-flip';
-  const length = FAULT_TYPES.get(type).multiBit ? (opt.num(a, 'burst-length') ?? 2) : undefined;
-  const space = new FaultSpace(ev.memory, parseTargeting(CMD, a), type, length);
   const ber = opt.num(a, 'ber');
+  // --ber p is short for a one-rate BER plan; its trial count only bounds the index.
   const spec =
-    ber !== undefined ? { model: 'ber', ber, type } : { model: 'exact-k', k: opt.num(a, 'k') ?? 1, type };
-  return {
-    faults: sampleFaults(space, spec, Rng.seeded(seed).split('experiment', index)),
-    how: `seed ${seed}, experiment ${index}`,
-  };
+    ber !== undefined
+      ? parsePlanArgs(
+          CMD,
+          { ...a, options: { ...a.options, rates: [String(ber)], trials: index + 1 } },
+          'ber',
+        )
+      : parsePlanArgs(CMD, a, opt.str(a, 'plan') ?? 'exact-k');
+  return planFaults(spec, ev, seed, index, `seed ${seed}, experiment ${index}`);
+}
+
+/** Experiment `index` of a plan, exactly as a campaign with that plan and seed ran it. */
+function planFaults(spec: PlanSpec, ev: Evaluator, seed: number, index: number, how: string): Chosen {
+  const plan = buildPlan(spec, ev.memory, seed);
+  if (index >= plan.size)
+    throw new PrunefiError(
+      'USAGE',
+      `--index ${index} is outside the ${spec.kind} plan's ${plan.size} experiments (0..${plan.size - 1}); the plan's options set its size`,
+    );
+  return { faults: plan.faults(index), how: `${how}, ${spec.kind} plan, ${plan.stratum(index)}` };
+}
+
+interface Chosen {
+  faults: Fault[];
+  how: string;
+}
+
+/** The outcome fields a replay must reproduce exactly (timings and logit deviations aside). */
+const REPLAYED = [
+  'correct',
+  'sdc',
+  'criticalSdc',
+  'tokenCorrect',
+  'tokenSdc',
+  'nanImages',
+  'infImages',
+] as const;
+
+/** How a replayed experiment compares with the campaign's stored one. */
+interface Replay {
+  /** False when the campaign has not run this experiment yet. */
+  stored: boolean;
+  /** Fields that differ ('faults' when the stored fault list differs). */
+  differs: string[];
+}
+
+function compareStored(store: CampaignStore, index: number, faults: Fault[], o: Outcome): Replay {
+  const r = store.record(index);
+  if (!r) return { stored: false, differs: [] };
+  const differs: string[] = REPLAYED.filter((k) => r[k] !== o[k]);
+  if (canonicalJson(r.faults) !== canonicalJson(faults.slice(0, STORED_FAULTS))) differs.unshift('faults');
+  return { stored: true, differs };
+}
+
+function replayLine(r: Replay): string {
+  if (!r.stored) return 'the campaign has not stored this experiment yet';
+  return r.differs.length
+    ? `differs from the stored experiment in ${r.differs.join(', ')} (another prunefi version, or the model or data changed)`
+    : 'matches the stored experiment (faults and outcome)';
+}
+
+/** The model, samples and memory of the run: a stored campaign's (--db) or the options'. */
+async function target(
+  a: ParsedArgs,
+  ctx: CliContext,
+  json: boolean,
+): Promise<{
+  model: Model;
+  input: ImageInput | SampleInput;
+  campaign?: { config: CampaignConfig; store: CampaignStore };
+}> {
+  const db = opt.str(a, 'db');
+  if (db === undefined) return loadTarget(a, ctx, CMD, json);
+  const store = CampaignStore.open(db, true);
+  try {
+    const config = store.config as CampaignConfig;
+    return { ...(await loadCampaignTarget(config, db, a, ctx, CMD, json)), campaign: { config, store } };
+  } catch (err) {
+    store.close();
+    throw err;
+  }
 }
 
 /** The `inject` command. */
 export const injectCommand: Command = {
   name: 'inject',
   summary: 'run one fault-injection experiment and print its faults and outcome',
-  options: {
-    ...memoryOptions,
-    fault: {
-      type: 'string',
-      multiple: true,
-      placeholder: 'tensor:index:bit[:type[:region[:length]]]',
-      description: 'a fault to inject (repeatable); otherwise drawn from --seed/--index',
-    },
-    faults: {
-      type: 'string',
-      placeholder: 'file.json',
-      description: 'take the faults from a fault list (prunefi or torch_baseline.py)',
-    },
-    experiment: { type: 'int', min: 0, default: 0, description: 'which experiment of --faults' },
-    seed: { type: 'int', min: 0, default: 1, description: 'seed of drawn faults' },
-    index: {
-      type: 'int',
-      min: 0,
-      default: 0,
-      description: 'experiment index of drawn faults (as in a campaign)',
-    },
-    k: { type: 'int', min: 1, default: 1, description: 'drawn faults: exactly k' },
-    ber: { type: 'number', description: 'drawn faults: bit error rate per stored bit, in (0, 1)' },
-    ...targetOptions,
-    ...engineOptions,
-    json: { type: 'boolean', description: 'print JSON' },
+  // A getter: plan kinds registered after this module loaded still get their flags.
+  get options(): Record<string, OptionSpec> {
+    return {
+      ...planOptions(),
+      ...memoryOptions,
+      fault: {
+        type: 'string',
+        multiple: true,
+        placeholder: 'tensor:index:bit[:type[:region[:length]]]',
+        description: 'a fault to inject (repeatable); otherwise drawn from --seed/--index',
+      },
+      faults: {
+        type: 'string',
+        placeholder: 'file.json',
+        description: 'take the faults from a fault list (prunefi or torch_baseline.py)',
+      },
+      experiment: { type: 'int', min: 0, default: 0, description: 'which experiment of --faults' },
+      db: {
+        type: 'string',
+        placeholder: 'file.sqlite',
+        description: 'replay experiment --index of this campaign (its model, images, memory, plan and seed)',
+      },
+      seed: { type: 'int', min: 0, default: 1, description: 'seed of drawn faults (as in a campaign)' },
+      index: {
+        type: 'int',
+        min: 0,
+        default: 0,
+        description: 'experiment index of drawn faults (as in a campaign)',
+      },
+      ber: {
+        type: 'number',
+        description: 'drawn faults: bit error rate per stored bit, in (0, 1) (a one-rate ber plan)',
+      },
+      ...targetOptions,
+      ...engineOptions,
+      json: { type: 'boolean', description: 'print JSON' },
+    };
   },
   help: 'Example: prunefi inject --model ../shared/models/alexnet_cifar.onnx --data ../shared/datasets/cifar10-jpeg/test.tar.gz --fault features.0.weight:12:30',
   async run(a, ctx) {
     const json = opt.bool(a, 'json');
-    const { model, input } = await loadTarget(a, ctx, CMD, json);
-    const ev = await Evaluator.create(model, input, { ...parseMemory(a), ...parseEngine(a, ctx, json) });
+    const { model, input, campaign } = await target(a, ctx, json);
+    const memory = campaign?.config.memory ?? parseMemory(a);
+    const ev = await Evaluator.create(model, input, { ...memory, ...parseEngine(a, ctx, json) }).catch(
+      (err) => {
+        campaign?.store.close();
+        throw err;
+      },
+    );
     try {
-      const { faults, how } = chooseFaults(a, ev);
+      const { faults, how } = chooseFaults(a, ev, campaign?.config);
       const o = await ev.evaluate(faults);
+      const replay = campaign
+        ? compareStored(campaign.store, opt.num(a, 'index') ?? 0, faults, o)
+        : undefined;
       const golden =
         ev.golden.predictions.reduce((s, p, i) => s + (p === input.labels[i] ? 1 : 0), 0) / ev.images;
       if (json) {
@@ -116,6 +216,7 @@ export const injectCommand: Command = {
             ...o,
             maxLogitDeviation: Number.isFinite(o.maxLogitDeviation) ? o.maxLogitDeviation : 'Infinity',
           },
+          ...(replay ? { stored: replay } : {}),
         });
         return 0;
       }
@@ -130,9 +231,11 @@ export const injectCommand: Command = {
       ctx.stdout.write(
         `accuracy ${formatPercent(o.accuracy, 2)} (golden ${formatPercent(golden, 2)}), SDC ${o.sdc}/${o.images} images (critical ${o.criticalSdc}), NaN ${o.nanImages}, Inf ${o.infImages}, max logit deviation ${o.maxLogitDeviation.toPrecision(3)}; ${o.effect === 'run' ? `${o.imagesRun} images inferred` : `no inference needed (${o.effect})`}\n`,
       );
+      if (replay) ctx.stdout.write(`${replayLine(replay)}\n`);
       return 0;
     } finally {
       await ev.release();
+      campaign?.store.close();
     }
   },
 };

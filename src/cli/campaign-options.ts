@@ -1,0 +1,327 @@
+/**
+ * The options every fault-injection command shares (`campaign run|resume`, `inject`): the model,
+ * images and weight memory; the targeting; the plan kinds' own flags, read from `PLAN_KINDS`;
+ * the engine. Also the loading of a campaign's model and images from a command line or from a
+ * stored campaign config, with the content-hash checks that keep a database consistent.
+ */
+import type { CampaignConfig } from '../campaign/config.js';
+import type { EvaluatorOptions, ImageInput, SampleInput } from '../campaign/evaluator.js';
+import { checkPlanSpec, PLAN_KINDS, type PlanSpec, planFromCli } from '../campaign/plan.js';
+import { PrunefiError } from '../core/errors.js';
+import { hashBytes, hashJson } from '../core/hash.js';
+import { firstPerClass, imagesToTensor, labelsOf } from '../data/index.js';
+import type { Targeting } from '../fault/fault-models.js';
+import { FAULT_TYPES } from '../fault/fault-types.js';
+import { NUMBER_FORMATS } from '../fault/number-formats.js';
+import { STORAGE_FORMATS } from '../fault/storage-formats.js';
+import type { Model } from '../onnx/ir.js';
+import { encodeModel } from '../onnx/proto.js';
+import { type CliContext, type OptionSpec, opt, type ParsedArgs, usageError as usage } from './command.js';
+import { dataOptions, loadDataArg, loadModelArg, loadTensorArg } from './shared.js';
+
+/** Options that choose the model, images and weight memory (shared with `inject`). */
+export const memoryOptions: Record<string, OptionSpec> = {
+  model: { type: 'string', placeholder: 'file|zoo:name', description: 'the model to inject faults into' },
+  ...dataOptions,
+  'images-per-class': {
+    type: 'int',
+    min: 1,
+    default: 100,
+    description: 'the first N test images of each class (the subset torch_baseline.py uses)',
+  },
+  'number-format': {
+    type: 'string',
+    choices: NUMBER_FORMATS.names(),
+    default: 'float32',
+    description: 'how weights are stored (the model computes with the decoded values)',
+  },
+  storage: {
+    type: 'string',
+    choices: STORAGE_FORMATS.names(),
+    default: 'dense',
+    description: 'storage format of weights',
+  },
+  'fault-scales': { type: 'boolean', description: 'int8: make the per-channel scales faultable too' },
+  'fold-bn': {
+    type: 'string',
+    choices: ['true', 'false'],
+    default: 'true',
+    description: 'fold BatchNorm into the preceding conv before storing (as accelerators do)',
+  },
+};
+
+/** Options that change speed, never results. */
+export const engineOptions: Record<string, OptionSpec> = {
+  naive: { type: 'boolean', description: 'full inference per experiment (for comparison; same outcomes)' },
+  threads: { type: 'int', min: 1, placeholder: 'N', description: 'ONNX Runtime threads per session' },
+  batch: { type: 'int', min: 1, default: 250, description: 'images per runtime call' },
+  'cache-mib': {
+    type: 'int',
+    min: 1,
+    default: 4096,
+    description: 'memory budget for cached golden activations (layers beyond it run from the input)',
+  },
+};
+
+/** Options that target faults (shared with `inject`). */
+export const targetOptions: Record<string, OptionSpec> = {
+  layers: {
+    type: 'string',
+    multiple: true,
+    placeholder: 'name',
+    description: "layers to target ('layer4.*' matches a prefix)",
+  },
+  roles: {
+    type: 'string',
+    choices: ['weight', 'bias'],
+    multiple: true,
+    description: 'weights, biases or both',
+  },
+  bits: {
+    type: 'string',
+    placeholder: 'lo-hi|b,b,...',
+    description: 'bit positions within a word, e.g. 23-30 or 30',
+  },
+  'value-range': {
+    type: 'string',
+    placeholder: 'min:max',
+    description: 'only weights whose value lies in [min, max]',
+  },
+  'fault-type': {
+    type: 'string',
+    choices: FAULT_TYPES.names(),
+    default: 'bit-flip',
+    description: 'what a fault does to a bit',
+  },
+  'burst-length': {
+    type: 'int',
+    min: 2,
+    max: 32,
+    default: 2,
+    description: 'bits per burst (fault type burst)',
+  },
+};
+
+/** Parses `--bits` ('30', '23-30', '0,7,30'). */
+export function parseBits(cmd: string, s: string | undefined): number[] | undefined {
+  if (s === undefined) return undefined;
+  const range = /^(\d+)-(\d+)$/.exec(s);
+  if (range) {
+    const lo = Number(range[1]);
+    const hi = Number(range[2]);
+    if (hi < lo) throw usage(cmd, `--bits ${s}: the range must be low-high`);
+    return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+  }
+  if (!/^\d+(,\d+)*$/.test(s))
+    throw usage(cmd, `--bits must be a bit, a range lo-hi or a list b,b,..., got '${s}'`);
+  return s.split(',').map(Number);
+}
+
+/** The targeting described by the options. */
+export function parseTargeting(cmd: string, a: ParsedArgs): Targeting {
+  const t: Targeting = {};
+  const layers = opt.strs(a, 'layers');
+  if (layers.length) t.layers = layers;
+  const roles = opt.strs(a, 'roles') as ('weight' | 'bias')[];
+  if (roles.length) t.roles = roles;
+  const bits = parseBits(cmd, opt.str(a, 'bits'));
+  if (bits) t.bits = [Math.min(...bits), Math.max(...bits)];
+  const vr = opt.str(a, 'value-range');
+  if (vr !== undefined) {
+    const m = /^(-?[\d.e+-]+):(-?[\d.e+-]+)$/.exec(vr);
+    if (!m || !(Number(m[1]) <= Number(m[2])))
+      throw usage(cmd, `--value-range must be min:max with min <= max, got '${vr}'`);
+    t.valueRange = [Number(m[1]), Number(m[2])];
+  }
+  return t;
+}
+
+/** The memory part of a campaign config. */
+export function parseMemory(a: ParsedArgs): CampaignConfig['memory'] {
+  return {
+    numberFormat: opt.str(a, 'number-format') ?? 'float32',
+    storage: opt.str(a, 'storage') ?? 'dense',
+    faultScales: opt.bool(a, 'fault-scales'),
+    foldBn: (opt.str(a, 'fold-bn') ?? 'true') === 'true',
+  };
+}
+
+/** Evaluator options from the engine options. */
+export function parseEngine(a: ParsedArgs, ctx: CliContext, quiet: boolean): Partial<EvaluatorOptions> {
+  const bar = ctx.progress('golden', quiet);
+  const o: Partial<EvaluatorOptions> = {
+    mode: opt.bool(a, 'naive') ? 'naive' : 'fast',
+    batch: opt.num(a, 'batch') ?? 250,
+    cacheMiB: opt.num(a, 'cache-mib') ?? 4096,
+    onProgress: (p) => bar.update(p),
+  };
+  const threads = opt.num(a, 'threads');
+  if (threads !== undefined) o.threads = threads;
+  return o;
+}
+
+/** Loads the model and the fixed image subset, with the content hashes a config records. */
+export async function loadTarget(
+  a: ParsedArgs,
+  ctx: CliContext,
+  cmd: string,
+  quiet: boolean,
+): Promise<{
+  model: Model;
+  input: ImageInput | SampleInput;
+  modelRef: CampaignConfig['model'];
+  dataRef: CampaignConfig['data'];
+}> {
+  const spec = opt.required<string>(a, 'model', cmd);
+  const model = loadModelArg(spec);
+  const modelRef = { spec, hash: hashBytes(encodeModel(model)) };
+  const tensors = loadTensorArg(a, model, spec);
+  if (tensors) {
+    const limit = opt.num(a, 'limit');
+    return {
+      model,
+      input: { feeds: tensors.feeds, labels: tensors.set.labels.data },
+      modelRef,
+      // Every sample of the set (or its first --limit): perClass 0 says no per-class subset.
+      dataRef: {
+        spec: opt.required<string>(a, 'data', cmd),
+        split: 'tensors',
+        perClass: 0,
+        ...(limit !== undefined ? { limit } : {}),
+        hash: hashJson([tensors.set.hash, limit ?? null]),
+      },
+    };
+  }
+  const set = await loadDataArg(a, ctx, cmd, opt.str(a, 'split'), quiet);
+  const perClass = opt.num(a, 'images-per-class') ?? 100;
+  const idx = firstPerClass(set, perClass);
+  return {
+    model,
+    input: { x: imagesToTensor(set, idx), labels: labelsOf(set, idx) },
+    modelRef,
+    dataRef: {
+      spec: opt.required<string>(a, 'data', cmd),
+      split: set.split,
+      perClass,
+      hash: hashJson([set.hash, perClass]),
+    },
+  };
+}
+
+/** The model and samples of a stored campaign, checked against the hashes it recorded. */
+export async function loadCampaignTarget(
+  config: CampaignConfig,
+  where: string,
+  a: ParsedArgs,
+  ctx: CliContext,
+  cmd: string,
+  quiet: boolean,
+): Promise<{ model: Model; input: ImageInput | SampleInput }> {
+  const model = loadModelArg(config.model.spec);
+  if (hashBytes(encodeModel(model)) !== config.model.hash) {
+    throw new PrunefiError(
+      'CAMPAIGN_CONFIG_MISMATCH',
+      `${config.model.spec} has changed since the campaign in ${where} started (its content hash differs); use the original model file`,
+    );
+  }
+  const args: ParsedArgs = {
+    positionals: [],
+    options: {
+      ...a.options,
+      data: config.data.spec,
+      split: config.data.split,
+      'images-per-class': config.data.perClass,
+      ...(config.data.limit !== undefined ? { limit: config.data.limit } : {}),
+      model: config.model.spec,
+    },
+  };
+  const target = await loadTarget(args, ctx, cmd, quiet);
+  if (target.dataRef.hash !== config.data.hash) {
+    throw new PrunefiError(
+      'CAMPAIGN_CONFIG_MISMATCH',
+      `the images of ${config.data.spec} (split ${config.data.split}) differ from those the campaign in ${where} started with; use the original dataset`,
+    );
+  }
+  return { model, input: target.input };
+}
+
+const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** The flag of a plan option, or undefined when the shared fault options set it. */
+function flagOf(key: string, flag: string | false | undefined): string | undefined {
+  return flag === false ? undefined : (flag ?? kebab(key));
+}
+
+/**
+ * `--plan` and every plan kind's own flags, read from `PLAN_KINDS` when a command's options are
+ * read (so a kind registered at run time has its flags). A flag two kinds share is declared once.
+ */
+export function planOptions(defaultKind?: string): Record<string, OptionSpec> {
+  const out: Record<string, OptionSpec> = {
+    plan: {
+      type: 'string',
+      choices: PLAN_KINDS.names(),
+      ...(defaultKind ? { default: defaultKind } : {}),
+      description: `what experiments to run (see 'prunefi faults')${defaultKind ? '' : '; default exact-k'}`,
+    },
+  };
+  for (const kind of PLAN_KINDS.list()) {
+    for (const [key, o] of Object.entries(kind.options)) {
+      const flag = flagOf(key, o.flag);
+      if (flag === undefined || out[flag]) continue;
+      const list = o.type === 'numbers' || o.type === 'ints';
+      out[flag] = {
+        type: list || o.type === 'fault-lists' ? 'string' : o.type === 'int' ? 'int' : 'number',
+        description: o.description,
+        ...(list ? { multiple: true } : {}),
+        ...(o.placeholder ? { placeholder: o.placeholder } : {}),
+        ...(o.cliDefault !== undefined ? { default: o.cliDefault } : {}),
+        ...(o.min !== undefined && !list ? { min: o.min } : {}),
+        ...(o.max !== undefined && !list ? { max: o.max } : {}),
+      };
+    }
+  }
+  return out;
+}
+
+/** The plan spec a command line describes (`--plan` and its kind's flags), checked. */
+export function parsePlanArgs(cmd: string, a: ParsedArgs, kindName: string): PlanSpec {
+  const kind = PLAN_KINDS.get(kindName);
+  const values: Record<string, unknown> = {};
+  for (const [key, o] of Object.entries(kind.options)) {
+    const flag = flagOf(key, o.flag);
+    if (flag === undefined) continue;
+    let v: unknown = a.options[flag] ?? o.cliDefault;
+    if (v !== undefined && (o.type === 'numbers' || o.type === 'ints')) {
+      const texts = (Array.isArray(v) ? v : [v]).flatMap((s) => String(s).split(','));
+      v = texts.map((s) => {
+        const n = Number(s);
+        if (s.trim() === '' || !Number.isFinite(n)) throw usage(cmd, `--${flag} takes numbers, got '${s}'`);
+        return n;
+      });
+      if ((v as number[]).length === 0) v = undefined;
+    }
+    if (v === undefined && o.required)
+      throw usage(
+        cmd,
+        `--plan ${kind.name} needs --${flag}${o.placeholder ? ` ${o.placeholder}` : ''} (${o.description})`,
+      );
+    if (v !== undefined) values[key] = v;
+  }
+  const type = opt.str(a, 'fault-type') ?? 'bit-flip';
+  const length = FAULT_TYPES.get(type).multiBit ? (opt.num(a, 'burst-length') ?? 2) : undefined;
+  const bits = parseBits(cmd, opt.str(a, 'bits'));
+  try {
+    return checkPlanSpec(
+      planFromCli(kind, values, {
+        type,
+        targeting: parseTargeting(cmd, a),
+        ...(length !== undefined ? { length } : {}),
+        ...(bits ? { bits } : {}),
+      }),
+    );
+  } catch (err) {
+    if (err instanceof PrunefiError && err.code === 'USAGE') throw usage(cmd, err.message);
+    throw err;
+  }
+}
