@@ -5,6 +5,7 @@
  * look up (pruning method and its options, formats, fault type, optimizer, schedule, zoo model)
  * is checked against its registry here, so a typo fails at once instead of hours into a study.
  */
+import { checkPlanSpec, PLAN_KINDS, type PlanSpec } from '../campaign/plan.js';
 import { errorMessage, PrunefiError } from '../core/errors.js';
 import type { Registry, RegistryEntry } from '../core/registry.js';
 import { FAULT_TYPES } from '../fault/fault-types.js';
@@ -77,6 +78,13 @@ export interface StudyCampaigns {
   ber?: { rates: number[]; trials: number };
   /** Single-fault sweep: experiments per bit position; omit to skip. */
   singleBit?: { perBit: number };
+  /**
+   * Campaigns of any registered plan kind (`prunefi faults`) that the report shows as a BER
+   * sweep or a single-fault sweep, e.g. `{ "kind": "exact-k", "k": 1, "experiments": 2000 }`.
+   * The fault type comes from each fault model. At most one BER and one single-fault sweep per
+   * variant and fault model, counting `ber` and `singleBit`.
+   */
+  plans?: PlanSpec[];
   /** Images of the test split used by every campaign (first n/classes per class). */
   images: number;
 }
@@ -212,6 +220,44 @@ function list(o: Json, key: string, path: string): unknown[] {
 }
 
 /**
+ * `campaigns.plans`: each spec checked against its plan kind (did-you-mean on kinds and options),
+ * shown by the report, and not a second sweep of a kind the study already runs.
+ */
+function parsePlans(co: Json, campaigns: StudyCampaigns): PlanSpec[] {
+  const shown = new Map<string, string>();
+  if (campaigns.ber) shown.set('ber', 'config.campaigns.ber');
+  if (campaigns.singleBit) shown.set('single-fault', 'config.campaigns.singleBit');
+  return list(co, 'plans', 'config.campaigns').map((spec, j) => {
+    const path = `config.campaigns.plans[${j}]`;
+    let checked: PlanSpec;
+    try {
+      checked = checkPlanSpec(spec);
+    } catch (err) {
+      if (err instanceof PrunefiError)
+        throw new PrunefiError(err.code, `study config: ${path}: ${err.message}`);
+      throw err;
+    }
+    if (checked.type !== undefined)
+      fail(
+        `${path}.type`,
+        'absent (each fault model gives the fault type: config.faultModels[].faultType)',
+        checked.type,
+      );
+    const report = PLAN_KINDS.get(checked.kind).report(checked);
+    if (!report) fail(path, 'a plan the report can show (BER rates, or one fault per experiment)', spec);
+    const other = shown.get(report.as);
+    if (other)
+      fail(
+        path,
+        `not a second ${report.as === 'ber' ? 'BER' : 'single-fault'} sweep (${other} is one)`,
+        spec,
+      );
+    shown.set(report.as, path);
+    return checked;
+  });
+}
+
+/**
  * Validates a parsed JSON study configuration and fills in defaults. Errors name the JSON path,
  * the expected value and what was found.
  */
@@ -287,7 +333,7 @@ export function parseStudyConfig(raw: unknown): StudyConfig {
     };
   });
   const co = obj(o.campaigns, 'config.campaigns');
-  checkKeys(co, 'config.campaigns', ['ber', 'singleBit', 'images']);
+  checkKeys(co, 'config.campaigns', ['ber', 'singleBit', 'plans', 'images']);
   const campaigns: StudyCampaigns = {
     images: num(co, 'images', 'config.campaigns', 1000, isInt(1), 'a positive integer'),
   };
@@ -311,10 +357,11 @@ export function parseStudyConfig(raw: unknown): StudyConfig {
       perBit: num(so, 'perBit', 'config.campaigns.singleBit', undefined, isInt(1), 'a positive integer'),
     };
   }
-  if (!campaigns.ber && !campaigns.singleBit) {
+  if (co.plans !== undefined) campaigns.plans = parsePlans(co, campaigns);
+  if (!campaigns.ber && !campaigns.singleBit && !campaigns.plans) {
     throw new PrunefiError(
       'STUDY_CONFIG',
-      'study config: config.campaigns needs a ber sweep, a singleBit sweep, or both',
+      'study config: config.campaigns needs a ber sweep, a singleBit sweep or plans',
     );
   }
   const config: StudyConfig = {

@@ -4,11 +4,12 @@
  * from the artifact store; changing one option changes the keys of exactly the steps downstream
  * of it, so only those rerun.
  */
+import type { PlanSpec } from '../campaign/plan.js';
 import { hashJson } from '../core/hash.js';
 import { checkStudyNames, type FaultModelConfig, type StudyConfig, type TrainRecipe } from './config.js';
 
 /** Kinds of study steps, in pipeline order. */
-export type StepKind = 'base' | 'prune' | 'eval' | 'ber' | 'bits';
+export type StepKind = 'base' | 'prune' | 'eval' | 'ber' | 'bits' | 'plan';
 
 /** One unit of study work. */
 export interface Step {
@@ -67,6 +68,17 @@ export type StepParams =
       kind: 'bits';
       faultModel: FaultModelConfig;
       perBit: number;
+      images: number;
+      data: string;
+      split: string;
+      seed: number;
+    }
+  | {
+      /** A campaign of any registered plan kind the report can show (`campaigns.plans`). */
+      kind: 'plan';
+      faultModel: FaultModelConfig;
+      /** The spec without its fault type, which comes from the fault model. */
+      plan: PlanSpec;
       images: number;
       data: string;
       split: string;
@@ -143,6 +155,14 @@ export function planStudy(config: StudyConfig, sourceIdentity: (source: string) 
           add(
             `bits ${vid} [${faultModelLabel(f)}]`,
             { kind: 'bits', faultModel: f, perBit, images, data, split: testSplit, seed },
+            [model.id],
+            vid,
+          );
+        }
+        for (const plan of config.campaigns.plans ?? []) {
+          add(
+            `${plan.kind} ${vid} [${faultModelLabel(f)}]`,
+            { kind: 'plan', faultModel: f, plan, images, data, split: testSplit, seed },
             [model.id],
             vid,
           );

@@ -127,7 +127,7 @@ export function buildReportData(
       if (m.accuracyBeforeFinetune !== undefined) v.accuracyBeforeFinetune = m.accuracyBeforeFinetune;
       if (m.finetuneEpochs !== undefined) v.finetuneEpochs = m.finetuneEpochs;
       variants.push(v);
-    } else if (step.kind === 'ber' && r.kind === 'ber' && step.params.kind === 'ber') {
+    } else if (r.kind === 'ber' && (step.params.kind === 'ber' || step.params.kind === 'plan')) {
       berSweeps.push({
         variantId: step.variant!,
         faultModel: faultModelInfo(step.params.faultModel),
@@ -136,7 +136,7 @@ export function buildReportData(
         points: r.points,
       });
       faultImages = r.images;
-    } else if (step.kind === 'bits' && r.kind === 'bits' && step.params.kind === 'bits') {
+    } else if (r.kind === 'bits' && (step.params.kind === 'bits' || step.params.kind === 'plan')) {
       bitSweeps.push({
         variantId: step.variant!,
         faultModel: faultModelInfo(step.params.faultModel),

@@ -8,8 +8,9 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { type CampaignConfig, prepareCampaign } from '../campaign/config.js';
 import { runCampaign } from '../campaign/engine.js';
-import type { PlanSpec } from '../campaign/plan.js';
+import { PLAN_KINDS, type PlanSpec } from '../campaign/plan.js';
 import { CampaignStore, type ExperimentRecord } from '../campaign/store.js';
+import { PrunefiError } from '../core/errors.js';
 import { hashBytes, hashJson } from '../core/hash.js';
 import { InterruptedError, type ProgressCallback } from '../core/progress.js';
 import { balancedIndices, batches, firstPerClass, imagesToTensor, labelsOf } from '../data/index.js';
@@ -380,6 +381,23 @@ async function runBits(
   };
 }
 
+/** A `campaigns.plans` campaign, returned as the sweep its plan kind is shown as. */
+async function runPlan(
+  step: Step,
+  p: Extract<StepParams, { kind: 'plan' }>,
+  env: StepEnv,
+): Promise<BerResult | BitsResult> {
+  const kind = PLAN_KINDS.get(p.plan.kind);
+  const plan: PlanSpec = 'type' in kind.options ? { ...p.plan, type: p.faultModel.faultType } : p.plan;
+  const shown = kind.report(plan);
+  if (!shown) throw new PrunefiError('STUDY_CONFIG', `the ${kind.name} plan cannot be shown in a report`);
+  const c = await campaign(step, env, p.faultModel, plan, p.images, p.seed);
+  const head = { images: c.images, experiments: c.records.length };
+  return shown.as === 'ber'
+    ? { kind: 'ber', ...head, cleanCorrect: c.cleanCorrect, points: berPoints(c.records, shown.rates) }
+    : { kind: 'bits', ...head, ...bitCounts(c.records, c.layers) };
+}
+
 /** Runs one step and returns its output. */
 export function runStep(step: Step, env: StepEnv): Promise<StepOutput> {
   const p = step.params;
@@ -394,5 +412,7 @@ export function runStep(step: Step, env: StepEnv): Promise<StepOutput> {
       return runBer(step, p, env);
     case 'bits':
       return runBits(step, p, env);
+    case 'plan':
+      return runPlan(step, p, env);
   }
 }

@@ -12,9 +12,11 @@ import { test } from 'node:test';
 import { checkPlanSpec, PLAN_KINDS, type PlanKind } from '../../src/campaign/plan.js';
 import { CampaignStore, STORED_FAULTS } from '../../src/campaign/store.js';
 import { FaultSpace, sampleFaults } from '../../src/fault/fault-models.js';
+import { runStudy } from '../../src/study/runner.js';
 import { assertPrunefiError } from '../helpers/assert.js';
 import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/paths.js';
+import { tinyStudy } from '../helpers/study.js';
 
 const target = ['--model', 'zoo:lenet5', '--data', 'mnist', '--images-per-class', '1', '--threads', '1'];
 const dir = tempDir();
@@ -208,4 +210,48 @@ test('a plan kind added by one registry entry reaches faults, the CLI and the re
   const r = await cli('report', db, '-o', out);
   assert.equal(r.code, 0, r.stderr);
   assert.match(readFileSync(out, 'utf8'), /bit 31|bit=31|>31</);
+});
+
+test('a study config runs a registered plan kind and reports it; bad plans fail before any work', async () => {
+  const plans = (p: unknown[]) => ({
+    campaigns: { images: 20, ber: { rates: [1e-4], trials: 2 }, plans: p },
+  });
+  const t0 = performance.now();
+  assertPrunefiError(
+    () => tinyStudy(plans([{ kind: 'sign-bits', flips: 3 }])),
+    'UNKNOWN_NAME',
+    /plans\[0\].*did you mean 'sign-bit'/,
+  );
+  assertPrunefiError(
+    () => tinyStudy(plans([{ kind: 'sign-bit', flip: 3 }])),
+    'UNKNOWN_NAME',
+    /did you mean 'flips'/,
+  );
+  assertPrunefiError(
+    () => tinyStudy(plans([{ kind: 'ber', rates: [1e-3], trials: 2 }])),
+    'STUDY_CONFIG',
+    /plans\[0\] must be not a second BER sweep \(config\.campaigns\.ber is one\)/,
+  );
+  assertPrunefiError(
+    () => tinyStudy(plans([{ kind: 'exact-k', k: 2, experiments: 3 }])),
+    'STUDY_CONFIG',
+    /a plan the report can show/,
+  );
+  assertPrunefiError(
+    () => tinyStudy(plans([{ kind: 'sign-bit', flips: 3, targeting: {}, type: 'bit-flip' }])),
+    'UNKNOWN_NAME',
+    /option of the sign-bit plan 'type'/,
+  );
+  assert.ok(performance.now() - t0 < 1000, 'checked in well under a second');
+  const config = tinyStudy({ ...plans([{ kind: 'sign-bit', flips: 6 }]), pruning: [], baseline: true });
+  const study = tempDir('prunefi-plan-study-');
+  const { data } = await runStudy(config, study, { cacheDir: tempDir('prunefi-study-cache-') });
+  assert.equal(data.berSweeps.length, 1);
+  assert.equal(data.bitSweeps.length, 1, 'the sign-bit campaign is the single-fault sweep');
+  const sweep = data.bitSweeps[0]!;
+  assert.equal(sweep.total.experiments, 6);
+  assert.deepEqual(
+    sweep.byBit.filter((b) => b.experiments > 0).map((b) => b.bit),
+    [31],
+  );
 });
