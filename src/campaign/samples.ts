@@ -93,3 +93,22 @@ export function sampleRange(
     Array.from({ length: to - from }, (_, i) => from + i),
   );
 }
+
+/** Rows 0 … n − 1: every sample, in order. */
+export function allRows(n: number): Int32Array {
+  const r = new Int32Array(n);
+  for (let i = 0; i < n; i++) r[i] = i;
+  return r;
+}
+
+/** The outputs of consecutive batches as one array (the one batch itself when there is one). */
+export function concatBatches(parts: readonly Float32Array[]): Float32Array {
+  if (parts.length === 1) return parts[0]!;
+  const all = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    all.set(p, off);
+    off += p.length;
+  }
+  return all;
+}
