@@ -23,6 +23,7 @@ import { encodeModel } from '../../onnx/proto.js';
 import { type CliContext, type Command, type OptionSpec, opt, type ParsedArgs } from '../command.js';
 import { formatPercent, table } from '../format.js';
 import { dataOptions, loadDataArg, loadModelArg, loadTensorArg, printJson } from '../shared.js';
+import { executeQueued, queueOptions } from './queued.js';
 
 function usage(cmd: string, message: string): PrunefiError {
   return new PrunefiError('USAGE', `${message} (see 'prunefi ${cmd} --help')`);
@@ -294,6 +295,8 @@ async function execute(
   model: Model,
   input: ImageInput | SampleInput,
 ): Promise<number> {
+  if (opt.str(a, 'queue') !== undefined)
+    return executeQueued(a, ctx, store, config, model, input, parseRange(a));
   const json = opt.bool(a, 'json');
   const prepared = await prepareCampaign(config, model, input, parseEngine(a, ctx, json));
   const bar = ctx.progress('campaign', json);
@@ -401,6 +404,7 @@ const runCmd: Command = {
       description: 'run only experiments from..to-1 (a shard)',
     },
     ...engineOptions,
+    ...queueOptions,
     json: { type: 'boolean', description: 'print JSON' },
   },
   help: 'Example: prunefi campaign run --db alexnet.sqlite --model ../shared/models/alexnet_cifar.onnx --data ../shared/datasets/cifar10-jpeg/test.tar.gz --plan single-bit --per-bit 100',
@@ -438,6 +442,7 @@ const resumeCmd: Command = {
     ...engineOptions,
     range: runCmd.options!.range!,
     'cache-dir': dataOptions['cache-dir']!,
+    ...queueOptions,
     json: { type: 'boolean', description: 'print JSON' },
   },
   async run(a, ctx) {
