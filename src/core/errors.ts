@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'CAMPAIGN_STORE'
   | 'STUDY_CONFIG'
   | 'REPORT_INPUT'
+  | 'QUEUE'
   | 'IO'
   | 'USAGE';
 

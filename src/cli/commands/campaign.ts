@@ -31,6 +31,7 @@ import {
 } from '../command.js';
 import { formatPercent, table } from '../format.js';
 import { dataOptions, printJson } from '../shared.js';
+import { executeQueued, queueOptions } from './queued.js';
 
 function parseRange(a: ParsedArgs): [number, number] | undefined {
   const r = opt.str(a, 'range');
@@ -52,6 +53,8 @@ async function execute(
   model: Model,
   input: ImageInput | SampleInput,
 ): Promise<number> {
+  if (opt.str(a, 'queue') !== undefined)
+    return executeQueued(a, ctx, store, config, model, input, parseRange(a));
   const json = opt.bool(a, 'json');
   const prepared = await prepareCampaign(config, model, input, parseEngine(a, ctx, json));
   const bar = ctx.progress('campaign', json);
@@ -129,6 +132,7 @@ const runCmd: Command = {
         description: 'run only experiments from..to-1 (a shard)',
       },
       ...engineOptions,
+      ...queueOptions,
       json: { type: 'boolean', description: 'print JSON' },
     };
   },
@@ -167,6 +171,7 @@ const resumeCmd: Command = {
     ...engineOptions,
     range: runCmd.options!.range!,
     'cache-dir': dataOptions['cache-dir']!,
+    ...queueOptions,
     json: { type: 'boolean', description: 'print JSON' },
   },
   async run(a, ctx) {

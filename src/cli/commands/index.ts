@@ -12,6 +12,7 @@ import { reportCommand } from './report.js';
 import { sensitivityCommand } from './sensitivity.js';
 import { demoCommand, studyCommand } from './study.js';
 import { trainCommand } from './train.js';
+import { workerCommand } from './worker.js';
 
 export const COMMANDS: readonly Command[] = [
   demoCommand,
@@ -26,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   sensitivityCommand,
   injectCommand,
   campaignCommand,
+  workerCommand,
   faultsCommand,
   reportCommand,
 ];
