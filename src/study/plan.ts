@@ -5,7 +5,7 @@
  * of it, so only those rerun.
  */
 import { hashJson } from '../core/hash.js';
-import { checkStudyNames, type FaultModelConfig, type StudyConfig, type TrainRecipe } from './config.js';
+import { checkStudyNames, type FaultModelConfig, type RecipeConfig, type StudyConfig } from './config.js';
 
 /** Kinds of study steps, in pipeline order. */
 export type StepKind = 'base' | 'prune' | 'eval' | 'ber' | 'bits';
@@ -32,7 +32,7 @@ export type StepParams =
       model: string;
       source: string;
       sourceIdentity: string;
-      train?: TrainRecipe;
+      train?: RecipeConfig;
       data: string;
       trainSplit: string;
       trainLimit: number;
@@ -45,7 +45,7 @@ export type StepParams =
       method: string;
       sparsity: number;
       options: Record<string, unknown>;
-      finetune: TrainRecipe;
+      finetune: RecipeConfig;
       data: string;
       trainSplit: string;
       trainLimit: number;
