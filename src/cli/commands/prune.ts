@@ -21,6 +21,7 @@ import { createSession, type SessionOptions } from '../../runtime/session.js';
 import { trainProgressView } from '../../train/loop.js';
 import { FINETUNE_RECIPE } from '../../train/recipe.js';
 import type { TrainSet } from '../../train/samples.js';
+import { schedules } from '../../train/schedule.js';
 import { type CliContext, type Command, type OptionSpec, opt, type ParsedArgs } from '../command.js';
 import { formatInt, formatPercent, formatSI, table } from '../format.js';
 import {
@@ -190,8 +191,9 @@ const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   },
   schedule: {
     type: 'string',
+    choices: schedules.names(),
     default: FINETUNE_RECIPE.schedule,
-    description: 'learning-rate schedule (constant, step, cosine, onecycle)',
+    description: 'learning-rate schedule of fine-tuning',
   },
 };
 
