@@ -4,7 +4,7 @@
  * from that declaration, so every command behaves the same way.
  */
 import { parseArgs } from 'node:util';
-import { PrunefiError } from '../core/errors.js';
+import { didYouMean, PrunefiError } from '../core/errors.js';
 import type { ProgressBar } from './progress.js';
 
 /** How an option's value is read. */
@@ -79,7 +79,10 @@ export function usageError(cmd: string, message: string): PrunefiError {
 function convert(cmdPath: string, name: string, spec: OptionSpec, raw: string): string | number {
   if (spec.type === 'string') {
     if (spec.choices && !spec.choices.includes(raw)) {
-      throw usageError(cmdPath, `--${name} must be one of ${spec.choices.join(', ')}, got '${raw}'`);
+      throw usageError(
+        cmdPath,
+        `--${name} must be one of ${spec.choices.join(', ')}, got '${raw}'${didYouMean(raw, spec.choices)}`,
+      );
     }
     return raw;
   }

@@ -91,11 +91,20 @@ function closestName(name: string, valid: readonly string[]): string | undefined
  * user probably meant, so the typo is fixed without reading the docs.
  */
 export function unknownName(kind: string, name: string, valid: readonly string[]): PrunefiError {
-  const guess = closestName(name, valid);
   return new PrunefiError(
     'UNKNOWN_NAME',
-    `unknown ${kind} '${name}'; valid ${kind} names: ${valid.join(', ')}${guess ? `; did you mean '${guess}'?` : ''}`,
+    `unknown ${kind} '${name}'; valid ${kind} names: ${valid.join(', ')}${didYouMean(name, valid)}`,
   );
+}
+
+/**
+ * The end of a message about an unknown name: `; did you mean 'x'?` when `name` is likely a typo
+ * of the valid name x, else nothing. For messages that list the valid names their own way (the
+ * CLI's option choices), so every such error suggests the same name `unknownName` would.
+ */
+export function didYouMean(name: string, valid: readonly string[]): string {
+  const guess = closestName(name, valid);
+  return guess ? `; did you mean '${guess}'?` : '';
 }
 
 /** Message of any thrown value, for wrapping errors from libraries that throw non-Errors. */

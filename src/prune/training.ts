@@ -10,40 +10,12 @@ import type { Model } from '../onnx/ir.js';
 import { trainableParameters } from '../train/autodiff/graph.js';
 import type { Objective } from '../train/autodiff/objective.js';
 import { type GradientHookArgs, type TrainProgress, type TrainResult, train } from '../train/loop.js';
+import { defaultAugment, type TrainRecipe } from '../train/recipe.js';
 import { sampleBatches, sampleShapes, type TrainSet } from '../train/samples.js';
 import { GradientSession, type StepInputs } from '../train/session.js';
 import type { FloatArray, WeightStore } from '../train/weights.js';
 import { nonzeroMask } from './masks.js';
 import type { Masks } from './types.js';
-
-/**
- * A training recipe. The defaults are the fine-tuning budget of the acceptance runs: SGD with
- * momentum 0.9 and weight decay 5e-4, batch 128, one-cycle at peak lr 0.01, random crop (padding
- * 4) and horizontal flip for 3-channel images (flips would corrupt digits, so grey images get
- * no augmentation).
- */
-export interface TrainRecipe {
-  batchSize: number;
-  lr: number;
-  optimizer: string;
-  momentum: number;
-  weightDecay: number;
-  schedule: string;
-  warmupEpochs?: number;
-  labelSmoothing?: number;
-  /** Default: crop+flip for 3-channel images, none otherwise. */
-  augment?: { padding: number; flip: boolean };
-}
-
-/** The default recipe (see `TrainRecipe`). */
-export const DEFAULT_RECIPE: TrainRecipe = {
-  batchSize: 128,
-  lr: 0.01,
-  optimizer: 'sgd',
-  momentum: 0.9,
-  weightDecay: 5e-4,
-  schedule: 'onecycle',
-};
 
 /** Data and recipe for methods that need data, gradients or training, and for fine-tuning. */
 export interface TrainingSetup {
@@ -51,7 +23,11 @@ export interface TrainingSetup {
   train: TrainSet;
   /** Evaluated after each training epoch when given. */
   test?: TrainSet;
-  recipe: TrainRecipe;
+  /**
+   * The recipe of every training run (`FINETUNE_RECIPE` is the usual one); each stage gives its
+   * epochs and seed. Absent `augment`: `defaultAugment` of the training set.
+   */
+  recipe: Omit<TrainRecipe, 'epochs' | 'seed'>;
   threads?: number;
   signal?: AbortSignal;
   /** Progress of every training run, labelled by what it is for ('slimming', 'fine-tune'...). */
@@ -72,7 +48,7 @@ export interface StageOptions {
   seed: number;
   masks?: Masks;
   /** Changes to the setup's recipe for this stage (regularization phases use a constant lr). */
-  recipe?: Partial<TrainRecipe>;
+  recipe?: Partial<Omit<TrainRecipe, 'epochs' | 'seed'>>;
   modifyGradients?: (args: GradientHookArgs) => void;
   onStepEnd?: (args: { weights: WeightStore; step: number; epoch: number }) => void;
   /**
@@ -91,23 +67,15 @@ function stageCheckpoint(setup: TrainingSetup, stage: string): string | undefine
 /** Trains `model` with the setup's recipe for one pruning stage. */
 export function trainStage(model: Model, setup: TrainingSetup, o: StageOptions): Promise<TrainResult> {
   const r = { ...setup.recipe, ...o.recipe };
-  const colour = 'shape' in setup.train && setup.train.shape[0] === 3;
-  const augment = r.augment ?? (colour ? { padding: 4, flip: true } : undefined);
+  const augment = r.augment ?? defaultAugment(setup.train);
   const checkpoint = o.resumable ? stageCheckpoint(setup, o.stage) : undefined;
   return train(model, {
     train: setup.train,
     ...(setup.test ? { test: setup.test } : {}),
+    ...r,
     epochs: o.epochs,
-    batchSize: r.batchSize,
-    optimizer: r.optimizer,
-    lr: r.lr,
-    momentum: r.momentum,
-    weightDecay: r.weightDecay,
-    schedule: r.schedule,
-    ...(r.warmupEpochs !== undefined ? { warmupEpochs: r.warmupEpochs } : {}),
-    ...(r.labelSmoothing !== undefined ? { labelSmoothing: r.labelSmoothing } : {}),
-    ...(augment ? { augment } : {}),
     seed: o.seed,
+    ...(augment ? { augment } : {}),
     ...(o.masks ? { masks: o.masks } : {}),
     ...(o.modifyGradients ? { modifyGradients: o.modifyGradients } : {}),
     ...(o.onStepEnd ? { onStepEnd: o.onStepEnd } : {}),

@@ -8,6 +8,7 @@
 import { checkPlanSpec, PLAN_KINDS, type PlanSpec } from '../campaign/plan.js';
 import { errorMessage, PrunefiError } from '../core/errors.js';
 import type { Registry, RegistryEntry } from '../core/registry.js';
+import type { ImageSet } from '../data/types.js';
 import { FAULT_TYPES } from '../fault/fault-types.js';
 import { NUMBER_FORMATS } from '../fault/number-formats.js';
 import { STORAGE_FORMATS } from '../fault/storage-formats.js';
@@ -16,6 +17,7 @@ import { resolveOptions } from '../prune/options.js';
 import type { PruneRequest } from '../prune/prune.js';
 import { PRUNE_METHODS } from '../prune/registry.js';
 import { optimizers } from '../train/optim.js';
+import { defaultAugment, FINETUNE_RECIPE, type TrainRecipe } from '../train/recipe.js';
 import { schedules } from '../train/schedule.js';
 
 /** How a base model is obtained: an existing file/zoo model, optionally trained first. */
@@ -25,30 +27,23 @@ export interface ModelConfig {
   /** File path or zoo:<name>. */
   source: string;
   /** Train from `source` before pruning (for zoo models with random weights). */
-  train?: TrainRecipe;
+  train?: RecipeConfig;
 }
 
-/** A training or fine-tuning recipe. */
-export interface TrainRecipe {
-  epochs: number;
-  lr: number;
-  batch: number;
-  /** Registry name (see `prunefi train --help`). */
-  optimizer: string;
-  momentum: number;
-  weightDecay: number;
-  /** Registry name (see `prunefi train --help`). */
-  schedule: string;
-  augment: boolean;
-  /**
-   * Linear warm-up in epochs (onecycle: the length of its rise). Absent means none; a 0 is
-   * dropped when parsed, so a config that says 0 and one that says nothing (including every
-   * config written before this field existed) give the same step keys and reuse the same steps.
-   */
-  warmupEpochs?: number;
-  /** Cross-entropy label smoothing in [0, 1); absent means none (a 0 is dropped, as above). */
-  labelSmoothing?: number;
-}
+/**
+ * A training or fine-tuning recipe as a study config writes it: `TrainRecipe`'s settings under the
+ * JSON names configs have always used, so saved configs and the step keys of existing studies stay
+ * valid. `batch` is `batchSize`; `augment` switches on `defaultAugment` (random crop and flip for
+ * colour images, nothing for grey ones); the seed is the study's. `warmupEpochs` and
+ * `labelSmoothing` absent mean none, and a 0 is dropped when parsed, so a config that says 0 and
+ * one that says nothing (including every config written before these fields existed) give the
+ * same step keys and reuse the same steps. `toTrainRecipe` maps it to the training engine's.
+ */
+export type RecipeConfig = Pick<
+  TrainRecipe,
+  'epochs' | 'lr' | 'optimizer' | 'schedule' | 'warmupEpochs' | 'labelSmoothing'
+> &
+  Required<Pick<TrainRecipe, 'momentum' | 'weightDecay'>> & { batch: number; augment: boolean };
 
 /** One pruning method applied at several sparsities. */
 export interface PruneConfig {
@@ -59,7 +54,7 @@ export interface PruneConfig {
   /** Method options (passed through to the method; validated by it). */
   options: Record<string, unknown>;
   /** Fine-tuning after pruning; epochs 0 disables it. */
-  finetune: TrainRecipe;
+  finetune: RecipeConfig;
   /** Apply only to these models (by name); absent: every model. */
   models?: string[];
 }
@@ -162,15 +157,15 @@ function bool(o: Json, key: string, path: string, def: boolean): boolean {
 
 const isInt = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
 
-/** The fine-tuning recipe used when a pruning entry gives none. */
-export const DEFAULT_FINETUNE: TrainRecipe = {
+/** The fine-tuning recipe used when a pruning entry gives none: `FINETUNE_RECIPE` for 4 epochs, with augmentation. */
+export const DEFAULT_FINETUNE: RecipeConfig = {
   epochs: 4,
-  lr: 0.01,
-  batch: 128,
-  optimizer: 'sgd',
-  momentum: 0.9,
-  weightDecay: 5e-4,
-  schedule: 'onecycle',
+  lr: FINETUNE_RECIPE.lr,
+  batch: FINETUNE_RECIPE.batchSize,
+  optimizer: FINETUNE_RECIPE.optimizer,
+  momentum: FINETUNE_RECIPE.momentum,
+  weightDecay: FINETUNE_RECIPE.weightDecay,
+  schedule: FINETUNE_RECIPE.schedule,
   augment: true,
 };
 
@@ -187,7 +182,7 @@ const RECIPE_KEYS = [
   'labelSmoothing',
 ] as const;
 
-function recipe(v: unknown, path: string, def: TrainRecipe): TrainRecipe {
+function recipe(v: unknown, path: string, def: RecipeConfig): RecipeConfig {
   const o = obj(v ?? {}, path);
   checkKeys(o, path, RECIPE_KEYS);
   const warmupEpochs = num(o, 'warmupEpochs', path, def.warmupEpochs ?? 0, (n) => n >= 0, 'a number ≥ 0');
@@ -210,6 +205,34 @@ function recipe(v: unknown, path: string, def: TrainRecipe): TrainRecipe {
     augment: bool(o, 'augment', path, def.augment),
     ...(warmupEpochs > 0 ? { warmupEpochs } : {}),
     ...(labelSmoothing > 0 ? { labelSmoothing } : {}),
+  };
+}
+
+/**
+ * No augmentation, said explicitly rather than left absent: pruning's setup reads an absent
+ * `augment` as `defaultAugment`, and base training has always recorded this one in its checkpoint
+ * hash and model metadata, so an interrupted study resumes from its checkpoints.
+ */
+const NO_AUGMENT = { padding: 0, flip: false };
+
+/**
+ * The training engine's recipe for a config's, on the training set `set` (its epochs and seed are
+ * the step's). The one place the JSON names meet the engine's.
+ */
+export function toTrainRecipe(
+  r: RecipeConfig,
+  set: Pick<ImageSet, 'shape'>,
+): Omit<TrainRecipe, 'epochs' | 'seed'> {
+  return {
+    batchSize: r.batch,
+    lr: r.lr,
+    optimizer: r.optimizer,
+    momentum: r.momentum,
+    weightDecay: r.weightDecay,
+    schedule: r.schedule,
+    ...(r.warmupEpochs !== undefined ? { warmupEpochs: r.warmupEpochs } : {}),
+    ...(r.labelSmoothing !== undefined ? { labelSmoothing: r.labelSmoothing } : {}),
+    augment: (r.augment ? defaultAugment(set) : undefined) ?? NO_AUGMENT,
   };
 }
 
@@ -412,7 +435,7 @@ function checkName<T extends RegistryEntry>(registry: Registry<T>, name: string,
   return checkAt(path, () => registry.get(name));
 }
 
-function checkRecipe(r: TrainRecipe, path: string): void {
+function checkRecipe(r: RecipeConfig, path: string): void {
   checkName(optimizers, r.optimizer, `${path}.optimizer`);
   checkName(schedules, r.schedule, `${path}.schedule`);
 }

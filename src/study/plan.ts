@@ -6,7 +6,7 @@
  */
 import type { PlanSpec } from '../campaign/plan.js';
 import { hashJson } from '../core/hash.js';
-import { checkStudyNames, type FaultModelConfig, type StudyConfig, type TrainRecipe } from './config.js';
+import { checkStudyNames, type FaultModelConfig, type RecipeConfig, type StudyConfig } from './config.js';
 
 /** Kinds of study steps, in pipeline order. */
 export type StepKind = 'base' | 'prune' | 'eval' | 'ber' | 'bits' | 'plan';
@@ -33,7 +33,7 @@ export type StepParams =
       model: string;
       source: string;
       sourceIdentity: string;
-      train?: TrainRecipe;
+      train?: RecipeConfig;
       data: string;
       trainSplit: string;
       trainLimit: number;
@@ -46,7 +46,7 @@ export type StepParams =
       method: string;
       sparsity: number;
       options: Record<string, unknown>;
-      finetune: TrainRecipe;
+      finetune: RecipeConfig;
       data: string;
       trainSplit: string;
       trainLimit: number;

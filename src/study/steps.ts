@@ -20,11 +20,11 @@ import { loadModel, saveModel } from '../onnx/file.js';
 import { checkModelFitsData, imageInput, logitsOutput } from '../onnx/io.js';
 import type { Model } from '../onnx/ir.js';
 import { PRUNE_METHODS, pruneModel } from '../prune/index.js';
-import type { TrainRecipe as PruneRecipe, TrainingSetup } from '../prune/training.js';
+import type { TrainingSetup } from '../prune/training.js';
 import type { BitSweep, SdcCounts, TrialOutcome } from '../report/model.js';
 import { classify, createSession } from '../runtime/index.js';
 import { train, trainProgressView } from '../train/loop.js';
-import { type FaultModelConfig, pruneRequestOptions, type StudyConfig, type TrainRecipe } from './config.js';
+import { type FaultModelConfig, pruneRequestOptions, type StudyConfig, toTrainRecipe } from './config.js';
 import type { StudyData } from './data.js';
 import type { Step, StepParams } from './plan.js';
 import { variantFigures } from './report-data.js';
@@ -107,23 +107,6 @@ function inputModel(step: Step, env: StepEnv): { model: Model; file: string; res
   return { model: loadModel(file), file, result: dep };
 }
 
-function recipeFor(r: TrainRecipe, set: ImageSet): PruneRecipe {
-  return {
-    batchSize: r.batch,
-    lr: r.lr,
-    optimizer: r.optimizer,
-    momentum: r.momentum,
-    weightDecay: r.weightDecay,
-    schedule: r.schedule,
-    ...(r.warmupEpochs !== undefined ? { warmupEpochs: r.warmupEpochs } : {}),
-    ...(r.labelSmoothing !== undefined ? { labelSmoothing: r.labelSmoothing } : {}),
-    // Crop + flip suit photographs; flipping or shifting digits corrupts them.
-    ...(r.augment && set.shape[0] === 3
-      ? { augment: { padding: 4, flip: true } }
-      : { augment: { padding: 0, flip: false } }),
-  };
-}
-
 function describeModel(
   model: Model,
   env: StepEnv,
@@ -184,7 +167,7 @@ async function runBase(
   let trainedEpochs: number | undefined;
   if (p.train) {
     const set = await env.data.train();
-    const recipe = recipeFor(p.train, set);
+    const recipe = toTrainRecipe(p.train, set);
     const checkpoint = join(dir, 'train.ckpt');
     const r = await train(model, {
       train: set,
@@ -234,7 +217,7 @@ async function runPrune(
     const set = await env.data.train();
     setup = {
       train: set,
-      recipe: recipeFor(p.finetune, set),
+      recipe: toTrainRecipe(p.finetune, set),
       threads: env.config.threads,
       ...(env.signal ? { signal: env.signal } : {}),
       onTrainProgress: (stage, tp) => env.onProgress?.(trainProgressView(tp, stage)),

@@ -41,7 +41,6 @@ export {
   type Evaluation,
   evaluate,
   type GradientHookArgs,
-  type TrainConfig,
   type TrainOptions,
   type TrainProgress,
   type TrainResult,
@@ -58,7 +57,13 @@ export {
   type SgdOptions,
   type StepHyper,
 } from './optim.js';
-export { defaultRecipe, type Recipe } from './recipe.js';
+export {
+  defaultAugment,
+  defaultRecipe,
+  FINETUNE_RECIPE,
+  type TrainRecipe,
+  tensorRecipe,
+} from './recipe.js';
 export { oneCycle, type Schedule, type ScheduleConfig, schedules } from './schedule.js';
 export {
   type BatchStats,

@@ -19,31 +19,11 @@ import { toFloat32 } from '../onnx/tensor.js';
 import { createSession } from '../runtime/session.js';
 import { type Checkpoint, type EpochRecord, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { type Optimizer, optimizers, type StepHyper } from './optim.js';
+import type { TrainRecipe } from './recipe.js';
 import { sampleBatchCount, sampleBatches, sampleShapes, type TrainSet } from './samples.js';
 import { schedules } from './schedule.js';
 import { GradientSession, prepareForTraining, type StepOutputs } from './session.js';
 import { type FloatArray, WeightStore } from './weights.js';
-
-/** The recipe: everything that determines the result (hashed into checkpoints). */
-export interface TrainConfig {
-  epochs: number;
-  batchSize: number;
-  optimizer: string;
-  lr: number;
-  momentum?: number;
-  weightDecay?: number;
-  nesterov?: boolean;
-  schedule: string;
-  /** Linear warm-up length in epochs (may be fractional). */
-  warmupEpochs?: number;
-  /** step schedule: decay period in epochs and factor. */
-  stepEpochs?: number;
-  gamma?: number;
-  labelSmoothing?: number;
-  seed: number | string;
-  /** Random crop with this zero padding (0: none) and horizontal flips. */
-  augment?: { padding: number; flip: boolean };
-}
 
 /** Progress of the run, reported after every step and evaluation. */
 export interface TrainProgress {
@@ -86,8 +66,8 @@ export interface GradientHookArgs {
   epoch: number;
 }
 
-/** Options of `train` besides the recipe. */
-export interface TrainOptions extends TrainConfig {
+/** Options of `train`: the recipe, the data, and what the run does besides training. */
+export interface TrainOptions extends TrainRecipe {
   /** Images, or a tensor set (token ids and masks) with one class per sample. */
   train: TrainSet;
   /** Evaluated after every epoch when given. */
@@ -168,7 +148,11 @@ export function configHash(modelSha256: string, options: TrainOptions): string {
   return h.digest('hex');
 }
 
-function recipeOf(o: TrainConfig): TrainConfig {
+/**
+ * The recipe fields of a run's options, in a fixed key order: checkpoint hashes and the recipe in
+ * trained models' metadata are this JSON, so it must not change with how the options were built.
+ */
+function recipeOf(o: TrainRecipe): TrainRecipe {
   return {
     epochs: o.epochs,
     batchSize: o.batchSize,

@@ -60,6 +60,15 @@ test('bad options are usage errors naming the option', () => {
     'USAGE',
     /--mode must be one of a, b/,
   );
+  const named: Command = {
+    ...cmd,
+    options: { opt: { type: 'string', description: 'optimizer', choices: ['sgd', 'adamw'] } },
+  };
+  assertPrunefiError(
+    () => parseCommandArgs('demo-cmd', named, ['m', '--opt', 'adamv']),
+    'USAGE',
+    /--opt must be one of sgd, adamw, got 'adamv'; did you mean 'adamw'\?/,
+  );
   assertPrunefiError(
     () => parseCommandArgs('demo-cmd', cmd, ['m', '--nope']),
     'USAGE',

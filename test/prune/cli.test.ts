@@ -74,6 +74,10 @@ test('bad input: clear errors and nothing written', async () => {
       /remove applies to filter and head methods only/,
     ],
     [
+      ['-m', 'magnitude', '-s', '0.5', '--schedule', 'cosin'],
+      /--schedule must be one of constant, step, cosine, onecycle, got 'cosin'; did you mean 'cosine'\?/,
+    ],
+    [
       ['-m', 'frobnicate', '-s', '0.5'],
       /unknown pruning method 'frobnicate'; valid pruning method names: magnitude, random/,
     ],

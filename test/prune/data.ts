@@ -5,7 +5,8 @@
 import { Rng } from '../../src/core/rng.js';
 import { imageSetHash } from '../../src/data/cache.js';
 import type { ImageSet } from '../../src/data/types.js';
-import { DEFAULT_RECIPE, type TrainingSetup } from '../../src/prune/training.js';
+import type { TrainingSetup } from '../../src/prune/training.js';
+import { FINETUNE_RECIPE } from '../../src/train/recipe.js';
 
 /** `count` images of [c, hw, hw] in `classes` classes. */
 export function tinySet(count: number, c: number, hw: number, classes: number, seed = 1): ImageSet {
@@ -42,7 +43,7 @@ export function tinySetup(set: ImageSet, lr = 0.05): TrainingSetup {
     train: set,
     test: set,
     recipe: {
-      ...DEFAULT_RECIPE,
+      ...FINETUNE_RECIPE,
       batchSize: 8,
       lr,
       schedule: 'constant',

@@ -9,7 +9,7 @@ import type { TensorSet } from '../../src/data/index.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { f32, tensor } from '../../src/onnx/tensor.js';
 import { pruneModel } from '../../src/prune/prune.js';
-import { DEFAULT_RECIPE } from '../../src/prune/training.js';
+import { FINETUNE_RECIPE } from '../../src/train/recipe.js';
 
 function model() {
   const b = new GraphBuilder('wanda-matmul');
@@ -36,7 +36,7 @@ function calibration(n: number): TensorSet {
 }
 
 test('wanda drops, per output row, the weights whose input is always zero; magnitude does not', async () => {
-  const setup = { train: calibration(16), recipe: DEFAULT_RECIPE };
+  const setup = { train: calibration(16), recipe: FINETUNE_RECIPE };
   const w = await pruneModel(model(), 'wanda', { sparsity: 0.25, setup });
   const m = w.masks.get('fc.weight')!;
   // One of 4 weights per output column o: the one at feature 2 (flat index 2·3 + o).

@@ -3,8 +3,14 @@ import { test } from 'node:test';
 import { ZOO } from '../../src/models/index.js';
 import { resolveOptions } from '../../src/prune/options.js';
 import { PRUNE_METHODS } from '../../src/prune/registry.js';
-import { parseStudyConfig, type StudyConfig } from '../../src/study/config.js';
+import {
+  DEFAULT_FINETUNE,
+  parseStudyConfig,
+  type StudyConfig,
+  toTrainRecipe,
+} from '../../src/study/config.js';
 import { planStudy, type Step } from '../../src/study/plan.js';
+import { PRESETS } from '../../src/study/presets.js';
 import { assertPrunefiError } from '../helpers/assert.js';
 import { cli } from '../helpers/cli.js';
 
@@ -194,5 +200,63 @@ test('a pruning entry can be limited to some models', () => {
     () => parseStudyConfig(cfg),
     'STUDY_CONFIG',
     /config\.pruning\[1\]\.models must be an array of model names \(a, b\)/,
+  );
+});
+
+test('the step keys of the presets are pinned, so existing study folders are reused', () => {
+  // Computed at 62dbb34, before the study's recipes were derived from train's TrainRecipe; a key
+  // that changes here reruns that step (and everything after it) in every existing study.
+  const pinned: [string, string, string][] = [
+    ['demo', 'base lenet5', '617c418e10784c7e4b2e12c69c19968e270ad254a44448c9d5a8f67dd7307724'],
+    [
+      'demo',
+      'prune lenet5/magnitude@0.5',
+      '7602a6aaed0a9efde6198b1e5a51198c05b035106a4302c9772f37819512dcf1',
+    ],
+    ['quick', 'base alexnet-cifar', '9d054532cd5eea9457972ada3c862f1d512f9c8efc083f2556337a8eef4632e5'],
+    [
+      'quick',
+      'prune alexnet-cifar/l1-filter@0.5',
+      '45f59a5c7c8ae0e29f8ece6bf0c1276ae32088fe17626b38a3d5c088bf60fade',
+    ],
+    ['paper', 'base resnet18-cifar', '75cf72d9752ee5dceac9daa2585fd76102427064525d8101464568afc075d8ba'],
+    [
+      'paper',
+      'prune resnet18-cifar/greg-1@0.5',
+      'ab4b377b370792b18eba0c3e31700e5d6e88a4148ad4691bf25d128f73c5b3a2',
+    ],
+    ['vit', 'base vit-cifar', '00884afe8b3fd48a6ffde07c075408fdac9eebe7c11e927b0df6f1326d11b1f4'],
+    ['vit', 'prune vit-cifar/heads@0.25', 'a49997fbb3d096592c264010d445d65848916f8ecd6c4370c18098cdea6c9117'],
+  ];
+  for (const [preset, id, key] of pinned) {
+    const steps = planStudy(PRESETS.get(preset).build({ data: 'cifar10' }), (s) => `identity of ${s}`);
+    assert.equal(steps.find((s) => s.id === id)?.key, key, `${preset}: ${id}`);
+  }
+});
+
+test("a config recipe maps to the training engine's: batch is batchSize, augment crops and flips colour images only", () => {
+  const colour = toTrainRecipe(DEFAULT_FINETUNE, { shape: [3, 32, 32] });
+  assert.deepEqual(colour, {
+    batchSize: 128,
+    lr: 0.01,
+    optimizer: 'sgd',
+    momentum: 0.9,
+    weightDecay: 5e-4,
+    schedule: 'onecycle',
+    augment: { padding: 4, flip: true },
+  });
+  // Explicitly none (not absent) for grey images and when switched off: pruning's setup would
+  // otherwise choose by the data.
+  assert.deepEqual(toTrainRecipe(DEFAULT_FINETUNE, { shape: [1, 28, 28] }).augment, {
+    padding: 0,
+    flip: false,
+  });
+  const off = toTrainRecipe(
+    { ...DEFAULT_FINETUNE, augment: false, warmupEpochs: 2, labelSmoothing: 0.1 },
+    { shape: [3, 32, 32] },
+  );
+  assert.deepEqual(
+    [off.augment, off.warmupEpochs, off.labelSmoothing],
+    [{ padding: 0, flip: false }, 2, 0.1],
   );
 });

@@ -73,6 +73,9 @@ test('train refuses a checkpoint of another recipe and reports usage errors', as
   const badOpt = await cli('train', ...common, '--optimizer', 'lbfgs', '-o', out);
   assert.equal(badOpt.code, 2);
   assert.match(badOpt.stderr, /sgd, adamw/);
+  const typo = await cli('train', ...common, '--schedule', 'onecylce', '-o', out);
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /got 'onecylce'; did you mean 'onecycle'\?/);
 });
 
 test('train refuses an output or checkpoint in a missing folder before it trains', async () => {

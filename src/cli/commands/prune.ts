@@ -14,12 +14,14 @@ import { parseMethodOption } from '../../prune/options.js';
 import { fileSha256 } from '../../prune/provenance.js';
 import { type PruneRequest, type PruneResult, pruneModel } from '../../prune/prune.js';
 import { PRUNE_METHODS } from '../../prune/registry.js';
-import { DEFAULT_RECIPE, type TrainingSetup } from '../../prune/training.js';
+import type { TrainingSetup } from '../../prune/training.js';
 import type { PruneMethod, Scope } from '../../prune/types.js';
 import { classify, classifyFeeds } from '../../runtime/infer.js';
 import { createSession, type SessionOptions } from '../../runtime/session.js';
 import { trainProgressView } from '../../train/loop.js';
+import { FINETUNE_RECIPE } from '../../train/recipe.js';
 import type { TrainSet } from '../../train/samples.js';
+import { schedules } from '../../train/schedule.js';
 import { type CliContext, type Command, type OptionSpec, opt, type ParsedArgs } from '../command.js';
 import { formatInt, formatPercent, formatSI, table } from '../format.js';
 import {
@@ -165,26 +167,33 @@ const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   lr: {
     type: 'number',
     min: 0,
-    default: DEFAULT_RECIPE.lr,
+    default: FINETUNE_RECIPE.lr,
     description: 'peak learning rate of fine-tuning',
   },
   'train-batch': {
     type: 'int',
     min: 1,
-    default: DEFAULT_RECIPE.batchSize,
+    default: FINETUNE_RECIPE.batchSize,
     description: 'training batch size',
   },
-  momentum: { type: 'number', min: 0, max: 1, default: DEFAULT_RECIPE.momentum, description: 'SGD momentum' },
+  momentum: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    default: FINETUNE_RECIPE.momentum,
+    description: 'SGD momentum',
+  },
   'weight-decay': {
     type: 'number',
     min: 0,
-    default: DEFAULT_RECIPE.weightDecay,
+    default: FINETUNE_RECIPE.weightDecay,
     description: 'weight decay',
   },
   schedule: {
     type: 'string',
-    default: DEFAULT_RECIPE.schedule,
-    description: 'learning-rate schedule (constant, step, cosine, onecycle)',
+    choices: schedules.names(),
+    default: FINETUNE_RECIPE.schedule,
+    description: 'learning-rate schedule of fine-tuning',
   },
 };
 
@@ -203,12 +212,12 @@ async function trainingSetup(
     train,
     ...(test ? { test } : {}),
     recipe: {
-      ...DEFAULT_RECIPE,
-      lr: opt.num(args, 'lr') ?? DEFAULT_RECIPE.lr,
-      batchSize: opt.num(args, 'train-batch') ?? DEFAULT_RECIPE.batchSize,
-      momentum: opt.num(args, 'momentum') ?? DEFAULT_RECIPE.momentum,
-      weightDecay: opt.num(args, 'weight-decay') ?? DEFAULT_RECIPE.weightDecay,
-      schedule: opt.str(args, 'schedule') ?? DEFAULT_RECIPE.schedule,
+      ...FINETUNE_RECIPE,
+      lr: opt.num(args, 'lr') ?? FINETUNE_RECIPE.lr,
+      batchSize: opt.num(args, 'train-batch') ?? FINETUNE_RECIPE.batchSize,
+      momentum: opt.num(args, 'momentum') ?? FINETUNE_RECIPE.momentum,
+      weightDecay: opt.num(args, 'weight-decay') ?? FINETUNE_RECIPE.weightDecay,
+      schedule: opt.str(args, 'schedule') ?? FINETUNE_RECIPE.schedule,
     },
     ...(threads !== undefined ? { threads } : {}),
     signal: ctx.signal,

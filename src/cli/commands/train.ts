@@ -8,7 +8,7 @@ import { saveModel } from '../../onnx/file.js';
 import { checkModelFitsData } from '../../onnx/io.js';
 import { type TrainOptions, train, trainProgressView } from '../../train/loop.js';
 import { optimizers } from '../../train/optim.js';
-import { defaultRecipe, type Recipe, tensorRecipe } from '../../train/recipe.js';
+import { defaultRecipe, type TrainRecipe, tensorRecipe } from '../../train/recipe.js';
 import type { TrainSet } from '../../train/samples.js';
 import { schedules } from '../../train/schedule.js';
 import { type Command, opt } from '../command.js';
@@ -129,7 +129,7 @@ export const trainCommand: Command = {
     const tensors = loadTensorArg(a, model, modelArg);
     let trainSet: TrainSet;
     let testSet: TrainSet | undefined;
-    let preset: Recipe;
+    let preset: Omit<TrainRecipe, 'epochs' | 'seed'>;
     if (tensors) {
       // A tensor set has no splits: --test-data names the evaluation set.
       trainSet = tensors.set;
