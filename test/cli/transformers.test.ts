@@ -154,7 +154,14 @@ async function acceptance(name: 'vit' | 'bert', data: string, samples: number): 
   };
   assert.ok(existsSync(html) && existsSync(written.numbersCsv));
   const report = JSON.parse(readFileSync(written.data, 'utf8')) as {
-    variants: { id: string; method: string; granularity: string; cleanCorrect: number; macs: number }[];
+    variants: {
+      id: string;
+      method: string;
+      label: string;
+      granularity: string;
+      cleanCorrect: number;
+      macs: number;
+    }[];
     berSweeps: { variantId: string; points: { trials: unknown[] }[] }[];
     bitSweeps: { variantId: string }[];
   };
@@ -180,6 +187,8 @@ async function acceptance(name: 'vit' | 'bert', data: string, samples: number): 
     report.berSweeps.every((s) => s.points.length === 2 && s.points.every((p) => p.trials.length === 3)),
   );
   assert.match(readFileSync(html, 'utf8'), /heads 25%/);
+  // 2:4 drops half of every group whatever --sparsity said, and is labelled so.
+  assert.equal(byMethod.get('nm')!.label, 'nm 50%');
 }
 
 test('ViT from PyTorch: info, prune magnitude|nm|heads, train, BER and single-bit campaigns, report', async () => {
