@@ -4,6 +4,7 @@
  * layer weights and biases, embeddings, position embeddings and norm scales, but not BatchNorm
  * running statistics (buffers, not parameters).
  */
+import { type AssumedDim, resolveDynamicDims } from './dynamic-dims.js';
 import { cloneGraph, materializeIdentityConstants } from './graph.js';
 import { type Graph, getInt, type Node } from './ir.js';
 import { parametersByNode } from './params.js';
@@ -42,6 +43,10 @@ export interface ModelSummary {
   paramBytes: number;
   /** Why shapes (and so MACs) are incomplete, when inference stopped at some node. */
   shapeError?: string;
+  /** Symbolic input dims (a sequence length) the counts assumed, since no shape was given for them. */
+  assumedDims: AssumedDim[];
+  /** The input shapes the counts are for, by input name. */
+  inputShapes: Record<string, number[]>;
 }
 
 function countZeros(t: Tensor): number {
@@ -76,14 +81,17 @@ export type SummaryOptions = Pick<InferOptions, 'batch' | 'inputShapes'>;
 /**
  * Summarizes a graph's parameterized layers, plus the parameter-free matrix products of
  * attention (QKᵀ, AV), for one input of `batch` (MACs scale with batch; the CLI reports batch 1,
- * as thop and ptflops do). When a shape cannot be inferred (an op without a shape rule, a
- * symbolic sequence dim), parameters are still counted; MACs and shapes stop at that node and
+ * as thop and ptflops do). A symbolic sequence dim not in `inputShapes` takes the length
+ * `resolveDynamicDims` picks, listed in `assumedDims`. When a shape cannot be inferred (an op
+ * without a shape rule), parameters are still counted; MACs and shapes stop at that node and
  * `shapeError` says why.
  */
 export function summarizeModel(model: Graph, options: SummaryOptions = {}): ModelSummary {
   const graph = cloneGraph(model);
   materializeIdentityConstants(graph);
-  const info = inferShapes(graph, { ...options, partial: true });
+  // A symbolic sequence length gets a stated default, so attention blocks have MACs too.
+  const resolved = resolveDynamicDims(graph, options.inputShapes ?? {}, options.batch ?? 1);
+  const info = inferShapes(graph, { ...options, inputShapes: resolved.inputShapes, partial: true });
   const { shapes } = info;
   const byNode = parametersByNode(graph);
   const layers: LayerSummary[] = [];
@@ -123,6 +131,12 @@ export function summarizeModel(model: Graph, options: SummaryOptions = {}): Mode
     zeros,
     sparsity: params ? zeros / params : 0,
     paramBytes,
+    assumedDims: resolved.assumed,
+    inputShapes: Object.fromEntries(
+      graph.inputs
+        .filter((v) => shapes.has(v.name) && !graph.initializers.has(v.name))
+        .map((v) => [v.name, shapes.get(v.name)!]),
+    ),
   };
   if (info.unresolved) summary.shapeError = info.unresolved.message;
   return summary;

@@ -24,7 +24,9 @@ export type {
   SdcCounts,
   TrialOutcome,
   Variant,
+  VariantGranularity,
 } from './model.js';
+export { VARIANT_GRANULARITIES } from './model.js';
 export {
   buildReport,
   type RenderOptions,

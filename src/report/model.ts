@@ -33,6 +33,16 @@ export interface Provenance {
   finishedAt: string;
 }
 
+/**
+ * Every granularity a variant can have: the pruning stage's granularities plus 'none' for the
+ * unpruned baseline. One list serves the type and the validator of report data, so a new kind
+ * of pruning cannot pass the type check and then be refused when its report is rendered.
+ */
+export const VARIANT_GRANULARITIES = ['none', 'unstructured', 'n:m', 'filter', 'head'] as const;
+
+/** What a variant's pruning removed (see VARIANT_GRANULARITIES). */
+export type VariantGranularity = (typeof VARIANT_GRANULARITIES)[number];
+
 /** One model variant: a base model, unpruned or pruned by one method at one sparsity. */
 export interface Variant {
   /** Unique id within the report, e.g. 'resnet18-cifar/magnitude-global@0.9'. */
@@ -43,8 +53,8 @@ export interface Variant {
   method: string;
   /** Human label, e.g. 'magnitude (global) 90%'. */
   label: string;
-  /** What the method removes: single weights, N:M groups, whole filters (structured), or nothing. */
-  granularity: 'none' | 'unstructured' | 'n:m' | 'filter' | 'head';
+  /** What the method removes: single weights, N:M groups, whole filters or attention heads (structured), or nothing. */
+  granularity: VariantGranularity;
   /** Target sparsity or ratio the method was asked for (0 for the baseline). */
   target: number;
   /** Fraction of exactly-zero parameters in the final model. */

@@ -5,7 +5,7 @@
  * file, the JSON path, what was expected and what was found.
  */
 import { PrunefiError } from '../core/errors.js';
-import type { ReportData } from './model.js';
+import { type ReportData, VARIANT_GRANULARITIES } from './model.js';
 
 type Obj = Record<string, unknown>;
 
@@ -72,8 +72,6 @@ class Checker {
     return v;
   }
 }
-
-const GRANULARITIES = ['none', 'unstructured', 'n:m', 'filter'];
 
 function checkCounts(c: Checker, o: Obj, path: string): void {
   const n = c.count(o, 'experiments', path);
@@ -142,8 +140,8 @@ export function validateReportData(value: unknown, source: string): ReportData {
     const model = c.str(v, 'model', path);
     const method = c.str(v, 'method', path);
     c.str(v, 'label', path);
-    if (!GRANULARITIES.includes(v.granularity as string))
-      c.fail(`${path}.granularity`, `one of ${GRANULARITIES.join(', ')}`, v.granularity);
+    if (!(VARIANT_GRANULARITIES as readonly unknown[]).includes(v.granularity))
+      c.fail(`${path}.granularity`, `one of ${VARIANT_GRANULARITIES.join(', ')}`, v.granularity);
     c.num(v, 'target', path, 0, 1);
     c.num(v, 'sparsity', path, 0, 1);
     const params = c.count(v, 'params', path);

@@ -163,8 +163,19 @@ function describeVariant(c: Campaign, base: ReadonlyMap<string, string>): Omit<V
   let target = 0;
   let model = base.get(c.weights) ?? modelName(c.config.model.spec);
   if (method !== 'none') {
-    const options = JSON.parse(meta.get(`${PRUNE_META}options`) ?? '{}') as { sparsity?: number };
+    const options = JSON.parse(meta.get(`${PRUNE_META}options`) ?? '{}') as {
+      sparsity?: number;
+      method?: { n?: number; m?: number };
+    };
     target = options.sparsity ?? Number(meta.get(`${PRUNE_META}sparsity`) ?? 0);
+    // N:M ignores --sparsity (0 by default); its target is the fraction each group drops, as
+    // the study labels it ('nm 50%' for 2:4), not 'nm 0%'.
+    const nm = PRUNE_METHODS.has(method) ? PRUNE_METHODS.get(method) : undefined;
+    if (nm?.granularity === 'n:m') {
+      const n = options.method?.n ?? Number(nm.options?.n?.default);
+      const m = options.method?.m ?? Number(nm.options?.m?.default);
+      if (n > 0 && m > n) target = 1 - n / m;
+    }
     const parent = meta.get('prunefi.parent.weights_sha256') ?? '';
     // Siblings pruned from a parent that is not among the inputs still group together, named by
     // the parent's source when it was a zoo model and by its weights otherwise.

@@ -21,7 +21,7 @@ import { checkModelFitsData, imageInput, logitsOutput } from '../onnx/io.js';
 import type { Model } from '../onnx/ir.js';
 import { PRUNE_METHODS, pruneModel } from '../prune/index.js';
 import type { TrainingSetup } from '../prune/training.js';
-import type { BitSweep, SdcCounts, TrialOutcome } from '../report/model.js';
+import type { BitSweep, SdcCounts, TrialOutcome, VariantGranularity } from '../report/model.js';
 import { classify, createSession } from '../runtime/index.js';
 import { train, trainProgressView } from '../train/loop.js';
 import { type FaultModelConfig, pruneRequestOptions, type StudyConfig, toTrainRecipe } from './config.js';
@@ -51,7 +51,7 @@ export interface ModelResult {
   file: string;
   method: string;
   target: number;
-  granularity: 'none' | 'unstructured' | 'n:m' | 'filter' | 'head';
+  granularity: VariantGranularity;
   sparsity: number;
   params: number;
   nonzeroParams: number;

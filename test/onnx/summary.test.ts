@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildZooModel } from '../../src/models/index.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
+import { DEFAULT_SEQUENCE, describeAssumedDims, resolveDynamicDims } from '../../src/onnx/dynamic-dims.js';
 import { loadModel } from '../../src/onnx/file.js';
 import { attrInt, attrInts, attrString, type Model, node } from '../../src/onnx/ir.js';
 import { inferShapes, windowGeometry } from '../../src/onnx/shape/index.js';
@@ -242,8 +243,54 @@ test('graphs torch.onnx.export wrote: info counts the parameters PyTorch counts'
     assert.ok(folded > 0, name);
     assert.equal(summarizeModel(model.graph).params + folded, ref.models[name]!.params, name);
   }
-  // An unresolvable shape leaves the parameter count whole and says why MACs are missing.
-  const partial = summarizeModel(loadModel(join(dir, 'bert.onnx')).graph);
-  assert.equal(partial.params, ref.models.bert!.params);
-  assert.match(partial.shapeError ?? '', /symbolic dim 'sequence'/);
+});
+
+test('a symbolic sequence length gets the longest default the graph accepts, stated, and per-layer MACs', () => {
+  const bert = loadModel(join(REPO, 'test/fixtures/torch/bert.onnx')).graph;
+  // 128 tokens cannot be added to the 64-row position table, so 64 is the longest that infers.
+  const s = summarizeModel(bert);
+  assert.equal(s.shapeError, undefined);
+  assert.deepEqual(
+    s.assumedDims.map((d) => [d.input, d.axis, d.symbol, d.value]),
+    [
+      ['input_ids', 1, 'sequence', 64],
+      ['attention_mask', 1, 'sequence', 64],
+    ],
+  );
+  assert.deepEqual(s.inputShapes, { input_ids: [1, 64], attention_mask: [1, 64] });
+  // Per encoder layer at L = 64, hidden 64, 4 heads of 16, MLP 256: q, k, v and output
+  // projections 4·L·64·64, QKᵀ and AV 2·4·L·L·16, MLP 2·L·64·256; plus pooler and classifier.
+  const L = 64;
+  const perLayer = 4 * L * 64 * 64 + 2 * 4 * L * L * 16 + 2 * L * 64 * 256;
+  assert.equal(s.macs, 2 * perLayer + 64 * 64 + 4 * 64);
+  const qk = s.layers.find((l) => l.node === '/layers.0/attention/MatMul')!;
+  assert.deepEqual([qk.outputShape, qk.macs], [[1, 4, L, L], 4 * L * L * 16]);
+  assert.match(
+    describeAssumedDims(s.assumedDims, s.inputShapes),
+    /^symbolic dim 'sequence' of input_ids, attention_mask set to 64 \(the longest of 128, 64, 32, … the graph accepts\); give --input-shape input_ids=1xN for another length$/,
+  );
+  // A length given for one input binds the same symbol in the others, and nothing is assumed.
+  const given = summarizeModel(bert, { inputShapes: { input_ids: [1, 20] } });
+  assert.deepEqual(
+    [given.assumedDims, given.inputShapes.attention_mask, given.shapeError],
+    [[], [1, 20], undefined],
+  );
+  // Fixed-size models assume nothing.
+  assert.deepEqual(
+    resolveDynamicDims(loadModel(join(REPO, 'test/fixtures/torch/vit.onnx')).graph).assumed,
+    [],
+  );
+});
+
+test('with no length the graph accepts, the default stays and the counts say why shapes stop', () => {
+  const b = new GraphBuilder('odd');
+  const x = b.input('x', 'float32', ['batch', 'sequence', 4]);
+  const c = b.op('NonMaxSuppression', [b.op('Relu', [x])], {}, { name: 'nms' });
+  b.output(c, 'float32');
+  const s = summarizeModel(b.graph);
+  assert.deepEqual(
+    s.assumedDims.map((d) => d.value),
+    [DEFAULT_SEQUENCE],
+  );
+  assert.match(s.shapeError ?? '', /node 'nms' \(NonMaxSuppression\)/);
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { PRUNE_METHODS } from '../../src/prune/index.js';
 import { latexText } from '../../src/report/latex.js';
 import type { NumberRow } from '../../src/report/ledger.js';
 import type { ReportData } from '../../src/report/model.js';
@@ -311,6 +312,22 @@ test('bad input: REPORT_INPUT errors name the file, the JSON path, what was expe
   assert.throws(
     () => buildReport({} as ReportData),
     /regenerate the report data with 'prunefi study' or fix the file/,
+  );
+});
+
+test('every granularity a pruning method has (attention heads included) is a valid variant granularity', () => {
+  // The study's vit preset prunes heads; its report was refused when the validator's list lagged
+  // behind the pruning registry.
+  for (const g of new Set(PRUNE_METHODS.list().map((m) => m.granularity))) {
+    const d = structuredClone(data);
+    d.variants[1]!.granularity = g;
+    assert.doesNotThrow(() => buildReport(d, opts), `granularity ${g}`);
+  }
+  const d = structuredClone(data);
+  (d.variants[1] as unknown as Record<string, unknown>).granularity = 'block';
+  assert.throws(
+    () => buildReport(d, opts),
+    /\$\.variants\[1\]\.granularity must be one of none, unstructured, n:m, filter, head, got 'block'/,
   );
 });
 

@@ -1,4 +1,5 @@
 /** `prunefi info`: what a model is made of, layer by layer. */
+import { describeAssumedDims } from '../../onnx/dynamic-dims.js';
 import { materializeIdentityConstants } from '../../onnx/graph.js';
 import { imageInput, logitsOutput } from '../../onnx/io.js';
 import { onnxOpset } from '../../onnx/ir.js';
@@ -15,7 +16,7 @@ export const infoCommand: Command = {
     json: { type: 'boolean', description: 'print JSON instead of a table' },
     ...inputShapeOption,
   },
-  help: 'Parameters are counted as PyTorch counts them (layer weights and biases, embeddings, position embeddings,\nnorm scales; not BatchNorm running statistics). MACs are for one input, attention products included.\nSparsity is the fraction of parameters that are exactly zero. A transformer with a symbolic sequence\nlength needs --input-shape for MACs (e.g. --input-shape input_ids=1x128).',
+  help: 'Parameters are counted as PyTorch counts them (layer weights and biases, embeddings, position embeddings,\nnorm scales; not BatchNorm running statistics). MACs are for one input, attention products included.\nSparsity is the fraction of parameters that are exactly zero. A symbolic sequence length is set to 128,\nor the longest power of two below it the graph accepts, and the output says so; --input-shape input_ids=1x256\ngives another.',
   async run(a, ctx) {
     const arg = a.positionals[0]!;
     const model = loadModelArg(arg);
@@ -36,6 +37,7 @@ export const infoCommand: Command = {
         paramBytes: s.paramBytes,
         metadata: Object.fromEntries(model.metadata),
         layers: s.layers,
+        ...(s.assumedDims.length > 0 ? { assumedDims: s.assumedDims, inputShapes: s.inputShapes } : {}),
         ...(s.shapeError ? { shapeError: s.shapeError } : {}),
       });
       return 0;
@@ -54,6 +56,8 @@ export const infoCommand: Command = {
       `${arg}: input ${input.name} ${s.inputShape.join('×')}, output ${s.outputShape.join('×')}, opset ${onnxOpset(model)}\n\n`,
     );
     ctx.stdout.write(`${table(['layer', 'op', 'weight', 'output', 'params', 'MACs', 'sparsity'], rows)}\n`);
+    if (s.assumedDims.length > 0)
+      ctx.stdout.write(`\nshapes and MACs: ${describeAssumedDims(s.assumedDims, s.inputShapes)}\n`);
     if (s.shapeError) ctx.stdout.write(`\nMACs and shapes are incomplete: ${s.shapeError}\n`);
     if (model.metadata.size > 0) {
       ctx.stdout.write('\nmetadata:\n');

@@ -5,7 +5,11 @@
  */
 import { existsSync } from 'node:fs';
 import { saveModel } from '../../onnx/file.js';
+import { weightLayers } from '../../onnx/graph.js';
 import { checkModelFitsData } from '../../onnx/io.js';
+import type { Model } from '../../onnx/ir.js';
+import { nonzeroMask, PRUNE_META, PRUNE_METHODS } from '../../prune/index.js';
+import { trainableParameters } from '../../train/index.js';
 import { type TrainOptions, train, trainProgressView } from '../../train/loop.js';
 import { optimizers } from '../../train/optim.js';
 import { defaultRecipe, type TrainRecipe, tensorRecipe } from '../../train/recipe.js';
@@ -23,6 +27,27 @@ import {
   printJson,
   trainLimitOption,
 } from '../shared.js';
+
+/**
+ * The zero patterns to hold while training a model that `prunefi prune` sparsified (an
+ * unstructured or N:M method, by its provenance): without them one epoch of updates refills
+ * every pruned weight, and the model is silently dense again while its metadata still says
+ * "magnitude 50%". Structured methods removed their channels, so nothing is left to hold.
+ */
+function prunedMasks(model: Model): Map<string, Uint8Array> | undefined {
+  const method = model.metadata.get(`${PRUNE_META}method`);
+  if (!method || !PRUNE_METHODS.has(method)) return undefined;
+  const granularity = PRUNE_METHODS.get(method).granularity;
+  if (granularity !== 'unstructured' && granularity !== 'n:m') return undefined;
+  const trainable = new Set(trainableParameters(model.graph));
+  const masks = new Map<string, Uint8Array>();
+  for (const l of weightLayers(model.graph)) {
+    if (!trainable.has(l.weight) || masks.has(l.weight)) continue;
+    const m = nonzeroMask(model.graph, l.weight);
+    if (m.includes(0)) masks.set(l.weight, m);
+  }
+  return masks.size > 0 ? masks : undefined;
+}
 
 /** The `train` command. */
 export const trainCommand: Command = {
@@ -103,6 +128,11 @@ export const trainCommand: Command = {
       description: 'also write the checkpoint within an epoch this often (a killed run loses at most that)',
     },
     resume: { type: 'string', placeholder: 'file', description: 'continue a run from its checkpoint' },
+    'hold-pruned': {
+      type: 'boolean',
+      description:
+        "keep the zero weights of a model pruned by 'prunefi prune' (unstructured, N:M) at zero (default; --no-hold-pruned trains them)",
+    },
     json: { type: 'boolean', description: 'print the run summary as JSON' },
   },
   help: [
@@ -152,6 +182,14 @@ export const trainCommand: Command = {
     const resume = opt.str(a, 'resume');
     const every = opt.num(a, 'checkpoint-every');
     const threads = opt.num(a, 'threads');
+    const masks = a.options['hold-pruned'] === false ? undefined : prunedMasks(model);
+    if (masks && !json) {
+      let held = 0;
+      for (const m of masks.values()) for (const v of m) held += v === 0 ? 1 : 0;
+      ctx.stderr.write(
+        `holding the ${held} pruned weights of ${masks.size} layers at zero (${model.metadata.get(`${PRUNE_META}method`)}); --no-hold-pruned trains them\n`,
+      );
+    }
     const bar = ctx.progress('train', json);
     const options: TrainOptions = {
       train: trainSet,
@@ -172,6 +210,7 @@ export const trainCommand: Command = {
       ...(every !== undefined ? { checkpointEvery: every * 60 } : {}),
       ...(resume ? { resume } : {}),
       ...(threads !== undefined ? { threads } : {}),
+      ...(masks ? { masks } : {}),
       signal: ctx.signal,
       onProgress: (p) => {
         const view = trainProgressView(p);
