@@ -156,6 +156,9 @@ export async function runWorker(o: WorkerRunOptions): Promise<void> {
     o.log(`worker ${name}: connection to ${conn.display} lost (${errorMessage(err)}); reconnecting`);
   };
   redis.on('error', lost);
+  // A Redis that restarts between two retries never makes a command fail: the closed socket is
+  // the only sign, and the operator should still see it.
+  redis.on('close', () => lost(new Error('connection closed')));
   redis.on('ready', () => {
     if (offline) o.log(`worker ${name}: reconnected to ${conn.display}`);
     offline = false;
