@@ -11,6 +11,26 @@ import type { Plan } from './plan.js';
 import type { CampaignStore, ExperimentRecord } from './store.js';
 import { rateCounts } from './summary.js';
 
+/**
+ * The fault-free figures as stored in a campaign's `golden` meta: one key order, so every path
+ * that writes a store (in process or through a queue) writes the same text.
+ */
+export function goldenMetaJson(g: {
+  images: number;
+  correct: number;
+  accuracy: number;
+  tokens: number;
+  tokenCorrect: number;
+}): string {
+  return JSON.stringify({
+    images: g.images,
+    correct: g.correct,
+    accuracy: g.accuracy,
+    tokens: g.tokens,
+    tokenCorrect: g.tokenCorrect,
+  });
+}
+
 /** Sequential stopping: look every `every` experiments, stop when all SDC-rate half-widths ≤ halfWidth. */
 export interface StoppingSpec {
   halfWidth: number;
@@ -66,17 +86,7 @@ export async function runCampaign(o: RunOptions): Promise<RunResult> {
     throw new RangeError(`range [${from}, ${to}) must lie within the plan's ${plan.size} experiments`);
   }
   if (!store.meta('golden')) {
-    const g = ev.goldenScore;
-    store.setMeta(
-      'golden',
-      JSON.stringify({
-        images: g.images,
-        correct: g.correct,
-        accuracy: g.accuracy,
-        tokens: g.tokens,
-        tokenCorrect: g.tokenCorrect,
-      }),
-    );
+    store.setMeta('golden', goldenMetaJson(ev.goldenScore));
   }
   const done = new Set(store.doneIndices());
   // Counted once, then kept up to date: recounting the set per experiment is quadratic.

@@ -14,6 +14,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { CampaignConfig } from '../campaign/config.js';
+import { goldenMetaJson } from '../campaign/engine.js';
 import type { ImageInput, SampleInput } from '../campaign/evaluator.js';
 import { storedModelOf } from '../campaign/evaluator.js';
 import { buildPlan } from '../campaign/plan.js';
@@ -215,18 +216,7 @@ export async function runQueuedCampaign(o: QueuedCampaignOptions): Promise<Queue
         const result = parseRangeResult(job.returnvalue, p);
         const golden = store.meta('golden');
         if (golden === undefined) {
-          const g: GoldenMeta = result.golden;
-          // The key order of runCampaign's golden meta, so both paths store the same text.
-          store.setMeta(
-            'golden',
-            JSON.stringify({
-              images: g.images,
-              correct: g.correct,
-              accuracy: g.accuracy,
-              tokens: g.tokens,
-              tokenCorrect: g.tokenCorrect,
-            }),
-          );
+          store.setMeta('golden', goldenMetaJson(result.golden));
         } else {
           const stored = JSON.parse(golden) as GoldenMeta;
           const k = GOLDEN_KEYS.find((key) => stored[key] !== result.golden[key]);
