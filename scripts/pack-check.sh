@@ -12,7 +12,8 @@ tarball="$(ls "$work"/prunefi-*.tgz)"
 mkdir "$work/app"
 cd "$work/app"
 # What the README tells users to put in their package.json: better-sqlite3 needs its install
-# script (its native binary); onnxruntime-node's only downloads CUDA binaries. npm counts
+# script (its native binary); onnxruntime-node's only downloads CUDA binaries; msgpackr-extract's
+# (through bullmq, for queued campaigns) builds an optional accelerator msgpackr does without. npm counts
 # `prepare` as an install script of non-registry sources only, so a tarball needs its own
 # (file:) entry, which an install from the registry does not.
 cat > package.json <<JSON
@@ -20,7 +21,7 @@ cat > package.json <<JSON
   "name": "prunefi-pack-check",
   "private": true,
   "type": "module",
-  "allowScripts": { "better-sqlite3": true, "onnxruntime-node": false, "file:$tarball": false }
+  "allowScripts": { "better-sqlite3": true, "msgpackr-extract": false, "onnxruntime-node": false, "file:$tarball": false }
 }
 JSON
 npm install --no-audit --no-fund --prefer-offline "$tarball" 2>"$work/npm.err"
