@@ -10,7 +10,7 @@ import { PrunefiError, unknownName } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { FAULT_TYPES } from '../fault/fault-types.js';
 import type { Fault, StoredModel } from '../fault/memory.js';
-import { specFromCli } from './plans/common.js';
+import { planError, specFromCli } from './plans/common.js';
 import { PLAN_KINDS } from './plans/registry.js';
 import type { PlanCliCommon, PlanKind, PlanOption } from './plans/types.js';
 
@@ -36,17 +36,16 @@ export interface Plan {
   faults(i: number): Fault[];
 }
 
-function bad(kind: string, what: string): PrunefiError {
-  return new PrunefiError('FAULT_CONFIG', `${kind} plan: ${what}`);
-}
-
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 function checkNumber(kind: string, key: string, o: PlanOption, v: unknown, int: boolean): void {
   if (!isNumber(v) || (int && !Number.isSafeInteger(v)))
-    throw bad(kind, `${key} must be ${int ? 'an integer' : 'a finite number'}, got ${JSON.stringify(v)}`);
-  if (o.min !== undefined && v < o.min) throw bad(kind, `${key} must be at least ${o.min}, got ${v}`);
-  if (o.max !== undefined && v > o.max) throw bad(kind, `${key} must be at most ${o.max}, got ${v}`);
+    throw planError(
+      kind,
+      `${key} must be ${int ? 'an integer' : 'a finite number'}, got ${JSON.stringify(v)}`,
+    );
+  if (o.min !== undefined && v < o.min) throw planError(kind, `${key} must be at least ${o.min}, got ${v}`);
+  if (o.max !== undefined && v > o.max) throw planError(kind, `${key} must be at most ${o.max}, got ${v}`);
 }
 
 /** Checks one option value against its declaration (types and bounds; memory-free). */
@@ -59,7 +58,7 @@ function checkOption(kind: string, key: string, o: PlanOption, v: unknown): void
     case 'numbers':
     case 'ints':
       if (!Array.isArray(v) || v.length === 0)
-        throw bad(kind, `${key} must be a non-empty list of numbers, got ${JSON.stringify(v)}`);
+        throw planError(kind, `${key} must be a non-empty list of numbers, got ${JSON.stringify(v)}`);
       for (const x of v) checkNumber(kind, `every entry of ${key}`, o, x, o.type === 'ints');
       return;
     case 'fault-type':
@@ -68,11 +67,11 @@ function checkOption(kind: string, key: string, o: PlanOption, v: unknown): void
       return;
     case 'targeting':
       if (!v || typeof v !== 'object' || Array.isArray(v))
-        throw bad(kind, `${key} must be an object (layers, roles, regions, bits, valueRange)`);
+        throw planError(kind, `${key} must be an object (layers, roles, regions, bits, valueRange)`);
       return;
     case 'fault-lists':
       if (!Array.isArray(v) || !v.every(Array.isArray))
-        throw bad(kind, `${key} must be a list of experiments, each a list of faults`);
+        throw planError(kind, `${key} must be a list of experiments, each a list of faults`);
       return;
   }
 }
@@ -97,7 +96,8 @@ export function checkPlanSpec(spec: unknown): PlanSpec {
     checkOption(kind.name, key, o, v);
   }
   for (const [key, o] of Object.entries(kind.options))
-    if (o.required && s[key] === undefined) throw bad(kind.name, `${key} is required (${o.description})`);
+    if (o.required && s[key] === undefined)
+      throw planError(kind.name, `${key} is required (${o.description})`);
   return s;
 }
 
