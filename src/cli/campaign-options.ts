@@ -217,13 +217,6 @@ export async function loadCampaignTarget(
   cmd: string,
   quiet: boolean,
 ): Promise<{ model: Model; input: ImageInput | SampleInput }> {
-  const model = loadModelArg(config.model.spec);
-  if (hashBytes(encodeModel(model)) !== config.model.hash) {
-    throw new PrunefiError(
-      'CAMPAIGN_CONFIG_MISMATCH',
-      `${config.model.spec} has changed since the campaign in ${where} started (its content hash differs); use the original model file`,
-    );
-  }
   const args: ParsedArgs = {
     positionals: [],
     options: {
@@ -235,20 +228,27 @@ export async function loadCampaignTarget(
       model: config.model.spec,
     },
   };
+  // loadTarget loads and hashes the model once; it is checked before the images are compared.
   const target = await loadTarget(args, ctx, cmd, quiet);
+  if (target.modelRef.hash !== config.model.hash) {
+    throw new PrunefiError(
+      'CAMPAIGN_CONFIG_MISMATCH',
+      `${config.model.spec} has changed since the campaign in ${where} started (its content hash differs); use the original model file`,
+    );
+  }
   if (target.dataRef.hash !== config.data.hash) {
     throw new PrunefiError(
       'CAMPAIGN_CONFIG_MISMATCH',
       `the images of ${config.data.spec} (split ${config.data.split}) differ from those the campaign in ${where} started with; use the original dataset`,
     );
   }
-  return { model, input: target.input };
+  return { model: target.model, input: target.input };
 }
 
 const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-/** The flag of a plan option, or undefined when the shared fault options set it. */
-function flagOf(key: string, flag: string | false | undefined): string | undefined {
+/** The CLI flag of a plan option, or undefined when the shared fault options set it. */
+export function flagOf(key: string, flag: string | false | undefined): string | undefined {
   return flag === false ? undefined : (flag ?? kebab(key));
 }
 

@@ -4,6 +4,7 @@ import { FAULT_MODELS } from '../../fault/fault-models.js';
 import { FAULT_TYPES } from '../../fault/fault-types.js';
 import { NUMBER_FORMATS } from '../../fault/number-formats.js';
 import { STORAGE_FORMATS } from '../../fault/storage-formats.js';
+import { flagOf } from '../campaign-options.js';
 import { type Command, opt } from '../command.js';
 import { table } from '../format.js';
 import { printJson } from '../shared.js';
@@ -21,7 +22,7 @@ export const faultsCommand: Command = {
         ...strip([k])[0]!,
         options: Object.entries(k.options).map(([key, o]) => ({
           key,
-          flag: o.flag === false ? null : (o.flag ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)),
+          flag: flagOf(key, o.flag) ?? null,
           type: o.type,
           required: o.required ?? false,
           description: o.description,
