@@ -4,6 +4,7 @@
  * its hash; a database is only ever continued with the identical config. Runtime choices that
  * do not change results (threads, batch size, fast or naive mode) are not part of it.
  */
+import type { ProtectSpec } from '../fault/protect/types.js';
 import type { Model } from '../onnx/ir.js';
 import type { StoppingSpec } from './engine.js';
 import { Evaluator, type EvaluatorOptions, type ImageInput, type SampleInput } from './evaluator.js';
@@ -17,7 +18,14 @@ export interface CampaignConfig {
    * 'tensors', perClass 0) and its first `limit` samples when limited.
    */
   data: { spec: string; split: string; perClass: number; limit?: number; hash: string };
-  memory: { numberFormat: string; storage: string; faultScales: boolean; foldBn: boolean };
+  /** `protect` is absent without protections, so an unprotected campaign's config is as before. */
+  memory: {
+    numberFormat: string;
+    storage: string;
+    faultScales: boolean;
+    foldBn: boolean;
+    protect?: ProtectSpec[];
+  };
   plan: PlanSpec;
   seed: number;
   stopping?: StoppingSpec;

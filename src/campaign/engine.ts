@@ -88,6 +88,10 @@ export async function runCampaign(o: RunOptions): Promise<RunResult> {
   if (!store.meta('golden')) {
     store.setMeta('golden', goldenMetaJson(ev.goldenScore));
   }
+  // The stored memory's size, check words included, for status and reports.
+  if (!store.meta('memory')) {
+    store.setMeta('memory', JSON.stringify({ bits: ev.memory.bits, checkBits: ev.memory.checkBits }));
+  }
   const done = new Set(store.doneIndices());
   // Counted once, then kept up to date: recounting the set per experiment is quadratic.
   let doneInRange = [...done].filter((i) => i >= from && i < to).length;

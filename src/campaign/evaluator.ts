@@ -39,7 +39,7 @@ import type { Model } from '../onnx/ir.js';
 import { affectedImages } from './affected.js';
 import { DeltaPath } from './delta.js';
 import { GoldenCache } from './golden.js';
-import { type Golden, goldenOutcome, type Outcome, scoreOutcome } from './outcome.js';
+import { type Golden, goldenOutcome, type Outcome, type OutcomeMeta, scoreOutcome } from './outcome.js';
 import { allRows, type ImageInput, type SampleInput, samplesOf } from './samples.js';
 import { injectionOptimization, SuffixSessions } from './suffix-sessions.js';
 
@@ -199,7 +199,11 @@ export class Evaluator {
 
   /** The golden run scored against the labels (correct samples, scored tokens). */
   get goldenScore(): Outcome {
-    return goldenOutcome(this.golden, this.sampleLabels, 'none', 0);
+    return goldenOutcome(this.golden, this.sampleLabels, 'none', {
+      wordsChanged: 0,
+      corrected: 0,
+      detected: 0,
+    });
   }
 
   /** Releases every session. */
@@ -216,14 +220,13 @@ export class Evaluator {
   async evaluate(faults: readonly Fault[]): Promise<Outcome>;
   async evaluate(faults: readonly Fault[], detail: true): Promise<DetailedOutcome>;
   async evaluate(faults: readonly Fault[], detail = false): Promise<Outcome | DetailedOutcome> {
-    const { wordsChanged, changes } = this.memory.apply(faults);
+    const { wordsChanged, changes, corrected, detected } = this.memory.apply(faults);
     if (wordsChanged === 0 || changes.length === 0) {
-      const o = goldenOutcome(
-        this.golden,
-        this.sampleLabels,
-        wordsChanged === 0 ? 'none' : 'masked',
+      const o = goldenOutcome(this.golden, this.sampleLabels, wordsChanged === 0 ? 'none' : 'masked', {
         wordsChanged,
-      );
+        corrected,
+        detected,
+      });
       return detail
         ? { ...o, predictions: this.golden.predictions.slice(), logits: this.golden.logits.slice() }
         : o;
@@ -231,7 +234,7 @@ export class Evaluator {
     const layers = [...new Set(changes.map((c) => this.memory.layerOf(c.tensor.name)))];
     const single = layers.length === 1 ? layers[0]! : undefined;
     const weightsChanged = changes.reduce((s, c) => s + c.positions.length, 0);
-    const meta = { wordsChanged, weightsChanged };
+    const meta = { wordsChanged, weightsChanged, corrected, detected };
     const d = single && this.deltaPath ? await this.deltaPath.output(single, changes) : null;
     if (d) {
       const tb = performance.now();
@@ -253,7 +256,7 @@ export class Evaluator {
     layers: readonly StoredLayer[],
     single: StoredLayer | undefined,
     changes: readonly TensorChange[],
-    meta: Pick<Outcome, 'wordsChanged' | 'weightsChanged'>,
+    meta: OutcomeMeta,
     detail: boolean,
   ): Promise<Outcome | DetailedOutcome> {
     const from = Math.min(...layers.map((l) => l.nodeIndex));
@@ -282,7 +285,7 @@ export class Evaluator {
     golden: Golden,
     rows: Int32Array,
     logits: Float32Array,
-    meta: Pick<Outcome, 'wordsChanged' | 'weightsChanged'>,
+    meta: OutcomeMeta,
     detail: boolean,
   ): Outcome | DetailedOutcome {
     const outcome = scoreOutcome(golden, this.sampleLabels, rows, logits, meta);

@@ -39,9 +39,19 @@ export interface Outcome {
   /** Stored words whose bits changed, and decoded weights that changed. */
   wordsChanged: number;
   weightsChanged: number;
+  /** Code words the protections corrected (0 without protections). */
+  corrected: number;
+  /**
+   * Code words with a detected, uncorrectable error (DUE): a system that halts on one would not
+   * have produced this experiment's outputs; the SDC counts are of one that carries on.
+   */
+  detected: number;
   /** Images actually inferred (fast mode skips images the faulty weights cannot reach). */
   imagesRun: number;
 }
+
+/** What the memory says about an experiment, before any inference. */
+export type OutcomeMeta = Pick<Outcome, 'wordsChanged' | 'weightsChanged' | 'corrected' | 'detected'>;
 
 /**
  * Golden predictions and logits of one sample set. A classifier has one scored position per
@@ -79,7 +89,7 @@ export function scoreOutcome(
   labels: ArrayLike<number>,
   rows: Int32Array,
   logits: Float32Array,
-  meta: Pick<Outcome, 'wordsChanged' | 'weightsChanged'>,
+  meta: OutcomeMeta,
 ): Outcome {
   const k = golden.classes;
   const t = golden.positions;
@@ -164,10 +174,10 @@ export function goldenOutcome(
   golden: Golden,
   labels: ArrayLike<number>,
   effect: 'none' | 'masked',
-  wordsChanged: number,
+  meta: Omit<OutcomeMeta, 'weightsChanged'>,
 ): Outcome {
   const o = scoreOutcome(golden, labels, new Int32Array(0), new Float32Array(0), {
-    wordsChanged,
+    ...meta,
     weightsChanged: 0,
   });
   return { ...o, effect };

@@ -34,11 +34,19 @@ export const STORED_FAULTS = 64;
  * 2: token outcomes (tokens, token_correct, token_sdc). A schema-1 database (prunefi before
  * sequence outputs; every model a classifier) reads as one token per image; opened for writing,
  * it gains the columns, filled the same way.
+ * 3: protection outcomes (corrected, detected); an older database had no protections, so its rows
+ * read as 0, and opened for writing it gains the columns the same way.
  */
-const SCHEMA = 2;
+const SCHEMA = 3;
 
-/** The token columns schema 2 added, and what they equal for a schema-1 (classifier) row. */
-const TOKEN_COLUMNS = { tokens: 'images', token_correct: 'correct', token_sdc: 'sdc' } as const;
+/** The columns later schemas added, and what they equal for a row of an older database. */
+const ADDED_COLUMNS = {
+  tokens: 'images',
+  token_correct: 'correct',
+  token_sdc: 'sdc',
+  corrected: '0',
+  detected: '0',
+} as const;
 
 function storeError(path: string, what: string, err: unknown): PrunefiError {
   const code = (err as { code?: string }).code ?? '';
@@ -103,6 +111,8 @@ const COLUMNS = [
   'max_logit_dev',
   'words_changed',
   'weights_changed',
+  'corrected',
+  'detected',
   'images_run',
   'seconds',
 ] as const;
@@ -127,6 +137,8 @@ interface Row {
   max_logit_dev: number | null;
   words_changed: number;
   weights_changed: number;
+  corrected: number;
+  detected: number;
   images_run: number;
   seconds: number;
 }
@@ -154,6 +166,8 @@ function toRecord(r: Row): ExperimentRecord {
     maxLogitDeviation: r.max_logit_dev ?? Number.POSITIVE_INFINITY,
     wordsChanged: r.words_changed,
     weightsChanged: r.weights_changed,
+    corrected: r.corrected,
+    detected: r.detected,
     imagesRun: r.images_run,
     seconds: r.seconds,
   };
@@ -175,18 +189,19 @@ export class CampaignStore {
     this.config = config;
     this.configHash = hashJson(config);
     const have = new Set((db.pragma('table_info(experiments)') as { name: string }[]).map((c) => c.name));
-    if (!have.has('tokens') && !db.readonly) {
+    const missing = Object.keys(ADDED_COLUMNS).filter((c) => !have.has(c));
+    if (missing.length && !db.readonly) {
       db.transaction(() => {
-        for (const [col, from] of Object.entries(TOKEN_COLUMNS)) {
+        for (const col of missing) {
           db.exec(`ALTER TABLE experiments ADD COLUMN ${col} INTEGER NOT NULL DEFAULT 0`);
-          db.exec(`UPDATE experiments SET ${col} = ${from}`);
+          db.exec(`UPDATE experiments SET ${col} = ${ADDED_COLUMNS[col as keyof typeof ADDED_COLUMNS]}`);
+          have.add(col);
         }
         db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(String(SCHEMA));
       })();
-      have.add('tokens');
     }
     this.selectList = COLUMNS.map((c) =>
-      c in TOKEN_COLUMNS && !have.has(c) ? `${TOKEN_COLUMNS[c as keyof typeof TOKEN_COLUMNS]} AS ${c}` : c,
+      c in ADDED_COLUMNS && !have.has(c) ? `${ADDED_COLUMNS[c as keyof typeof ADDED_COLUMNS]} AS ${c}` : c,
     ).join(', ');
   }
 
@@ -208,6 +223,7 @@ export class CampaignStore {
             critical_sdc INTEGER NOT NULL, tokens INTEGER NOT NULL, token_correct INTEGER NOT NULL,
             token_sdc INTEGER NOT NULL, nan_images INTEGER NOT NULL, inf_images INTEGER NOT NULL,
             max_logit_dev REAL, words_changed INTEGER NOT NULL, weights_changed INTEGER NOT NULL,
+            corrected INTEGER NOT NULL, detected INTEGER NOT NULL,
             images_run INTEGER NOT NULL, seconds REAL NOT NULL)`);
         const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
         db.transaction(() => {
@@ -346,11 +362,13 @@ export class CampaignStore {
       max_logit_dev: r.maxLogitDeviation,
       words_changed: r.wordsChanged,
       weights_changed: r.weightsChanged,
+      corrected: r.corrected,
+      detected: r.detected,
       images_run: r.imagesRun,
       seconds: r.seconds,
     };
     try {
-      // Prepared on first use: a read-only schema-1 database has no token columns to insert into.
+      // Prepared on first use: a read-only older database lacks the added columns to insert into.
       this.insertStmt ??= this.db.prepare(
         `INSERT INTO experiments (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
       );

@@ -27,6 +27,11 @@ export interface GroupSummary {
   nonFiniteExperiments: number;
   /** Experiments recorded without inference (faults changed nothing). */
   noEffect: number;
+  /** Experiments in which a protection corrected at least one code word. */
+  correctedExperiments: number;
+  /** Experiments with at least one detected uncorrectable error (DUE), and their rate. */
+  dueExperiments: number;
+  dueRate: Interval;
 }
 
 function sortKey(g: string): [string, number] {
@@ -70,6 +75,7 @@ function group(name: string, rs: ExperimentRecord[], confidence: number): GroupS
   const n = rs.length;
   const sdc = rs.filter((r) => r.sdc > 0).length;
   const critical = rs.filter((r) => r.criticalSdc > 0).length;
+  const due = rs.filter((r) => r.detected > 0).length;
   return {
     group: name,
     experiments: n,
@@ -88,6 +94,9 @@ function group(name: string, rs: ExperimentRecord[], confidence: number): GroupS
         : null,
     nonFiniteExperiments: rs.filter((r) => r.nanImages + r.infImages > 0).length,
     noEffect: rs.filter((r) => r.effect !== 'run').length,
+    correctedExperiments: rs.filter((r) => r.corrected > 0).length,
+    dueExperiments: due,
+    dueRate: wilsonInterval(due, n, confidence),
   };
 }
 
@@ -120,6 +129,8 @@ const CSV_FIELDS = [
   'maxLogitDeviation',
   'wordsChanged',
   'weightsChanged',
+  'corrected',
+  'detected',
   'imagesRun',
   'seconds',
   'faults',

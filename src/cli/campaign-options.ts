@@ -13,6 +13,7 @@ import { firstPerClass, imagesToTensor, labelsOf } from '../data/index.js';
 import type { Targeting } from '../fault/fault-models.js';
 import { FAULT_TYPES } from '../fault/fault-types.js';
 import { NUMBER_FORMATS } from '../fault/number-formats.js';
+import { parseProtections } from '../fault/protect/registry.js';
 import { STORAGE_FORMATS } from '../fault/storage-formats.js';
 import type { Model } from '../onnx/ir.js';
 import { encodeModel } from '../onnx/proto.js';
@@ -47,6 +48,12 @@ export const memoryOptions: Record<string, OptionSpec> = {
     choices: ['true', 'false'],
     default: 'true',
     description: 'fold BatchNorm into the preceding conv before storing (as accelerators do)',
+  },
+  protect: {
+    type: 'string',
+    placeholder: 'name[:key=value],...',
+    description:
+      "protections of the stored weights, e.g. secded72:interleave=2,clip (see 'prunefi protections'); memory codes decode first, then value guards",
   },
 };
 
@@ -136,14 +143,20 @@ export function parseTargeting(cmd: string, a: ParsedArgs): Targeting {
   return t;
 }
 
-/** The memory part of a campaign config. */
+/** The memory part of a campaign config (`protect` only when protections are named). */
 export function parseMemory(a: ParsedArgs): CampaignConfig['memory'] {
-  return {
+  const memory: CampaignConfig['memory'] = {
     numberFormat: opt.str(a, 'number-format') ?? 'float32',
     storage: opt.str(a, 'storage') ?? 'dense',
     faultScales: opt.bool(a, 'fault-scales'),
     foldBn: (opt.str(a, 'fold-bn') ?? 'true') === 'true',
   };
+  const text = opt.str(a, 'protect');
+  if (text !== undefined) {
+    const protect = parseProtections(text);
+    if (protect.length) memory.protect = protect;
+  }
+  return memory;
 }
 
 /** Evaluator options from the engine options. */

@@ -18,7 +18,10 @@ export interface Targeting {
   layers?: string[];
   /** Weights, biases or both. */
   roles?: ('weight' | 'bias')[];
-  /** Memory regions (default: all but int8 scales, which need `faultScales`). */
+  /**
+   * Memory regions (default: all but int8 scales, which need `faultScales`, and protections'
+   * check words, which only fault models that hit every stored bit take by default).
+   */
   regions?: RegionName[];
   /** Inclusive range of bit positions within a word, e.g. [23, 30] for float32 exponents. */
   bits?: [number, number];
@@ -56,7 +59,12 @@ function matchLayer(name: string, patterns: readonly string[]): boolean {
   return patterns.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
 }
 
-/** The set of targeted fault positions (word × start bit) of a stored model. */
+/**
+ * The set of targeted fault positions (word × start bit) of a stored model. Positions of check
+ * words (protections) come after every data position, so a protected memory's data positions are
+ * numbered as the unprotected memory's: a draw that walks positions in order (BER) hits the same
+ * data bits with the same seed, and only continues into the check bits.
+ */
 export class FaultSpace {
   readonly model: StoredModel;
   readonly type: string;
@@ -66,7 +74,17 @@ export class FaultSpace {
   /** Number of fault positions (targeted bits, or burst start bits). */
   readonly size: number;
 
-  constructor(model: StoredModel, targeting: Targeting = {}, type = 'bit-flip', length?: number) {
+  /**
+   * `checkWords`: whether an untargeted region list includes the protections' check words (the
+   * BER model, which hits every stored bit); a targeting that lists regions says it itself.
+   */
+  constructor(
+    model: StoredModel,
+    targeting: Targeting = {},
+    type = 'bit-flip',
+    length?: number,
+    checkWords = false,
+  ) {
     const ft = FAULT_TYPES.get(type);
     this.model = model;
     this.type = type;
@@ -102,27 +120,31 @@ export class FaultSpace {
       }
     }
     const regions = t.regions ?? null;
+    const skip = (r: Region): boolean =>
+      regions
+        ? !regions.includes(r.name)
+        : (r.name === 'scales' && !model.faultScales) || (!!r.check && !checkWords);
     this.segments = [];
-    for (const layer of model.layers) {
-      if (t.layers && !matchLayer(layer.name, t.layers)) continue;
-      for (const tensor of layer.tensors) {
-        if (t.roles && !t.roles.includes(tensor.role)) continue;
-        for (const region of tensor.regions) {
-          if (regions ? !regions.includes(region.name) : region.name === 'scales' && !model.faultScales)
-            continue;
-          if (t.valueRange && region.name !== 'values') continue;
-          const lo = t.bits ? t.bits[0] : 0;
-          const hi = Math.min(t.bits ? t.bits[1] : 31, region.bits - 1);
-          const slots = hi - lo + 1 - (this.length - 1);
-          if (slots <= 0) continue;
-          let words: Int32Array | null = null;
-          if (t.valueRange) words = valueWords(tensor, region, t.valueRange);
-          const count = words ? words.length : region.words.length;
-          if (count === 0) continue;
-          this.segments.push({ tensor, region, words, count, bitLo: lo, slots });
+    for (const check of [false, true])
+      for (const layer of model.layers) {
+        if (t.layers && !matchLayer(layer.name, t.layers)) continue;
+        for (const tensor of layer.tensors) {
+          if (t.roles && !t.roles.includes(tensor.role)) continue;
+          for (const region of tensor.regions) {
+            if (!!region.check !== check || skip(region)) continue;
+            if (t.valueRange && region.name !== 'values') continue;
+            const lo = t.bits ? t.bits[0] : 0;
+            const hi = Math.min(t.bits ? t.bits[1] : 31, region.bits - 1);
+            const slots = hi - lo + 1 - (this.length - 1);
+            if (slots <= 0) continue;
+            let words: Int32Array | null = null;
+            if (t.valueRange) words = valueWords(tensor, region, t.valueRange);
+            const count = words ? words.length : region.words.length;
+            if (count === 0) continue;
+            this.segments.push({ tensor, region, words, count, bitLo: lo, slots });
+          }
         }
       }
-    }
     this.cumulative = new Float64Array(this.segments.length + 1);
     this.segments.forEach((s, i) => {
       this.cumulative[i + 1] = this.cumulative[i]! + s.count * s.slots;

@@ -10,6 +10,9 @@ import { numel, type Tensor, tensor } from '../onnx/tensor.js';
 import { FAULT_TYPES } from './fault-types.js';
 import { faultLayers } from './layers.js';
 import { FLOAT32, NUMBER_FORMATS, type NumberFormat } from './number-formats.js';
+import { type DecodeCounts, decodeCodes, protectTensor } from './protect/apply.js';
+import { checkProtections } from './protect/registry.js';
+import type { MemoryCode, ProtectSpec, ValueGuard } from './protect/types.js';
 import {
   DENSE,
   type Region,
@@ -34,10 +37,13 @@ export interface Fault {
   length?: number;
 }
 
-/** The decoded elements of one tensor that a set of faults changed. */
-export interface TensorChange {
+/**
+ * The decoded elements of one tensor that a set of faults changed, and the code words its
+ * protections corrected or detected (DUE) on the way.
+ */
+export interface TensorChange extends DecodeCounts {
   tensor: StoredTensor;
-  /** Stored words whose bits changed. */
+  /** Stored words whose bits changed (check words included). */
   wordsChanged: number;
   /** Flat positions whose decoded value changed (bitwise), ascending. */
   positions: Int32Array;
@@ -53,6 +59,8 @@ export interface MemoryOptions {
   storage?: string;
   /** Whether int8 scales are part of the fault space (default false; they are stored either way). */
   faultScales?: boolean;
+  /** Protections of every stored tensor (see `PROTECTIONS`; default none). */
+  protect?: readonly ProtectSpec[];
 }
 
 const bitsView = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
@@ -76,6 +84,9 @@ export class StoredTensor {
   /** Flat position of each fault-free value word (null for dense: word k is element k). */
   readonly valuePositions: Int32Array | null;
   private readonly chStride: number;
+  /** Memory codes on the value words, in decoding order, and guards on the decoded weights. */
+  private readonly codes: readonly MemoryCode[];
+  private readonly guards: readonly ValueGuard[];
 
   constructor(
     name: string,
@@ -85,6 +96,7 @@ export class StoredTensor {
     outAxis: number,
     format: NumberFormat,
     storage: StorageFormat,
+    protect: readonly ProtectSpec[] = [],
   ) {
     if (t.dtype !== 'float32') {
       throw new PrunefiError(
@@ -109,9 +121,15 @@ export class StoredTensor {
     const regions: Region[] = [{ name: 'values', bits: format.bits, words: layout.values }];
     if (enc.scales) regions.push({ name: 'scales', bits: 32, words: bitsView(enc.scales).slice() });
     regions.push(...layout.indexRegions);
-    this.regions = regions;
     this.valuePositions = layout.positions;
+    // The golden values are decoded before any guard exists: protections never change them.
+    this.codes = [];
+    this.guards = [];
     this.golden = this.decode(regions);
+    const p = protectTensor(protect, regions[0]!, format, this.golden);
+    this.codes = p.codes;
+    this.guards = p.guards;
+    this.regions = [...regions, ...p.codes.map((c) => c.region)];
   }
 
   /** The output channel of flat element `i`. */
@@ -129,6 +147,20 @@ export class StoredTensor {
     let b = 0;
     for (const r of this.regions) b += r.bits * r.words.length;
     return b;
+  }
+
+  /** Stored bits of protections' check words (included in `bits`). */
+  get checkBits(): number {
+    let b = 0;
+    for (const r of this.regions) if (r.check) b += r.bits * r.words.length;
+    return b;
+  }
+
+  /** A decoded weight after the value guards. */
+  private guarded(v: number): number {
+    let x = v;
+    for (const g of this.guards) x = g.apply(x);
+    return x;
   }
 
   /** The region called `name`; a fault naming a region this tensor lacks is a FAULT_LIST error. */
@@ -153,7 +185,7 @@ export class StoredTensor {
     if (this.storage === DENSE) {
       for (let i = 0; i < out.length; i++)
         out[i] = f.decode(values[i]!, scales ? scales[this.channelOf(i)]! : 1);
-      return out;
+      return this.guardAll(out);
     }
     // A position may receive several values after an index fault: the first assigns (keeping the
     // sign of a -0), later ones accumulate as the multiply-add unit would.
@@ -167,6 +199,11 @@ export class StoredTensor {
         written[pos] = 1;
       }
     });
+    return this.guardAll(out);
+  }
+
+  private guardAll(out: Float32Array): Float32Array {
+    if (this.guards.length) for (let i = 0; i < out.length; i++) out[i] = this.guarded(out[i]!);
     return out;
   }
 
@@ -196,8 +233,9 @@ export class StoredTensor {
   }
 
   /**
-   * Applies faults (in order) to a copy of the touched words and returns the decoded elements
-   * that changed, or null when no stored word changed (a stuck-at on a bit already at that value).
+   * Applies faults (in order) to a copy of the touched words, decodes them through the memory
+   * codes, and returns the decoded elements that changed, or null when no stored word changed (a
+   * stuck-at on a bit already at that value).
    */
   apply(faults: readonly Fault[]): TensorChange | null {
     const patched = new Map<RegionName, Map<number, number>>();
@@ -221,8 +259,17 @@ export class StoredTensor {
       if (m.size === 0) patched.delete(name);
     }
     if (wordsChanged === 0) return null;
+    const counts = decodeCodes(this.codes, this.regions[0]!.words, patched);
+    if (patched.size === 0)
+      return {
+        tensor: this,
+        wordsChanged,
+        positions: new Int32Array(0),
+        values: new Float32Array(0),
+        ...counts,
+      };
     const valuesOnly = patched.size === 1 && patched.has('values');
-    if (valuesOnly) return this.valueChange(patched.get('values')!, wordsChanged);
+    if (valuesOnly) return this.valueChange(patched.get('values')!, wordsChanged, counts);
     const regions = this.regions.map((r) => {
       const m = patched.get(r.name);
       if (!m) return r;
@@ -230,10 +277,10 @@ export class StoredTensor {
       for (const [i, w] of m) words[i] = w;
       return { name: r.name, bits: r.bits, words };
     });
-    return this.diff(this.decode(regions), wordsChanged);
+    return this.diff(this.decode(regions), wordsChanged, counts);
   }
 
-  private valueChange(m: Map<number, number>, wordsChanged: number): TensorChange {
+  private valueChange(m: Map<number, number>, wordsChanged: number, counts: DecodeCounts): TensorChange {
     const scales = this.regions.find((r) => r.name === 'scales');
     const pos: number[] = [];
     const vals: number[] = [];
@@ -243,7 +290,7 @@ export class StoredTensor {
     for (const [k, w] of [...m].sort((a, b) => a[0] - b[0])) {
       const p = this.valuePositions ? this.valuePositions[k]! : k;
       const c = this.channelOf(p);
-      one[0] = this.format.decode(w, scales ? bitsToFloat(scales.words[c]!) : 1);
+      one[0] = this.guarded(this.format.decode(w, scales ? bitsToFloat(scales.words[c]!) : 1));
       if (oneBits[0] === gb[p]) continue;
       pos.push(p);
       vals.push(one[0]!);
@@ -254,10 +301,11 @@ export class StoredTensor {
       wordsChanged,
       positions: Int32Array.from(order, (i) => pos[i]!),
       values: Float32Array.from(order, (i) => vals[i]!),
+      ...counts,
     };
   }
 
-  private diff(decoded: Float32Array, wordsChanged: number): TensorChange {
+  private diff(decoded: Float32Array, wordsChanged: number, counts: DecodeCounts): TensorChange {
     const a = bitsView(decoded);
     const g = bitsView(this.golden);
     const pos: number[] = [];
@@ -267,6 +315,7 @@ export class StoredTensor {
       wordsChanged,
       positions: Int32Array.from(pos),
       values: Float32Array.from(pos, (i) => decoded[i]!),
+      ...counts,
     };
   }
 }
@@ -296,6 +345,8 @@ export class StoredModel {
   readonly numberFormat: NumberFormat;
   readonly storage: StorageFormat;
   readonly faultScales: boolean;
+  /** The protections, checked, defaults filled in, in composition order. */
+  readonly protect: readonly ProtectSpec[];
   readonly layers: StoredLayer[];
   readonly tensors: StoredTensor[];
   private readonly byName: Map<string, StoredTensor>;
@@ -304,6 +355,7 @@ export class StoredModel {
     this.numberFormat = NUMBER_FORMATS.get(options.numberFormat ?? 'float32');
     this.storage = STORAGE_FORMATS.get(options.storage ?? 'dense');
     this.faultScales = options.faultScales ?? false;
+    this.protect = checkProtections(options.protect ?? []);
     this.layers = [];
     this.byName = new Map();
     for (const l of faultLayers(graph)) {
@@ -319,6 +371,7 @@ export class StoredModel {
           outAxis,
           fmt,
           role === 'bias' ? DENSE : this.storage,
+          this.protect,
         );
         this.byName.set(init, st);
         tensors.push(st);
@@ -351,9 +404,14 @@ export class StoredModel {
     return this.layers.find((l) => l.tensors.includes(t))!;
   }
 
-  /** Total stored bits of every tensor (all regions). */
+  /** Total stored bits of every tensor (all regions, check words included). */
   get bits(): number {
     return this.tensors.reduce((s, t) => s + t.bits, 0);
+  }
+
+  /** Stored bits of the protections' check words (part of `bits`). */
+  get checkBits(): number {
+    return this.tensors.reduce((s, t) => s + t.checkBits, 0);
   }
 
   /** The decoded golden values of every stored tensor, as float32 initializers. */
@@ -370,9 +428,10 @@ export class StoredModel {
 
   /**
    * Applies faults: `wordsChanged` counts stored words whose bits changed (0 = the experiment has
-   * no effect and needs no inference), `changes` the tensors whose decoded values changed.
+   * no effect and needs no inference), `changes` the tensors whose decoded values changed,
+   * `corrected` and `detected` the code words the protections corrected or found uncorrectable.
    */
-  apply(faults: readonly Fault[]): { wordsChanged: number; changes: TensorChange[] } {
+  apply(faults: readonly Fault[]): { wordsChanged: number; changes: TensorChange[] } & DecodeCounts {
     this.validate(faults);
     const byTensor = new Map<string, Fault[]>();
     for (const f of faults) {
@@ -382,12 +441,16 @@ export class StoredModel {
     }
     const changes: TensorChange[] = [];
     let wordsChanged = 0;
+    let corrected = 0;
+    let detected = 0;
     for (const [name, fs] of byTensor) {
       const c = this.tensor(name).apply(fs);
       if (!c) continue;
       wordsChanged += c.wordsChanged;
+      corrected += c.corrected;
+      detected += c.detected;
       if (c.positions.length > 0) changes.push(c);
     }
-    return { wordsChanged, changes };
+    return { wordsChanged, changes, corrected, detected };
   }
 }

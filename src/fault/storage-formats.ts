@@ -20,14 +20,19 @@
  */
 import { Registry, type RegistryEntry } from '../core/registry.js';
 
-/** Names of the memory regions a stored tensor may have. */
-export type RegionName = 'values' | 'scales' | 'col-index' | 'row-ptr' | 'mask';
+/**
+ * Names of the memory regions a stored tensor may have: its values, int8 scales and sparse
+ * indices, and the check words of protections (SEC-DED 'ecc', 'parity', 'tmr' copies).
+ */
+export type RegionName = 'values' | 'scales' | 'col-index' | 'row-ptr' | 'mask' | 'ecc' | 'parity' | 'tmr';
 
 /** A region of memory: `words.length` words of `bits` bits each. */
 export interface Region {
   readonly name: RegionName;
   readonly bits: number;
   readonly words: Uint32Array;
+  /** Check words of a protection, which only its decoder reads. */
+  readonly check?: boolean;
 }
 
 /** The memory image of one tensor's values in a storage format. */

@@ -132,6 +132,9 @@ export function parseRangeJob(data: unknown): RangeJob {
   c.str(m.storage, 'config.memory.storage');
   c.bool(m.faultScales, 'config.memory.faultScales');
   c.bool(m.foldBn, 'config.memory.foldBn');
+  // Each protection's options are checked where the worker stores the model (checkProtections).
+  if (m.protect !== undefined && !Array.isArray(m.protect))
+    c.fail('config.memory.protect', 'a list of protections');
   c.str(c.obj(cfg.plan, 'config.plan').kind, 'config.plan.kind');
   c.int(cfg.seed, 'config.seed');
   if (cfg.stopping !== undefined)
@@ -158,6 +161,8 @@ const RECORD_INTS = [
   'infImages',
   'wordsChanged',
   'weightsChanged',
+  'corrected',
+  'detected',
   'imagesRun',
 ] as const;
 

@@ -237,7 +237,7 @@ test('sharded ranges add up to the whole campaign; sequential stopping ends earl
   assert.equal(again.result.ranNow, 0, 'a stopped campaign stays stopped on resume');
 });
 
-test('a schema-1 database (before token outcomes) reads as one token per image, read-only or migrated for writing', async () => {
+test('a schema-1 database (before token and protection outcomes) reads as one token per image and nothing corrected, read-only or migrated for writing', async () => {
   const fixture = join(REPO, 'test/fixtures/campaign');
   const want = (
     JSON.parse(readFileSync(join(fixture, 'schema1-records.json'), 'utf8')) as ExperimentRecord[]
@@ -247,6 +247,8 @@ test('a schema-1 database (before token outcomes) reads as one token per image, 
     tokens: r.images,
     tokenCorrect: r.correct,
     tokenSdc: r.sdc,
+    corrected: 0,
+    detected: 0,
   }));
   const dir = tempDir();
   const db = join(dir, 'old.db');
@@ -264,6 +266,6 @@ test('a schema-1 database (before token outcomes) reads as one token per image, 
   const config = campaignConfig(1);
   const rw = CampaignStore.openOrCreate(db, config);
   assert.deepEqual(rw.records(), want);
-  assert.equal(rw.meta('schema'), '2');
+  assert.equal(rw.meta('schema'), '3');
   rw.close();
 });

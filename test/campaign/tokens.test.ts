@@ -34,11 +34,18 @@ test('per-token scoring: a sequence is correct when every scored token is, an SD
   const clean = scoreOutcome(golden, labels, new Int32Array(0), new Float32Array(0), {
     wordsChanged: 0,
     weightsChanged: 0,
+    corrected: 0,
+    detected: 0,
   });
   assert.deepEqual([clean.correct, clean.tokens, clean.tokenCorrect], [2, 5, 5]);
   // A fault flips token 1 of sequence 1 and the padding token of sequence 0 (not scored).
   const faulty = Float32Array.of(1, 0, 0, 1, 0, 5, 0, 1, 1, 0, 1, 0);
-  const o = scoreOutcome(golden, labels, Int32Array.of(0, 1), faulty, { wordsChanged: 1, weightsChanged: 1 });
+  const o = scoreOutcome(golden, labels, Int32Array.of(0, 1), faulty, {
+    wordsChanged: 1,
+    weightsChanged: 1,
+    corrected: 0,
+    detected: 0,
+  });
   assert.deepEqual(
     [o.sdc, o.criticalSdc, o.tokenSdc, o.correct, o.tokenCorrect, o.images, o.tokens],
     [1, 1, 1, 1, 4, 2, 5],

@@ -26,7 +26,15 @@ export const BER: PlanKind = {
     const rates = spec.rates as number[];
     const type = spec.type as string | undefined;
     const length = spec.length as number | undefined;
-    const space = new FaultSpace(memory, spec.targeting as Targeting | undefined, type ?? 'bit-flip', length);
+    // Every stored bit takes faults at the rate, check words too (after the data bits, so a
+    // protected campaign hits the unprotected one's data bits with the same seed).
+    const space = new FaultSpace(
+      memory,
+      spec.targeting as Targeting | undefined,
+      type ?? 'bit-flip',
+      length,
+      true,
+    );
     const specs: FaultSpec[] = rates.map((ber) => ({ model: 'ber', ber, type, length }));
     for (const s of specs) sampleFaults(space, s, Rng.seeded(0)); // validates every rate up front
     return {

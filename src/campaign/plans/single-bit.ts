@@ -57,18 +57,24 @@ export const SINGLE_BIT: PlanKind = {
   },
   report: () => ({ as: 'single-fault' }),
   build(spec, memory, rng) {
-    const width = memory.numberFormat.bits;
+    const targeting = spec.targeting as Targeting | undefined;
+    // A sweep over protections' check words runs over their width (8 bits of a (72,64) code).
+    const checks = memory.tensors.flatMap((t) =>
+      t.regions.filter((r) => r.check && targeting?.regions?.includes(r.name)),
+    );
+    const checkOnly = checks.length > 0 && targeting!.regions!.every((n) => checks.some((r) => r.name === n));
+    const width = checkOnly ? Math.max(...checks.map((r) => r.bits)) : memory.numberFormat.bits;
+    const what = checkOnly ? 'check words' : memory.numberFormat.name;
     const bits = (spec.bits as number[] | undefined) ?? Array.from({ length: width }, (_, b) => b);
     for (const b of bits) {
       if (b >= width) {
         throw planError(
           'single-bit',
-          `bit ${b} is outside the ${width}-bit words of ${memory.numberFormat.name}; bits run 0..${width - 1}`,
+          `bit ${b} is outside the ${width}-bit words of ${what}; bits run 0..${width - 1}`,
         );
       }
     }
     const type = (spec.type as string | undefined) ?? 'bit-flip';
-    const targeting = spec.targeting as Targeting | undefined;
     const spaces = bits.map((b) => new FaultSpace(memory, { ...targeting, bits: [b, b] }, type));
     const perBit =
       (spec.perBit as number | undefined) ??

@@ -29,9 +29,14 @@ import {
   type ParsedArgs,
   usageError,
 } from '../command.js';
-import { formatPercent, table } from '../format.js';
+import { formatInt, formatPercent, table } from '../format.js';
 import { dataOptions, printJson } from '../shared.js';
 import { executeQueued, queueOptions } from './queued.js';
+
+/** Stored bits, and the share of them that protections' check words take. */
+function memoryLine(bits: number, checkBits: number): string {
+  return `${formatInt(bits)} stored bits${checkBits ? ` (${formatInt(checkBits)} of them check bits, +${formatPercent(checkBits / (bits - checkBits), 2)} over the data)` : ''}`;
+}
 
 function parseRange(a: ParsedArgs): [number, number] | undefined {
   const r = opt.str(a, 'range');
@@ -79,12 +84,15 @@ async function execute(
       interrupted: r.interrupted,
       seconds: r.seconds,
       setupSeconds: prepared.evaluator.setupSeconds,
+      memoryBits: prepared.evaluator.memory.bits,
+      checkBits: prepared.evaluator.memory.checkBits,
     };
     if (json) printJson(ctx, line);
     else {
       ctx.stdout.write(
         `${r.done}/${r.planned} experiments stored in ${store.path} (${r.ranNow} now, ${r.seconds.toFixed(1)} s)${r.stoppedEarly ? '; stopped early: every SDC-rate interval is narrow enough' : ''}\n`,
       );
+      ctx.stdout.write(`memory: ${memoryLine(line.memoryBits, line.checkBits)}\n`);
       if (r.interrupted)
         ctx.stdout.write(`interrupted: continue with 'prunefi campaign resume ${store.path}'\n`);
     }
@@ -226,12 +234,16 @@ const statusCmd: Command = {
       // A sequence output scores tokens: its accuracy and SDC rates are also shown per token.
       const perToken = golden.tokens !== undefined && golden.tokens !== golden.images;
       const stopped = store.meta('stopped');
+      const memory = JSON.parse(store.meta('memory') ?? 'null') as { bits: number; checkBits: number } | null;
+      const protect = (store.config as CampaignConfig).memory.protect ?? [];
+      const protectedBy = protect.map((p) => p.name).join(', ');
       if (opt.bool(a, 'json')) {
         printJson(ctx, {
           db: store.path,
           config: store.config,
           golden,
           stopped: stopped ? JSON.parse(stopped) : null,
+          memory,
           done: records.length,
           groups: rows,
         });
@@ -242,6 +254,10 @@ const statusCmd: Command = {
       ctx.stdout.write(
         `${store.path}: ${records.length} experiments stored${golden.accuracy !== undefined ? `, golden accuracy ${formatPercent(golden.accuracy, 2)}` : ''}${perToken ? ` (whole sequences; per token ${formatPercent(golden.tokenCorrect! / golden.tokens!, 2)} of ${golden.tokens})` : ''}${stopped ? ', stopped early (sequential stopping)' : ''}\n`,
       );
+      if (memory)
+        ctx.stdout.write(
+          `memory: ${memoryLine(memory.bits, memory.checkBits)}${protect.length ? `, protected by ${protectedBy}` : ''}\n`,
+        );
       ctx.stdout.write(
         `${table(
           [
@@ -254,6 +270,7 @@ const statusCmd: Command = {
             ...(perToken ? ['token SDC'] : []),
             'NaN/Inf',
             'no effect',
+            ...(protect.length ? ['corrected', 'DUE rate [95% CI]'] : []),
           ],
           rows.map((r) => [
             r.group,
@@ -265,6 +282,7 @@ const statusCmd: Command = {
             ...(perToken ? [formatPercent(r.meanTokenSdcRate, 3)] : []),
             String(r.nonFiniteExperiments),
             String(r.noEffect),
+            ...(protect.length ? [String(r.correctedExperiments), iv(r.dueRate)] : []),
           ]),
         )}\n`,
       );

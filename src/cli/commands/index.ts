@@ -6,6 +6,7 @@ import { faultsCommand } from './faults.js';
 import { infoCommand } from './info.js';
 import { injectCommand } from './inject.js';
 import { methodsCommand } from './methods.js';
+import { protectionsCommand } from './protections.js';
 import { pruneCommand } from './prune.js';
 import { datasetsCommand, modelsCommand } from './registries.js';
 import { reportCommand } from './report.js';
@@ -29,5 +30,6 @@ export const COMMANDS: readonly Command[] = [
   campaignCommand,
   workerCommand,
   faultsCommand,
+  protectionsCommand,
   reportCommand,
 ];

@@ -99,6 +99,8 @@ const REPLAYED = [
   'tokenSdc',
   'nanImages',
   'infImages',
+  'corrected',
+  'detected',
 ] as const;
 
 /** How a replayed experiment compares with the campaign's stored one. */
@@ -231,6 +233,10 @@ export const injectCommand: Command = {
       ctx.stdout.write(
         `accuracy ${formatPercent(o.accuracy, 2)} (golden ${formatPercent(golden, 2)}), SDC ${o.sdc}/${o.images} images (critical ${o.criticalSdc}), NaN ${o.nanImages}, Inf ${o.infImages}, max logit deviation ${o.maxLogitDeviation.toPrecision(3)}; ${o.effect === 'run' ? `${o.imagesRun} images inferred` : `no inference needed (${o.effect})`}\n`,
       );
+      if (ev.memory.protect.length)
+        ctx.stdout.write(
+          `protections ${ev.memory.protect.map((p) => p.name).join(', ')}: ${o.corrected} code word(s) corrected, ${o.detected} detected uncorrectable (DUE)\n`,
+        );
       if (replay) ctx.stdout.write(`${replayLine(replay)}\n`);
       return 0;
     } finally {

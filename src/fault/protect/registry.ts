@@ -1,0 +1,109 @@
+/**
+ * The protections a campaign may name (`--protect secded72,clip`), and the checking of their
+ * specs. A new protection is one file exporting a `Protection` and its line here.
+ */
+import { PrunefiError, unknownName } from '../../core/errors.js';
+import { Registry } from '../../core/registry.js';
+import { CLIP } from './clip.js';
+import { PARITY } from './parity.js';
+import { SECDED39, SECDED72 } from './secded.js';
+import { EXPONENT_TMR } from './tmr.js';
+import type { Protection, ProtectOption, ProtectSpec } from './types.js';
+
+/** Every protection, in the order `prunefi protections` lists them. */
+export const PROTECTIONS = new Registry<Protection>('protection', [
+  SECDED72,
+  SECDED39,
+  PARITY,
+  EXPONENT_TMR,
+  CLIP,
+]);
+
+function protectError(name: string, what: string): PrunefiError {
+  return new PrunefiError('FAULT_CONFIG', `protection ${name}: ${what}`);
+}
+
+function checkValue(name: string, key: string, o: ProtectOption, v: unknown): number | string {
+  if (o.type === 'choice') {
+    if (typeof v !== 'string' || !o.choices?.includes(v))
+      throw protectError(name, `${key} must be one of ${o.choices?.join(', ')}, got ${JSON.stringify(v)}`);
+    return v;
+  }
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n))
+    throw protectError(name, `${key} must be an integer, got ${JSON.stringify(v)}`);
+  if ((o.min !== undefined && n < o.min) || (o.max !== undefined && n > o.max))
+    throw protectError(name, `${key} must be in [${o.min}, ${o.max}], got ${n}`);
+  return n;
+}
+
+/**
+ * Checks protection specs (stored configs and command lines) and returns them with every
+ * default filled in, in the order they compose: memory codes first (in the given order, each
+ * decoding what the one before corrected), then value guards, which read decoded weights. A
+ * protection named twice, or two codes storing the same check region, is an error.
+ */
+export function checkProtections(specs: unknown): ProtectSpec[] {
+  if (!Array.isArray(specs))
+    throw new PrunefiError('FAULT_CONFIG', 'protections must be a list of {name, ...options}');
+  const out: { spec: ProtectSpec; stage: number }[] = [];
+  const seen = new Set<string>();
+  for (const s of specs) {
+    if (!s || typeof s !== 'object' || typeof (s as { name?: unknown }).name !== 'string')
+      throw new PrunefiError(
+        'FAULT_CONFIG',
+        `a protection must be an object with a name, got ${JSON.stringify(s)}`,
+      );
+    const { name, ...values } = s as { name: string } & Record<string, unknown>;
+    const p = PROTECTIONS.get(name);
+    if (seen.has(name)) throw protectError(name, 'it is named twice; give each protection once');
+    seen.add(name);
+    for (const key of Object.keys(values))
+      if (!(key in p.options)) throw unknownName(`option of protection ${name}`, key, Object.keys(p.options));
+    const spec: ProtectSpec = { name };
+    for (const [key, o] of Object.entries(p.options)) {
+      const v = values[key] ?? o.default;
+      if (v !== undefined) spec[key] = checkValue(name, key, o, v);
+    }
+    out.push({ spec, stage: p.stage === 'bits' ? 0 : 1 });
+  }
+  const regions = new Map<string, string>();
+  for (const { spec } of out) {
+    const region = PROTECTIONS.get(spec.name).region;
+    if (!region) continue;
+    const other = regions.get(region);
+    if (other)
+      throw protectError(
+        spec.name,
+        `it and ${other} would both store the '${region}' check words; choose one of them`,
+      );
+    regions.set(region, spec.name);
+  }
+  return out.sort((a, b) => a.stage - b.stage).map((x) => x.spec);
+}
+
+/**
+ * Parses a command line's protections: `name[:key=value[:key=value]]`, comma-separated, e.g.
+ * `secded72:interleave=2,clip:mode=zero`. Values stay text until `checkProtections` types them.
+ */
+export function parseProtections(text: string): ProtectSpec[] {
+  const specs = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((item) => {
+      const [name, ...pairs] = item.split(':');
+      const spec: ProtectSpec = { name: name! };
+      for (const pair of pairs) {
+        const m = /^([A-Za-z]+)=(.+)$/.exec(pair);
+        if (!m)
+          throw new PrunefiError(
+            'USAGE',
+            `--protect ${item}: options are key=value after the name, e.g. secded72:interleave=2, got '${pair}'`,
+          );
+        spec[m[1]!] = m[2]!;
+      }
+      return spec;
+    });
+  return checkProtections(specs);
+}
