@@ -41,6 +41,8 @@ export async function compareModes(
         'infImages',
         'effect',
         'wordsChanged',
+        'corrected',
+        'detected',
       ] as const) {
         assert.equal(a[k], b[k], `${k}: ${what}`);
       }

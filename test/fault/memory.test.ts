@@ -81,7 +81,7 @@ test('stuck-at on a bit that already holds the value changes no stored word', ()
   const g = floatBits(m.tensor('fc.weight').golden[0]!);
   const sign = g >>> 31;
   const same = m.apply([flipAt('fc.weight', 0, 31, sign ? 'stuck-at-1' : 'stuck-at-0')]);
-  assert.deepEqual(same, { wordsChanged: 0, changes: [] });
+  assert.deepEqual(same, { wordsChanged: 0, changes: [], corrected: 0, detected: 0 });
   const other = m.apply([flipAt('fc.weight', 0, 31, sign ? 'stuck-at-0' : 'stuck-at-1')]);
   assert.equal(other.wordsChanged, 1);
   assert.equal(other.changes[0]!.values[0], -m.tensor('fc.weight').golden[0]!);
