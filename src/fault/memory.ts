@@ -118,7 +118,8 @@ export class StoredTensor {
     this.chStride = numel(t.dims.slice(axis + 1));
     const enc = format.encode(t.data as Float32Array, this.channels, (i) => this.channelOf(i));
     const layout = storage.encode(enc.words, this.rows, this.cols, (w) => format.decode(w, 1) === 0);
-    const regions: Region[] = [{ name: 'values', bits: format.bits, words: layout.values }];
+    const values: Region = { name: 'values', bits: format.bits, words: layout.values };
+    const regions: Region[] = [values];
     if (enc.scales) regions.push({ name: 'scales', bits: 32, words: bitsView(enc.scales).slice() });
     regions.push(...layout.indexRegions);
     this.valuePositions = layout.positions;
@@ -126,7 +127,7 @@ export class StoredTensor {
     this.codes = [];
     this.guards = [];
     this.golden = this.decode(regions);
-    const p = protectTensor(protect, regions[0]!, format, this.golden);
+    const p = protectTensor(protect, values, format, this.golden);
     this.codes = p.codes;
     this.guards = p.guards;
     this.regions = [...regions, ...p.codes.map((c) => c.region)];
@@ -203,7 +204,10 @@ export class StoredTensor {
   }
 
   private guardAll(out: Float32Array): Float32Array {
-    if (this.guards.length) for (let i = 0; i < out.length; i++) out[i] = this.guarded(out[i]!);
+    if (this.guards.length)
+      out.forEach((v, i) => {
+        out[i] = this.guarded(v);
+      });
     return out;
   }
 
@@ -259,7 +263,7 @@ export class StoredTensor {
       if (m.size === 0) patched.delete(name);
     }
     if (wordsChanged === 0) return null;
-    const counts = decodeCodes(this.codes, this.regions[0]!.words, patched);
+    const counts = decodeCodes(this.codes, this.regions[0]?.words ?? new Uint32Array(0), patched);
     if (patched.size === 0)
       return {
         tensor: this,

@@ -62,7 +62,8 @@ export const SINGLE_BIT: PlanKind = {
     const checks = memory.tensors.flatMap((t) =>
       t.regions.filter((r) => r.check && targeting?.regions?.includes(r.name)),
     );
-    const checkOnly = checks.length > 0 && targeting!.regions!.every((n) => checks.some((r) => r.name === n));
+    const checkOnly =
+      checks.length > 0 && (targeting?.regions ?? []).every((n) => checks.some((r) => r.name === n));
     const width = checkOnly ? Math.max(...checks.map((r) => r.bits)) : memory.numberFormat.bits;
     const what = checkOnly ? 'check words' : memory.numberFormat.name;
     const bits = (spec.bits as number[] | undefined) ?? Array.from({ length: width }, (_, b) => b);

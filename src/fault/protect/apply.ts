@@ -55,7 +55,7 @@ export function decodeCodes(
     patched.set('values', faulty);
   }
   const v = faulty;
-  const read = (k: number): number => v.get(k) ?? values[k]!;
+  const read = (k: number): number => v.get(k) ?? values[k] ?? 0;
   const write = (k: number, w: number): void => {
     v.set(k, w);
   };
@@ -64,7 +64,7 @@ export function decodeCodes(
     const touched = new Set<number>(checks?.keys());
     for (const k of v.keys()) touched.add(code.codeWordOf(k));
     for (const c of [...touched].sort((a, b) => a - b)) {
-      const s = code.decode(c, checks?.get(c) ?? code.region.words[c]!, read, write);
+      const s = code.decode(c, checks?.get(c) ?? code.region.words[c] ?? 0, read, write);
       if (s === 'corrected') counts.corrected++;
       else if (s === 'detected') counts.detected++;
     }

@@ -23,8 +23,7 @@ export const CLIP: Protection = {
   guard(spec, golden) {
     let min = Number.POSITIVE_INFINITY;
     let max = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < golden.length; i++) {
-      const v = golden[i]!;
+    for (const v of golden) {
       if (v < min) min = v;
       if (v > max) max = v;
     }

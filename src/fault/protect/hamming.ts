@@ -52,14 +52,14 @@ export function secDedCode(dataBits: 32 | 64): SecDedCode {
   for (let b = 0; b < bytes; b++) {
     for (let v = 0; v < 256; v++) {
       let s = 0;
-      for (let k = 0; k < 8; k++) if ((v >> k) & 1) s ^= position[b * 8 + k]!;
+      for (let k = 0; k < 8; k++) if ((v >> k) & 1) s ^= position[b * 8 + k] ?? 0;
       table[b * 256 + v] = s;
     }
   }
   const hamming = (lo: number, hi: number): number => {
     let s = 0;
-    for (let b = 0; b < 4; b++) s ^= table[b * 256 + ((lo >>> (8 * b)) & 0xff)]!;
-    if (bytes === 8) for (let b = 0; b < 4; b++) s ^= table[(b + 4) * 256 + ((hi >>> (8 * b)) & 0xff)]!;
+    for (let b = 0; b < 4; b++) s ^= table[b * 256 + ((lo >>> (8 * b)) & 0xff)] ?? 0;
+    if (bytes === 8) for (let b = 0; b < 4; b++) s ^= table[(b + 4) * 256 + ((hi >>> (8 * b)) & 0xff)] ?? 0;
     return s;
   };
   const mask = (1 << r) - 1;
@@ -78,7 +78,7 @@ export function secDedCode(dataBits: 32 | 64): SecDedCode {
       // One error: at the overall parity bit (syndrome 0), a Hamming bit (a power of two) or the
       // data bit at that position; a syndrome beyond the code's positions is three or more.
       if (syndrome > n) return { status: 'detected', lo, hi };
-      const j = dataAt[syndrome]!;
+      const j = dataAt[syndrome] ?? -1;
       if (j < 0) return { status: 'corrected', lo, hi };
       return j < 32
         ? { status: 'corrected', lo: (lo ^ (1 << j)) >>> 0, hi }

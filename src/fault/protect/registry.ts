@@ -92,16 +92,16 @@ export function parseProtections(text: string): ProtectSpec[] {
     .map((s) => s.trim())
     .filter((s) => s !== '')
     .map((item) => {
-      const [name, ...pairs] = item.split(':');
-      const spec: ProtectSpec = { name: name! };
+      const [name = '', ...pairs] = item.split(':');
+      const spec: ProtectSpec = { name };
       for (const pair of pairs) {
-        const m = /^([A-Za-z]+)=(.+)$/.exec(pair);
-        if (!m)
+        const [, key, value] = /^([A-Za-z]+)=(.+)$/.exec(pair) ?? [];
+        if (key === undefined || value === undefined)
           throw new PrunefiError(
             'USAGE',
             `--protect ${item}: options are key=value after the name, e.g. secded72:interleave=2, got '${pair}'`,
           );
-        spec[m[1]!] = m[2]!;
+        spec[key] = value;
       }
       return spec;
     });

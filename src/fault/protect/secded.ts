@@ -30,15 +30,19 @@ function secDed(name: string, dataBits: 32 | 64): Protection {
       const m = lowMask(w);
       const perHalf = 32 / w;
       const data = (c: number, read: (k: number) => number): [number, number] => {
-        const half = [0, 0];
+        let lo = 0;
+        let hi = 0;
         for (let s = 0; s < groups.perWord; s++) {
           const k = groups.wordAt(c, s);
-          if (k >= 0) half[s < perHalf ? 0 : 1]! |= (read(k) & m) << (w * (s % perHalf));
+          if (k < 0) continue;
+          const bits = (read(k) & m) << (w * (s % perHalf));
+          if (s < perHalf) lo |= bits;
+          else hi |= bits;
         }
-        return [half[0]! >>> 0, half[1]! >>> 0];
+        return [lo >>> 0, hi >>> 0];
       };
       const check = new Uint32Array(groups.count);
-      const read = (k: number): number => values.words[k]!;
+      const read = (k: number): number => values.words[k] ?? 0;
       for (let c = 0; c < groups.count; c++) {
         const [lo, hi] = data(c, read);
         check[c] = code.encode(lo, hi);
