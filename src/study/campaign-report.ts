@@ -142,7 +142,9 @@ function faultInfo(c: CampaignConfig): FaultModelInfo {
     faultType: typeof c.plan.type === 'string' ? c.plan.type : 'bit-flip',
     foldBn: c.memory.foldBn,
   };
-  return { label: faultModelLabel(f), ...f };
+  // A protected campaign is a fault model of its own: its sweeps never merge with unprotected ones.
+  const protect = (c.memory.protect ?? []).map((p) => p.name).join('+');
+  return { label: `${faultModelLabel(f)}${protect ? ` protected by ${protect}` : ''}`, ...f };
 }
 
 /** How the report shows a campaign: as its plan kind says (BER curves or a single-fault sweep). */
