@@ -7,3 +7,6 @@ export * from './layers.js';
 export * from './memory.js';
 export * from './number-formats.js';
 export * from './storage-formats.js';
+export * from './protect/hamming.js';
+export * from './protect/registry.js';
+export * from './protect/types.js';
