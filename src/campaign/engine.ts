@@ -31,6 +31,14 @@ export function goldenMetaJson(g: {
   });
 }
 
+/**
+ * A campaign's `memory` meta: the stored bits, and how many of them are protections' check bits,
+ * written by every path that runs a campaign (in process or through a queue).
+ */
+export function memoryMetaJson(memory: { bits: number; checkBits: number }): string {
+  return JSON.stringify({ bits: memory.bits, checkBits: memory.checkBits });
+}
+
 /** Sequential stopping: look every `every` experiments, stop when all SDC-rate half-widths ≤ halfWidth. */
 export interface StoppingSpec {
   halfWidth: number;
@@ -89,9 +97,7 @@ export async function runCampaign(o: RunOptions): Promise<RunResult> {
     store.setMeta('golden', goldenMetaJson(ev.goldenScore));
   }
   // The stored memory's size, check words included, for status and reports.
-  if (!store.meta('memory')) {
-    store.setMeta('memory', JSON.stringify({ bits: ev.memory.bits, checkBits: ev.memory.checkBits }));
-  }
+  if (!store.meta('memory')) store.setMeta('memory', memoryMetaJson(ev.memory));
   const done = new Set(store.doneIndices());
   // Counted once, then kept up to date: recounting the set per experiment is quadratic.
   let doneInRange = [...done].filter((i) => i >= from && i < to).length;

@@ -6,7 +6,7 @@ export * from './fold-bn.js';
 export * from './layers.js';
 export * from './memory.js';
 export * from './number-formats.js';
-export * from './storage-formats.js';
 export * from './protect/hamming.js';
 export * from './protect/registry.js';
 export * from './protect/types.js';
+export * from './storage-formats.js';

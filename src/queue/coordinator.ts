@@ -14,7 +14,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { CampaignConfig } from '../campaign/config.js';
-import { goldenMetaJson } from '../campaign/engine.js';
+import { goldenMetaJson, memoryMetaJson } from '../campaign/engine.js';
 import type { ImageInput, SampleInput } from '../campaign/evaluator.js';
 import { storedModelOf } from '../campaign/evaluator.js';
 import { buildPlan } from '../campaign/plan.js';
@@ -116,7 +116,9 @@ export async function runQueuedCampaign(o: QueuedCampaignOptions): Promise<Queue
     );
   }
   const samplesBytes = encodeSamples(o.input);
-  const plan = buildPlan(config.plan, storedModelOf(o.model, config.memory).memory, config.seed);
+  const { memory } = storedModelOf(o.model, config.memory);
+  const plan = buildPlan(config.plan, memory, config.seed);
+  if (!o.store.meta('memory')) o.store.setMeta('memory', memoryMetaJson(memory));
   const [from, to] = o.range ?? [0, plan.size];
   if (
     !(Number.isSafeInteger(from) && Number.isSafeInteger(to) && from >= 0 && from <= to && to <= plan.size)
