@@ -14,7 +14,7 @@ import type { Targeting } from '../fault/fault-models.js';
 import { FAULT_TYPES } from '../fault/fault-types.js';
 import { NUMBER_FORMATS } from '../fault/number-formats.js';
 import { parseProtections } from '../fault/protect/registry.js';
-import { STORAGE_FORMATS } from '../fault/storage-formats.js';
+import { REGION_NAMES, type RegionName, STORAGE_FORMATS } from '../fault/storage-formats.js';
 import type { Model } from '../onnx/ir.js';
 import { encodeModel } from '../onnx/proto.js';
 import { type CliContext, type OptionSpec, opt, type ParsedArgs, usageError as usage } from './command.js';
@@ -84,6 +84,13 @@ export const targetOptions: Record<string, OptionSpec> = {
     multiple: true,
     description: 'weights, biases or both',
   },
+  regions: {
+    type: 'string',
+    choices: [...REGION_NAMES],
+    multiple: true,
+    description:
+      "memory regions to target (default: all but int8 scales and check words; BER plans include check words), e.g. ecc for SEC-DED's check bits",
+  },
   bits: {
     type: 'string',
     placeholder: 'lo-hi|b,b,...',
@@ -131,6 +138,8 @@ export function parseTargeting(cmd: string, a: ParsedArgs): Targeting {
   if (layers.length) t.layers = layers;
   const roles = opt.strs(a, 'roles') as ('weight' | 'bias')[];
   if (roles.length) t.roles = roles;
+  const regions = opt.strs(a, 'regions') as RegionName[];
+  if (regions.length) t.regions = regions;
   const bits = parseBits(cmd, opt.str(a, 'bits'));
   if (bits) t.bits = [Math.min(...bits), Math.max(...bits)];
   const vr = opt.str(a, 'value-range');

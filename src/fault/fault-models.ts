@@ -125,6 +125,7 @@ export class FaultSpace {
         ? !regions.includes(r.name)
         : (r.name === 'scales' && !model.faultScales) || (!!r.check && !checkWords);
     this.segments = [];
+    // Data regions first, then check words: see the class comment.
     for (const check of [false, true])
       for (const layer of model.layers) {
         if (t.layers && !matchLayer(layer.name, t.layers)) continue;

@@ -21,10 +21,22 @@
 import { Registry, type RegistryEntry } from '../core/registry.js';
 
 /**
- * Names of the memory regions a stored tensor may have: its values, int8 scales and sparse
- * indices, and the check words of protections (SEC-DED 'ecc', 'parity', 'tmr' copies).
+ * The memory regions a stored tensor may have: its values, int8 scales and sparse indices, and
+ * the check words of protections (SEC-DED 'ecc', 'parity', 'tmr' copies).
  */
-export type RegionName = 'values' | 'scales' | 'col-index' | 'row-ptr' | 'mask' | 'ecc' | 'parity' | 'tmr';
+export const REGION_NAMES = [
+  'values',
+  'scales',
+  'col-index',
+  'row-ptr',
+  'mask',
+  'ecc',
+  'parity',
+  'tmr',
+] as const;
+
+/** The name of a memory region (see `REGION_NAMES`). */
+export type RegionName = (typeof REGION_NAMES)[number];
 
 /** A region of memory: `words.length` words of `bits` bits each. */
 export interface Region {

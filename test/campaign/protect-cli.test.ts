@@ -55,6 +55,9 @@ test('campaign run --protect: stored in the config, resumed, status shows memory
   const text = await cli('campaign', 'status', db);
   assert.match(text.stdout, /protected by secded72, clip/);
   assert.match(text.stdout, /DUE rate \[95% CI\]/);
+  const csv = (await cli('campaign', 'export', db)).stdout.split('\n');
+  const header = csv[0]!.split(',');
+  assert.ok(header.includes('corrected') && header.includes('detected'), csv[0]);
   const resumed = await cli('campaign', 'resume', db, '--json', '--threads', '1');
   assert.equal(JSON.parse(resumed.stdout).ranNow, 0);
   const other = await cli(...run, '--protect', 'secded72');
@@ -67,6 +70,33 @@ test('campaign run --protect: stored in the config, resumed, status shows memory
     /protections secded39: 1 code word\(s\) corrected, 0 detected uncorrectable \(DUE\)/,
   );
   assert.match(inject.stdout, /SDC 0\/20 images/);
+});
+
+test('campaign run --regions ecc: a single-bit sweep over SEC-DED check bits, every fault corrected', async () => {
+  const db = join(tempDir(), 'ecc.sqlite');
+  const r = await cli(
+    'campaign',
+    'run',
+    '--db',
+    db,
+    ...target,
+    '--protect',
+    'secded72',
+    '--plan',
+    'single-bit',
+    '--per-bit',
+    '2',
+    '--regions',
+    'ecc',
+    '--json',
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).done, 16, '2 per bit × 8 check bits');
+  const s = JSON.parse((await cli('campaign', 'status', db, '--json')).stdout) as {
+    groups: { group: string; sdcExperiments: number; correctedExperiments: number }[];
+  };
+  const all = s.groups.at(-1)!;
+  assert.deepEqual([all.group, all.sdcExperiments, all.correctedExperiments], ['all', 0, 16]);
 });
 
 test('a bad --protect is a one-line error naming the fix (exit 2)', async () => {
