@@ -23,7 +23,7 @@ import { PRUNEFI_VERSION, QUEUE_NAME } from '../queue/payload.js';
 import { parseQueueUrl, redisOptions } from '../queue/url.js';
 import type { StudyConfig } from './config.js';
 import type { Step } from './plan.js';
-import { parseStepJobResult, STEP_FILES, STUDY_STEP_JOB, type StepJob, stepJobId } from './step-job.js';
+import { parseStepJobResult, STUDY_STEP_JOB, type StepJob, stepJobId } from './step-job.js';
 import type { StepResult } from './steps.js';
 import type { ArtifactStore } from './store.js';
 
@@ -118,8 +118,8 @@ export async function runStepsOnQueue(o: QueuedStepsOptions): Promise<{ interrup
       data: o.dataHash,
       inputs: await Promise.all(
         step.deps.map(async (id) => {
-          const result = o.results.get(id)!;
-          if (result.kind !== 'model') throw new Error(`internal: dependency ${id} is not a model`);
+          const result = o.results.get(id);
+          if (result?.kind !== 'model') throw new Error(`internal: dependency ${id} is not a model`);
           return {
             step: id,
             result,
@@ -148,9 +148,9 @@ export async function runStepsOnQueue(o: QueuedStepsOptions): Promise<{ interrup
     const store = async (step: Step, value: unknown): Promise<void> => {
       const r = parseStepJobResult(value, step);
       const folder = o.store.dir(step);
-      for (const name of STEP_FILES[step.kind]) {
+      for (const [name, hash] of Object.entries(r.files)) {
         const file = join(folder, name);
-        const bytes = await getArtifact(redis, r.files[name]!, o.cacheDir, `${step.id}'s ${name}`);
+        const bytes = await getArtifact(redis, hash, o.cacheDir, `${step.id}'s ${name}`);
         atomicWrite(file, bytes, { what: `${step.id}'s ${name}` });
       }
       const output =

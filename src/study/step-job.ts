@@ -150,8 +150,8 @@ async function runStepJob(job: Job, ctx: WorkerContext): Promise<StepJobResult> 
   const results = new Map<string, StepResult>();
   for (const id of step.deps) {
     const input = p.inputs.find((i) => i.step === id);
-    const dep = byId.get(id)!;
-    if (!input) throw new UnrecoverableError(`the job has no input for dependency '${id}'`);
+    const dep = byId.get(id);
+    if (!input || !dep) throw new UnrecoverableError(`the job has no input for dependency '${id}'`);
     // The model goes where this worker's store keeps the dependency's, whatever path the coordinator used.
     const file = join(store.dir(dep), 'model.onnx');
     writeFileSync(file, await getArtifact(ctx.redis, input.model, ctx.cacheDir, `the model of ${id}`));
