@@ -147,8 +147,13 @@ export function parseRangeJob(data: unknown): RangeJob {
   c.bool(m.foldBn, 'config.memory.foldBn');
   c.str(c.obj(cfg.plan, 'config.plan').kind, 'config.plan.kind');
   c.int(cfg.seed, 'config.seed');
-  if (cfg.stopping !== undefined)
-    c.fail('config.stopping', 'absent (sequential stopping does not run on a queue yet)');
+  if (cfg.stopping !== undefined) {
+    // Workers run plain ranges; the coordinator applies the rule (looks.ts). Checked for the hash.
+    const st = c.obj(cfg.stopping, 'config.stopping');
+    c.num(st.halfWidth, 'config.stopping.halfWidth');
+    c.int(st.every, 'config.stopping.every', 1);
+    if (st.confidence !== undefined) c.num(st.confidence, 'config.stopping.confidence');
+  }
   const e = c.obj(o.engine, 'engine');
   if (e.mode !== 'fast' && e.mode !== 'naive') c.fail('engine.mode', "'fast' or 'naive'");
   c.int(e.batch, 'engine.batch', 1);

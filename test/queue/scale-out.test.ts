@@ -46,7 +46,7 @@ function outcomes(db: string): unknown[] {
 
 test('scale-out: 3 workers, one SIGKILLed mid-job, Redis restarted: the database equals a single-process run', {
   skip: REDIS ? false : 'redis-server is not installed (apt-get install redis-server)',
-  timeout: 90_000,
+  timeout: 180_000,
 }, async () => {
   const dir = tempDir('prunefi-queue-');
   const port = await freePort();
