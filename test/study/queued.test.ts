@@ -148,11 +148,10 @@ test('study --queue: 2 workers, the coordinator SIGKILLed and rerun: every resul
       const other = await queue.add(STUDY_STEP_JOB, job('0.0.0-other', 'a'.repeat(64)), { attempts: 1 });
       const wrongKey = await queue.add(STUDY_STEP_JOB, job(PRUNEFI_VERSION, 'b'.repeat(64)), { attempts: 3 });
       const failure = async (id: string): Promise<string> => {
-        for (;;) {
-          const j = await queue.getJob(id);
-          if ((await j?.getState()) === 'failed') return `${j!.failedReason} (${j!.attemptsMade} attempts)`;
-          await new Promise((r) => setTimeout(r, 100));
-        }
+        // The state first, then the job: a job read before it failed keeps its old fields.
+        while ((await queue.getJobState(id)) !== 'failed') await new Promise((r) => setTimeout(r, 100));
+        const j = await queue.getJob(id);
+        return `${j?.failedReason} (${j?.attemptsMade} attempts)`;
       };
       assert.match(await failure(other.id!), /runs prunefi \S+ but the job comes from prunefi 0\.0\.0-other/);
       assert.match(
