@@ -1,11 +1,13 @@
 /**
- * Sequential stopping through the queue: two workers finish jobs in any order, yet the
- * coordinator must store exactly the experiments a single-process run stores (those before the
- * look that stopped it), with the same stop record.
+ * Sequential stopping through the queue: two workers finish jobs in any order, and the
+ * coordinator is killed with SIGKILL once it has stored some experiments and run again, yet it
+ * must store exactly the experiments a single-process run stores (those before the look that
+ * stopped it), with the same stop record.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -36,6 +38,19 @@ const TARGET = [
   '--threads',
   '1',
 ];
+
+/** Experiments stored so far (0 before the database exists). */
+function storedCount(db: string): number {
+  if (!existsSync(db)) return 0;
+  const d = new Database(db, { readonly: true, fileMustExist: true });
+  try {
+    return (d.prepare('SELECT COUNT(*) AS n FROM experiments').get() as { n: number }).n;
+  } catch {
+    return 0; // not created yet
+  } finally {
+    d.close();
+  }
+}
 
 /** Every stored outcome but its time, by index, and the stop record. */
 function stored(db: string): { rows: unknown[]; stopped: unknown } {
@@ -71,7 +86,21 @@ test('sequential stopping on the queue stores what a single-process run stores, 
       });
     const single = run('single.sqlite', []);
     assert.equal(single.status, 0, single.stderr);
-    const queued = run('queued.sqlite', ['--queue', url, '--job-size', '5']);
+    // The coordinator is killed once it has stored some experiments; the same command resumes.
+    const queuedArgs = ['--db', join(dir, 'queued.sqlite'), ...TARGET, '--queue', url, '--job-size', '5'];
+    const first = start([process.execPath, MAIN, 'campaign', 'run', ...queuedArgs], env);
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (first.child.exitCode !== null)
+        assert.fail(`the coordinator exited before it was killed:\n${first.out()}`);
+      if (storedCount(join(dir, 'queued.sqlite')) >= 10) break;
+    }
+    first.child.kill('SIGKILL');
+    await once(first.child, 'exit');
+    const queued = spawnSync(process.execPath, [MAIN, 'campaign', 'run', ...queuedArgs], {
+      env,
+      encoding: 'utf8',
+    });
     assert.equal(queued.status, 0, queued.stderr);
     assert.match(queued.stdout, /stopped early/);
     const a = stored(join(dir, 'single.sqlite'));
