@@ -28,3 +28,4 @@ export {
 } from './plan.js';
 export { CampaignStore, type ExperimentRecord } from './store.js';
 export { type GroupSummary, recordJson, recordsCsv, summarizeCampaign } from './summary.js';
+export { type ImageCampaignTarget, imageCampaignTarget } from './target.js';

@@ -7,9 +7,9 @@
 import type { CampaignConfig } from '../campaign/config.js';
 import type { EvaluatorOptions, ImageInput, SampleInput } from '../campaign/evaluator.js';
 import { checkPlanSpec, PLAN_KINDS, type PlanSpec, planFromCli } from '../campaign/plan.js';
+import { imageCampaignTarget } from '../campaign/target.js';
 import { PrunefiError } from '../core/errors.js';
 import { hashBytes, hashJson } from '../core/hash.js';
-import { firstPerClass, imagesToTensor, labelsOf } from '../data/index.js';
 import type { Targeting } from '../fault/fault-models.js';
 import { FAULT_TYPES } from '../fault/fault-types.js';
 import { NUMBER_FORMATS } from '../fault/number-formats.js';
@@ -174,14 +174,13 @@ export async function loadTarget(
 }> {
   const spec = opt.required<string>(a, 'model', cmd);
   const model = loadModelArg(spec);
-  const modelRef = { spec, hash: hashBytes(encodeModel(model)) };
   const tensors = loadTensorArg(a, model, spec);
   if (tensors) {
     const limit = opt.num(a, 'limit');
     return {
       model,
       input: { feeds: tensors.feeds, labels: tensors.set.labels.data },
-      modelRef,
+      modelRef: { spec, hash: hashBytes(encodeModel(model)) },
       // Every sample of the set (or its first --limit): perClass 0 says no per-class subset.
       dataRef: {
         spec: opt.required<string>(a, 'data', cmd),
@@ -193,19 +192,14 @@ export async function loadTarget(
     };
   }
   const set = await loadDataArg(a, ctx, cmd, opt.str(a, 'split'), quiet);
-  const perClass = opt.num(a, 'images-per-class') ?? 100;
-  const idx = firstPerClass(set, perClass);
-  return {
+  const target = imageCampaignTarget({
     model,
-    input: { x: imagesToTensor(set, idx), labels: labelsOf(set, idx) },
-    modelRef,
-    dataRef: {
-      spec: opt.required<string>(a, 'data', cmd),
-      split: set.split,
-      perClass,
-      hash: hashJson([set.hash, perClass]),
-    },
-  };
+    modelSpec: spec,
+    set,
+    dataSpec: opt.required<string>(a, 'data', cmd),
+    perClass: opt.num(a, 'images-per-class') ?? 100,
+  });
+  return { model, ...target };
 }
 
 /** The model and samples of a stored campaign, checked against the hashes it recorded. */
