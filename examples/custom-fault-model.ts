@@ -13,8 +13,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  type CampaignConfig,
   CampaignStore,
+  campaignConfig,
   imageCampaignTarget,
   PLAN_KINDS,
   prepareCampaign,
@@ -65,13 +65,15 @@ PLAN_KINDS.add({
   report: () => undefined,
   build(spec, memory, rng) {
     const space = new FaultSpace(memory);
-    const faults: PoissonSpec = { model: 'poisson', mean: spec.mean as number };
+    const exposure: PoissonSpec = { model: 'poisson', mean: spec.mean as number };
+    // One stratum: every experiment is the same exposure, so SDC rates are reported once.
+    const stratum = `mean=${spec.mean}`;
     return {
       spec,
       size: spec.experiments as number,
-      strata: [`mean=${spec.mean}`],
-      stratum: () => `mean=${spec.mean}`,
-      faults: (i) => sampleFaults(space, faults, rng(i)),
+      faults: (i) => sampleFaults(space, exposure, rng(i)),
+      strata: [stratum],
+      stratum: () => stratum,
     };
   },
 });
@@ -86,13 +88,7 @@ const target = imageCampaignTarget({
   dataSpec: 'mnist',
   perClass: 3,
 });
-const config: CampaignConfig = {
-  model: target.modelRef,
-  data: target.dataRef,
-  memory: { numberFormat: 'float32', storage: 'dense', faultScales: false, foldBn: true },
-  plan: { kind: 'poisson', mean: 3, experiments: 40 },
-  seed: 7,
-};
+const config = campaignConfig(target, { kind: 'poisson', mean: 3, experiments: 40 }, { seed: 7 });
 const db = join(dir, 'poisson.sqlite');
 const store = CampaignStore.openOrCreate(db, config);
 const { evaluator, plan } = await prepareCampaign(config, model, target.input);

@@ -17,13 +17,24 @@ const balanced: PruneMethod = {
   description: 'remove the same fraction of smallest-magnitude weights from every output row',
   reference: 'Yao et al. 2019, Balanced Sparsity for Efficient DNN Inference on GPU',
   granularity: 'unstructured',
+  // Balanced per row by definition: a global threshold would unbalance the rows.
   defaultScope: 'layer',
   scopes: ['layer'],
+  // The weights alone decide: no data, gradients or training.
   needsData: false,
   needsGradients: false,
   needsTraining: false,
-  options: {},
+  // Declared once: checked, defaulted and listed wherever the method is used (`prunefi prune --opt minKeep=2`).
+  options: {
+    minKeep: {
+      type: 'int',
+      default: 1,
+      min: 0,
+      description: 'weights every row keeps, whatever the sparsity',
+    },
+  },
   async run(ctx) {
+    const minKeep = ctx.options.method.minKeep as number;
     const masks = new Map<string, Uint8Array>();
     for (const t of ctx.targets) {
       const w = ctx.model.graph.initializers.get(t.weight)!.data as Float32Array;
@@ -32,7 +43,7 @@ const balanced: PruneMethod = {
       const mask = new Uint8Array(w.length);
       for (let r = 0; r < rows; r++) {
         const scores = w.subarray(r * perRow, (r + 1) * perRow).map(Math.abs);
-        const [keep] = maskLowest([scores], Math.round(t.sparsity * perRow));
+        const [keep] = maskLowest([scores], Math.min(Math.round(t.sparsity * perRow), perRow - minKeep));
         mask.set(keep!, r * perRow);
       }
       masks.set(t.weight, mask);

@@ -11,8 +11,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  type CampaignConfig,
   CampaignStore,
+  campaignConfig,
   imageCampaignTarget,
   prepareCampaign,
   runCampaign,
@@ -52,14 +52,8 @@ async function berCampaign(model: Model, file: string): Promise<void> {
     dataSpec: 'mnist',
     perClass: 3,
   });
-  const config: CampaignConfig = {
-    model: target.modelRef,
-    data: target.dataRef,
-    memory: { numberFormat: 'float32', storage: 'dense', faultScales: false, foldBn: true },
-    plan: { kind: 'ber', rates: [1e-6, 1e-5, 1e-4], trials: 8 },
-    // The same seed on both models pairs their trials (the same fault draws per trial index).
-    seed: 1,
-  };
+  // The same seed on both models pairs their trials (the same fault draws per trial index).
+  const config = campaignConfig(target, { kind: 'ber', rates: [1e-6, 1e-5, 1e-4], trials: 8 }, { seed: 1 });
   const db = join(dir, file.replace(/\.onnx$/, '.sqlite'));
   const store = CampaignStore.openOrCreate(db, config);
   const { evaluator, plan } = await prepareCampaign(config, model, target.input);

@@ -4,7 +4,13 @@
  * engine, the SQLite result store and its summaries. The evaluator's internals (golden caches,
  * suffix sessions, the delta path) are not part of the API.
  */
-export { type CampaignConfig, type PreparedCampaign, prepareCampaign } from './config.js';
+export {
+  type CampaignConfig,
+  campaignConfig,
+  DEFAULT_MEMORY,
+  type PreparedCampaign,
+  prepareCampaign,
+} from './config.js';
 export { type RunOptions, type RunResult, runCampaign, type StoppingSpec } from './engine.js';
 export {
   type DetailedOutcome,

@@ -4,7 +4,7 @@
  * the engine. Also the loading of a campaign's model and images from a command line or from a
  * stored campaign config, with the content-hash checks that keep a database consistent.
  */
-import type { CampaignConfig } from '../campaign/config.js';
+import { type CampaignConfig, DEFAULT_MEMORY } from '../campaign/config.js';
 import type { EvaluatorOptions, ImageInput, SampleInput } from '../campaign/evaluator.js';
 import { checkPlanSpec, PLAN_KINDS, type PlanSpec, planFromCli } from '../campaign/plan.js';
 import { imageCampaignTarget } from '../campaign/target.js';
@@ -139,10 +139,10 @@ export function parseTargeting(cmd: string, a: ParsedArgs): Targeting {
 /** The memory part of a campaign config. */
 export function parseMemory(a: ParsedArgs): CampaignConfig['memory'] {
   return {
-    numberFormat: opt.str(a, 'number-format') ?? 'float32',
-    storage: opt.str(a, 'storage') ?? 'dense',
+    numberFormat: opt.str(a, 'number-format') ?? DEFAULT_MEMORY.numberFormat,
+    storage: opt.str(a, 'storage') ?? DEFAULT_MEMORY.storage,
     faultScales: opt.bool(a, 'fault-scales'),
-    foldBn: (opt.str(a, 'fold-bn') ?? 'true') === 'true',
+    foldBn: (opt.str(a, 'fold-bn') ?? String(DEFAULT_MEMORY.foldBn)) === 'true',
   };
 }
 
