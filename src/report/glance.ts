@@ -106,6 +106,21 @@ export function glanceFigure(data: ReportData, d: Derived): Figure | null {
   };
 }
 
+/** The glance table's columns, after the variant. */
+const GLANCE_COLUMNS: Table['columns'] = [
+  { label: 'Clean accuracy', tip: 'Fault-free test accuracy; Wilson interval over test images' },
+  { label: 'Size', tip: 'Non-zero parameters (what pruning leaves to store)' },
+  {
+    label: 'Tolerance × unpruned',
+    tip: 'Ratio of the judged metric to the unpruned model’s; bootstrap interval',
+  },
+  {
+    label: 'Judged by',
+    tip: 'Tolerable BER, or normalized AUC when the sweep does not bracket the unpruned model’s',
+  },
+  { label: 'Verdict', tip: 'Holm-corrected test against the unpruned model on the judged metric' },
+];
+
 /** The compact summary table: one row per variant of every group, numbers from the ledger. */
 export function glanceTable(data: ReportData, d: Derived, ledger: Ledger): Table {
   const label = labeller(data, d);
@@ -129,19 +144,7 @@ export function glanceTable(data: ReportData, d: Derived, ledger: Ledger): Table
     id: 'table-glance',
     caption: 'At a glance: every variant',
     rowHead: 'Variant',
-    columns: [
-      { label: 'Clean accuracy', tip: 'Fault-free test accuracy; Wilson interval over test images' },
-      { label: 'Size', tip: 'Non-zero parameters (what pruning leaves to store)' },
-      {
-        label: 'Tolerance × unpruned',
-        tip: 'Ratio of the judged metric to the unpruned model’s; bootstrap interval',
-      },
-      {
-        label: 'Judged by',
-        tip: 'Tolerable BER, or normalized AUC when the sweep does not bracket the unpruned model’s',
-      },
-      { label: 'Verdict', tip: 'Holm-corrected test against the unpruned model on the judged metric' },
-    ],
+    columns: GLANCE_COLUMNS,
     rows,
     note: 'Details, per model and fault model, follow below: the answer in words, then every table and figure.',
   };

@@ -18,6 +18,13 @@ const CHROMIUM = '/usr/bin/chromium';
 
 const SKIP = existsSync(CHROMIUM) ? false : `needs ${CHROMIUM} (apt-get install -y chromium)`;
 
+/** The synthetic study's report, rendered into test-output/report/<sub> for a human to look at. */
+function renderSynthetic(sub: string) {
+  const outDir = join(TEST_OUTPUT, 'report');
+  mkdirSync(outDir, { recursive: true });
+  return { outDir, r: renderReport(syntheticReport(), join(outDir, sub), { bootstrap: 1000 }) };
+}
+
 /** Debian's Chromium, headless, with a fresh profile and nothing that talks to the network. */
 function launch(viewport: { width: number; height: number }) {
   return chromium.launchPersistentContext(tempDir('prunefi-chromium-'), {
@@ -41,9 +48,7 @@ test('the report opens in headless Chromium with no errors and shows every figur
   skip: SKIP,
   timeout: 120_000,
 }, async () => {
-  const outDir = join(TEST_OUTPUT, 'report');
-  mkdirSync(outDir, { recursive: true });
-  const r = renderReport(syntheticReport(), outDir, { bootstrap: 1000 });
+  const { outDir, r } = renderSynthetic('');
   const context = await launch({ width: 1280, height: 900 });
   try {
     const page = await context.newPage();
@@ -117,9 +122,7 @@ test('at a glance, at 1400 px and 400 px: the summary figure on the first screen
   skip: SKIP,
   timeout: 120_000,
 }, async () => {
-  const outDir = join(TEST_OUTPUT, 'report');
-  mkdirSync(outDir, { recursive: true });
-  const r = renderReport(syntheticReport(), join(outDir, 'glance'), { bootstrap: 1000 });
+  const { outDir, r } = renderSynthetic('glance');
   for (const width of [1400, 400]) {
     const height = 900;
     const context = await launch({ width, height });
