@@ -8,13 +8,20 @@
 import { unranked } from './across.js';
 import { type ForestRow, forestPlot } from './charts/forest.js';
 import type { Figure } from './charts/frame.js';
-import { styleVariants } from './charts/palette.js';
+import { type SeriesStyle, styleVariants } from './charts/palette.js';
 import { ratioInterval, ratioValue } from './conclude.js';
 import type { Derived, GroupStats, RatioEst } from './derive.js';
 import type { Ledger } from './ledger.js';
 import type { ReportData } from './model.js';
 import { numberId } from './numbers.js';
 import { type Cell, numberCell, type Table, textCell } from './tables.js';
+
+/** A style styleVariants made for this variant (it styles every variant of the model). */
+function checked(style: Map<string, SeriesStyle>, id: string): SeriesStyle {
+  const s = style.get(id);
+  if (!s) throw new Error(`no series style for variant ${id}`);
+  return s;
+}
 
 /** A group that can be summarized: it has an unpruned model and pruned variants compared with it. */
 function comparable(g: GroupStats): boolean {
@@ -35,8 +42,9 @@ const metricShort = (g: GroupStats): 'tolerable BER' | 'AUC' =>
 function labeller(data: ReportData, d: Derived): (g: GroupStats, variantId: string) => string {
   const models = new Set(d.groups.map((g) => g.model));
   const several = d.groups.length > models.size;
-  const byId = new Map(data.variants.map((v) => [v.id, v]));
-  return (g, id) => `${g.model}${several ? ` (${g.faultModel.label})` : ''} · ${byId.get(id)!.label}`;
+  const labels = new Map(data.variants.map((v) => [v.id, v.label]));
+  // Validated data has every variant a group names; the id is the honest label otherwise.
+  return (g, id) => `${g.model}${several ? ` (${g.faultModel.label})` : ''} · ${labels.get(id) ?? id}`;
 }
 
 /** What the glance table says of a variant against its unpruned model. */
@@ -80,7 +88,7 @@ export function glanceFigure(data: ReportData, d: Derived): Figure | null {
       .sort((a, b) => (Number.isNaN(b.r.value) ? -1 : Number.isNaN(a.r.value) ? 1 : b.r.value - a.r.value))
       .map(({ s, r }) => ({
         label: label(g, s.variantId),
-        style: style.get(s.variantId)!,
+        style: checked(style, s.variantId),
         value: r.bound === 'unknown' ? Number.NaN : r.value,
         lo: r.lo,
         hi: r.hi,

@@ -123,11 +123,13 @@ test('at a glance, at 1400 px and 400 px: the summary figure on the first screen
   timeout: 120_000,
 }, async () => {
   const { outDir, r } = renderSynthetic('glance');
-  for (const width of [1400, 400]) {
-    const height = 900;
-    const context = await launch({ width, height });
-    try {
-      const page = await context.newPage();
+  const height = 900;
+  // One browser for both widths: a launch costs seconds on a loaded machine.
+  const context = await launch({ width: 1400, height });
+  try {
+    const page = await context.newPage();
+    for (const width of [1400, 400]) {
+      await page.setViewportSize({ width, height });
       await page.goto(pathToFileURL(r.html).href, { waitUntil: 'load' });
       const sideways = (await page.evaluate(SIDEWAYS)) as number;
       assert.ok(sideways <= 0, `${width} px: the page scrolls ${sideways} px sideways`);
@@ -165,8 +167,8 @@ test('at a glance, at 1400 px and 400 px: the summary figure on the first screen
         "[...document.querySelectorAll('summary')].filter((s) => s.tabIndex < 0).length",
       )) as number;
       assert.equal(unfocusable, 0, 'every fold takes keyboard focus');
-    } finally {
-      await context.close();
     }
+  } finally {
+    await context.close();
   }
 });
