@@ -1,6 +1,7 @@
 /**
  * prunefi's library entry point: the most used functions of every stage. Each stage is also a
- * subpath export with its whole API (`prunefi/onnx`, `prunefi/prune`, `prunefi/campaign`, ...).
+ * subpath export with its curated public API (`prunefi/onnx`, `prunefi/prune`, `prunefi/campaign`,
+ * ...).
  */
 export { runCampaign } from './campaign/engine.js';
 export { Evaluator } from './campaign/evaluator.js';

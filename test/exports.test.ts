@@ -25,6 +25,30 @@ test('every export of package.json loads by its public name and exports somethin
   }
 });
 
+test('every subpath export is an explicit, curated list: no export *, internals stay out', async () => {
+  for (const [key, target] of Object.entries(pkg.exports)) {
+    if (key === './package.json') continue;
+    const types = (target as { types: string }).types;
+    const source = join(REPO, types.replace(/^\.\/dist\//, '').replace(/\.d\.ts$/, '.ts'));
+    assert.doesNotMatch(readFileSync(source, 'utf8'), /export \*/, `${source} re-exports a whole module`);
+  }
+  // Helpers the stages share among themselves, one per stage: reachable only by a deep import.
+  const internal: Record<string, string[]> = {
+    core: ['argmaxRows', 'atomicWrite', 'unknownName'],
+    onnx: ['attrInt', 'nameGenerator', 'windowGeometry'],
+    fault: ['suffixModel', 'bitMask', 'FLOAT32'],
+    prune: ['PRUNE_META', 'selectChannels', 'magnitude'],
+    campaign: ['goldenMetaJson', 'planFromCli', 'makeGolden'],
+    study: ['planStudy', 'ArtifactStore', 'runStep'],
+    models: ['exportScope', 'lenet5'],
+    runtime: ['parseDevice'],
+  };
+  for (const [stage, names] of Object.entries(internal)) {
+    const mod = (await import(`prunefi/${stage}` as string)) as Record<string, unknown>;
+    for (const n of names) assert.equal(mod[n], undefined, `prunefi/${stage} exports the internal ${n}`);
+  }
+});
+
 test('the bin points at the built CLI', () => {
   assert.equal(pkg.bin.prunefi, 'dist/src/cli/main.js');
   assert.match(readFileSync(join(REPO, 'src/cli/main.ts'), 'utf8'), /^#!\/usr\/bin\/env node\n/);

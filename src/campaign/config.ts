@@ -31,6 +31,33 @@ export interface CampaignConfig {
   stopping?: StoppingSpec;
 }
 
+/** The memory a campaign faults unless told otherwise: dense float32, BatchNorm folded into convs. */
+export const DEFAULT_MEMORY: Readonly<CampaignConfig['memory']> = {
+  numberFormat: 'float32',
+  storage: 'dense',
+  faultScales: false,
+  foldBn: true,
+};
+
+/**
+ * The config of a campaign on a target (see `imageCampaignTarget`) with a plan and a seed. The
+ * memory defaults to `DEFAULT_MEMORY`, as on the command line.
+ */
+export function campaignConfig(
+  target: { modelRef: CampaignConfig['model']; dataRef: CampaignConfig['data'] },
+  plan: PlanSpec,
+  o: { seed: number; memory?: CampaignConfig['memory']; stopping?: StoppingSpec },
+): CampaignConfig {
+  return {
+    model: target.modelRef,
+    data: target.dataRef,
+    memory: { ...(o.memory ?? DEFAULT_MEMORY) },
+    plan,
+    seed: o.seed,
+    ...(o.stopping ? { stopping: o.stopping } : {}),
+  };
+}
+
 /** A ready campaign: its evaluator (sessions, golden cache) and plan. */
 export interface PreparedCampaign {
   evaluator: Evaluator;

@@ -46,6 +46,33 @@ export interface StoppingSpec {
   confidence?: number;
 }
 
+/**
+ * The look of sequential stopping that ends at experiment `c1` of `range` (every experiment of the
+ * range below `c1` is stored): true, with the store marked stopped, when every stratum's interval
+ * is narrow enough and experiments remain. The in-process engine and a queue's coordinator both
+ * decide here, so a queued campaign stops where a local one does.
+ */
+export function decideLook(
+  store: CampaignStore,
+  plan: Plan,
+  stopping: StoppingSpec,
+  range: [number, number],
+  c1: number,
+): boolean {
+  const [from, to] = range;
+  const look = Math.ceil((c1 - from) / stopping.every);
+  const records = store.records().filter((r) => r.index < c1);
+  const decision = sequentialStop(rateCounts(records, plan.strata), {
+    halfWidth: stopping.halfWidth,
+    confidence: stopping.confidence ?? 0.95,
+    maxLooks: Math.ceil((to - from) / stopping.every),
+    look,
+  });
+  if (!decision.stop || c1 >= to) return false;
+  store.setMeta('stopped', JSON.stringify({ after: c1, look, widest: decision.widest }));
+  return true;
+}
+
 /** Options of `runCampaign`. */
 export interface RunOptions {
   store: CampaignStore;
@@ -147,18 +174,7 @@ export async function runCampaign(o: RunOptions): Promise<RunResult> {
       ran < limit &&
       [...Array(c1 - c0).keys()].every((k) => done.has(c0 + k))
     ) {
-      const look = Math.ceil((c1 - from) / chunk);
-      const records = store.records().filter((r) => r.index < c1);
-      const decision = sequentialStop(rateCounts(records, plan.strata), {
-        halfWidth: o.stopping.halfWidth,
-        confidence: o.stopping.confidence ?? 0.95,
-        maxLooks: Math.ceil(total / chunk),
-        look,
-      });
-      if (decision.stop && c1 < to) {
-        stoppedEarly = true;
-        store.setMeta('stopped', JSON.stringify({ after: c1, look, widest: decision.widest }));
-      }
+      stoppedEarly = decideLook(store, plan, o.stopping, [from, to], c1);
     }
   }
   return {

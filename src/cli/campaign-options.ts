@@ -4,12 +4,12 @@
  * the engine. Also the loading of a campaign's model and images from a command line or from a
  * stored campaign config, with the content-hash checks that keep a database consistent.
  */
-import type { CampaignConfig } from '../campaign/config.js';
+import { type CampaignConfig, DEFAULT_MEMORY } from '../campaign/config.js';
 import type { EvaluatorOptions, ImageInput, SampleInput } from '../campaign/evaluator.js';
 import { checkPlanSpec, PLAN_KINDS, type PlanSpec, planFromCli } from '../campaign/plan.js';
+import { imageCampaignTarget } from '../campaign/target.js';
 import { PrunefiError } from '../core/errors.js';
 import { hashBytes, hashJson } from '../core/hash.js';
-import { firstPerClass, imagesToTensor, labelsOf } from '../data/index.js';
 import type { Targeting } from '../fault/fault-models.js';
 import { FAULT_TYPES } from '../fault/fault-types.js';
 import { NUMBER_FORMATS } from '../fault/number-formats.js';
@@ -155,10 +155,10 @@ export function parseTargeting(cmd: string, a: ParsedArgs): Targeting {
 /** The memory part of a campaign config (`protect` only when protections are named). */
 export function parseMemory(a: ParsedArgs): CampaignConfig['memory'] {
   const memory: CampaignConfig['memory'] = {
-    numberFormat: opt.str(a, 'number-format') ?? 'float32',
-    storage: opt.str(a, 'storage') ?? 'dense',
+    numberFormat: opt.str(a, 'number-format') ?? DEFAULT_MEMORY.numberFormat,
+    storage: opt.str(a, 'storage') ?? DEFAULT_MEMORY.storage,
     faultScales: opt.bool(a, 'fault-scales'),
-    foldBn: (opt.str(a, 'fold-bn') ?? 'true') === 'true',
+    foldBn: (opt.str(a, 'fold-bn') ?? String(DEFAULT_MEMORY.foldBn)) === 'true',
   };
   const text = opt.str(a, 'protect');
   if (text !== undefined) {
@@ -196,14 +196,13 @@ export async function loadTarget(
 }> {
   const spec = opt.required<string>(a, 'model', cmd);
   const model = loadModelArg(spec);
-  const modelRef = { spec, hash: hashBytes(encodeModel(model)) };
   const tensors = loadTensorArg(a, model, spec);
   if (tensors) {
     const limit = opt.num(a, 'limit');
     return {
       model,
       input: { feeds: tensors.feeds, labels: tensors.set.labels.data },
-      modelRef,
+      modelRef: { spec, hash: hashBytes(encodeModel(model)) },
       // Every sample of the set (or its first --limit): perClass 0 says no per-class subset.
       dataRef: {
         spec: opt.required<string>(a, 'data', cmd),
@@ -215,19 +214,14 @@ export async function loadTarget(
     };
   }
   const set = await loadDataArg(a, ctx, cmd, opt.str(a, 'split'), quiet);
-  const perClass = opt.num(a, 'images-per-class') ?? 100;
-  const idx = firstPerClass(set, perClass);
-  return {
+  const target = imageCampaignTarget({
     model,
-    input: { x: imagesToTensor(set, idx), labels: labelsOf(set, idx) },
-    modelRef,
-    dataRef: {
-      spec: opt.required<string>(a, 'data', cmd),
-      split: set.split,
-      perClass,
-      hash: hashJson([set.hash, perClass]),
-    },
-  };
+    modelSpec: spec,
+    set,
+    dataSpec: opt.required<string>(a, 'data', cmd),
+    perClass: opt.num(a, 'images-per-class') ?? 100,
+  });
+  return { model, ...target };
 }
 
 /** The model and samples of a stored campaign, checked against the hashes it recorded. */

@@ -10,7 +10,7 @@ import { isTensorSpec, loadDataset, loadTensorSet, matchTensorSet } from '../dat
 import { resolveModel } from '../models/index.js';
 import type { Model } from '../onnx/ir.js';
 import type { Tensor } from '../onnx/tensor.js';
-import { parseDevice, type SessionOptions } from '../runtime/index.js';
+import { parseDevice, type SessionOptions } from '../runtime/session.js';
 import type { CliContext, OptionSpec, ParsedArgs } from './command.js';
 import { opt, usageError } from './command.js';
 

@@ -1,8 +1,10 @@
-/** Shared primitives: errors, registries, the splittable RNG, hashing, progress, argmax. */
-export * from './argmax.js';
-export * from './atomic.js';
-export * from './errors.js';
-export * from './hash.js';
-export * from './progress.js';
-export * from './registry.js';
-export * from './rng.js';
+/**
+ * Shared primitives: errors, registries, the splittable RNG, content hashes and the progress
+ * contract. Helpers the stages share among themselves (argmax, atomic writes, message helpers)
+ * are not part of the API.
+ */
+export { type ErrorCode, PrunefiError } from './errors.js';
+export { hashBytes, hashJson } from './hash.js';
+export { InterruptedError, type Progress, type ProgressCallback } from './progress.js';
+export { Registry, type RegistryEntry } from './registry.js';
+export { Rng, type RngState } from './rng.js';

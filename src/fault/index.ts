@@ -1,12 +1,45 @@
-export * from './cut.js';
-export * from './fault-list.js';
-export * from './fault-models.js';
-export * from './fault-types.js';
-export * from './fold-bn.js';
-export * from './layers.js';
-export * from './memory.js';
-export * from './number-formats.js';
-export * from './protect/hamming.js';
-export * from './protect/registry.js';
-export * from './protect/types.js';
-export * from './storage-formats.js';
+/**
+ * Fault models and the memory they hit: number formats, storage formats, fault types, fault
+ * models (how many faults and where), the stored model whose words faults change, fault lists,
+ * and BatchNorm folding. Graph cutting and bit-level helpers are internal.
+ */
+export {
+  checkFaultList,
+  type FaultList,
+  type FaultListExperiment,
+  faultListJson,
+  parseFaultList,
+  type ReferenceOutcome,
+  readFaultList,
+  writeFaultList,
+} from './fault-list.js';
+export {
+  FAULT_MODELS,
+  type FaultModel,
+  FaultSpace,
+  type FaultSpec,
+  sampleFaults,
+  type Targeting,
+} from './fault-models.js';
+export { FAULT_TYPES, type FaultType } from './fault-types.js';
+export { type FoldResult, foldBatchNorm } from './fold-bn.js';
+export { type FaultLayer, faultLayers, NOT_INJECTED } from './layers.js';
+export {
+  type Fault,
+  type MemoryOptions,
+  type StoredLayer,
+  StoredModel,
+  StoredTensor,
+} from './memory.js';
+export { NUMBER_FORMATS, type NumberFormat } from './number-formats.js';
+export { type DecodeStatus, type Decoded, type SecDedCode, secDedCode } from './protect/hamming.js';
+export { checkProtections, PROTECTIONS, parseProtections } from './protect/registry.js';
+export type { MemoryCode, ProtectOption, ProtectSpec, Protection, ValueGuard } from './protect/types.js';
+export {
+  REGION_NAMES,
+  type Region,
+  type RegionName,
+  STORAGE_FORMATS,
+  type StorageFormat,
+  type StoredLayout,
+} from './storage-formats.js';

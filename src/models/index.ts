@@ -1,8 +1,14 @@
-export { alexnetCifar } from './alexnet.js';
-export * from './define.js';
-export * from './layers.js';
-export { lenet5 } from './lenet5.js';
-export { resnet18Cifar } from './resnet.js';
-export { vgg11Cifar } from './vgg.js';
-export { vitCifar } from './vit.js';
-export * from './zoo.js';
+/**
+ * The model zoo: built-in architectures as ONNX graph builders, the `zoo:<name>` specs that name
+ * them, and `defineArchitecture` for registering one's own (written with the PyTorch-like
+ * `TorchEmitter`).
+ */
+export {
+  type ArchitectureContext,
+  type ArchitectureSpec,
+  type BuildOptions,
+  defineArchitecture,
+  type ZooEntry,
+} from './define.js';
+export { type Conv2dSpec, TorchEmitter } from './layers.js';
+export { buildZooModel, parseZooSpec, resolveModel, ZOO, ZOO_PREFIX, type ZooSpec } from './zoo.js';

@@ -18,13 +18,14 @@ import { goldenMetaJson, memoryMetaJson } from '../campaign/engine.js';
 import type { ImageInput, SampleInput } from '../campaign/evaluator.js';
 import { storedModelOf } from '../campaign/evaluator.js';
 import { buildPlan } from '../campaign/plan.js';
-import type { CampaignStore } from '../campaign/store.js';
+import type { CampaignStore, ExperimentRecord } from '../campaign/store.js';
 import { errorMessage, PrunefiError } from '../core/errors.js';
 import { hashBytes } from '../core/hash.js';
 import type { ProgressCallback } from '../core/progress.js';
 import type { Model } from '../onnx/ir.js';
 import { encodeModel } from '../onnx/proto.js';
 import { hasArtifact, putArtifact } from './artifacts.js';
+import { Looks } from './looks.js';
 import {
   type EngineSpec,
   type GoldenMeta,
@@ -65,6 +66,8 @@ export interface QueuedCampaignResult {
   done: number;
   /** Experiments this call stored. */
   ranNow: number;
+  /** Sequential stopping ended the campaign before the range's end (now or in an earlier run). */
+  stoppedEarly: boolean;
   interrupted: boolean;
   seconds: number;
   /** Jobs whose results this call stored. */
@@ -102,12 +105,6 @@ function sleep(seconds: number, signal: AbortSignal): Promise<void> {
 export async function runQueuedCampaign(o: QueuedCampaignOptions): Promise<QueuedCampaignResult> {
   const t0 = performance.now();
   const { store, config } = o;
-  if (config.stopping) {
-    throw new PrunefiError(
-      'USAGE',
-      'sequential stopping (--stop-half-width) does not run on a queue yet; run it without --queue',
-    );
-  }
   const modelBytes = encodeModel(o.model);
   if (hashBytes(modelBytes) !== config.model.hash) {
     throw new PrunefiError(
@@ -177,6 +174,30 @@ export async function runQueuedCampaign(o: QueuedCampaignOptions): Promise<Queue
     let size = o.jobSize ?? (times.length ? jobSize(medianSeconds(times)) : undefined);
     let jobs = 0;
     let ranNow = 0;
+    const looks = new Looks(store, plan, config.stopping, [from, to]);
+    // Results wait here until the look they belong to may be stored (see Looks).
+    const held = new Map<number, ExperimentRecord>();
+    const storeHeld = (): void => {
+      for (;;) {
+        const end = looks.storableEnd();
+        for (const [i, r] of [...held].sort((a, b) => a[0] - b[0])) {
+          if (i >= end) break;
+          store.insert(r);
+          held.delete(i);
+          done.add(i);
+          doneInRange++;
+          ranNow++;
+        }
+        if (!looks.advance(done)) return;
+      }
+    };
+    // Only experiments up to the look after the current one are queued: a stop discards little.
+    const queueable = (): number[] => {
+      const end = looks.queueableEnd();
+      const now = uncovered.filter((i) => i < end);
+      uncovered = uncovered.filter((i) => i >= end);
+      return now;
+    };
     const enqueue = async (ranges: [number, number][]): Promise<void> => {
       for (const r of ranges) {
         const id = `${prefix}${r[0]}-${r[1]}`;
@@ -189,9 +210,10 @@ export async function runQueuedCampaign(o: QueuedCampaignOptions): Promise<Queue
         outstanding.set(id, p);
       }
     };
+    storeHeld();
+    if (looks.stopped) uncovered = [];
     if (size !== undefined) {
-      await enqueue(splitRanges(uncovered, size));
-      uncovered = [];
+      await enqueue(splitRanges(queueable(), size));
     } else if (uncovered.length) {
       const probe = splitRanges(uncovered, PROBE_EXPERIMENTS)[0]!;
       await enqueue([probe]);
@@ -207,7 +229,7 @@ export async function runQueuedCampaign(o: QueuedCampaignOptions): Promise<Queue
     report();
     let lastReconcile = performance.now();
     let interrupted = false;
-    while (outstanding.size > 0 || uncovered.length > 0) {
+    while ((outstanding.size > 0 || uncovered.length > 0) && !looks.stopped) {
       if (o.signal.aborted) {
         interrupted = true;
         break;
@@ -231,17 +253,16 @@ export async function runQueuedCampaign(o: QueuedCampaignOptions): Promise<Queue
         }
         for (const r of result.records) {
           if (done.has(r.index)) continue;
-          store.insert(r);
-          done.add(r.index);
-          doneInRange++;
-          ranNow++;
+          held.set(r.index, r);
           times.push(r.seconds);
         }
+        storeHeld();
         jobs++;
         await job.remove();
         outstanding.delete(job.id);
         report();
       }
+      if (looks.stopped) break;
       for (const job of await queue.getFailed(0, -1)) {
         if (!job?.id || !outstanding.has(job.id)) continue;
         throw new PrunefiError(
@@ -254,8 +275,10 @@ export async function runQueuedCampaign(o: QueuedCampaignOptions): Promise<Queue
         log(
           `coordinator: ${(medianSeconds(times) * 1000).toFixed(1)} ms per experiment: ${size} experiments per job`,
         );
-        await enqueue(splitRanges(uncovered, size));
-        uncovered = [];
+      }
+      if (size !== undefined && uncovered.length) {
+        const now = queueable();
+        if (now.length) await enqueue(splitRanges(now, size));
       }
       if (performance.now() - lastReconcile > RECONCILE_SECONDS * 1000) {
         lastReconcile = performance.now();
@@ -276,10 +299,16 @@ export async function runQueuedCampaign(o: QueuedCampaignOptions): Promise<Queue
       }
       await sleep(POLL_SECONDS, o.signal);
     }
+    if (looks.stopped) {
+      // Jobs past the stop are not needed: drop the waiting ones and any finished ones (a running
+      // job cannot be removed while its worker holds it; its result is never read).
+      for (const id of outstanding.keys()) await queue.remove(id).catch(() => 0);
+    }
     return {
       planned: total,
       done: doneInRange,
       ranNow,
+      stoppedEarly: looks.stopped,
       interrupted,
       seconds: (performance.now() - t0) / 1000,
       jobs,

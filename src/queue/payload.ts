@@ -11,13 +11,26 @@ import { PrunefiError } from '../core/errors.js';
 
 /** The BullMQ queue every prunefi campaign job goes through. */
 export const QUEUE_NAME = 'prunefi-campaigns';
-/** The job name of a range of experiments (the only job type this step defines). */
+/** The job name of a range of experiments of a campaign. */
 export const RANGE_JOB = 'campaign-range';
 
 /** The installed prunefi version: workers refuse jobs of another version (results could differ). */
 export const PRUNEFI_VERSION: string = (
   JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
+
+/**
+ * Refuses a job queued by another prunefi version (its results could differ). A plain error, not
+ * an unrecoverable one: BullMQ retries the job, so a worker of the right version can take it.
+ */
+export function checkVersion(version: string, worker: string): void {
+  if (version !== PRUNEFI_VERSION) {
+    throw new PrunefiError(
+      'QUEUE',
+      `worker ${worker} runs prunefi ${PRUNEFI_VERSION} but the job comes from prunefi ${version}; run workers of the coordinator's version`,
+    );
+  }
+}
 
 /** Runtime choices that do not change outcomes, chosen by the coordinator for every worker. */
 export interface EngineSpec {
@@ -59,8 +72,8 @@ export interface RangeResult {
   worker: string;
 }
 
-/** A shape check: throws a QUEUE error naming the path of the first bad field. */
-class Check {
+/** A shape check of queued data: throws a QUEUE error naming the path of the first bad field. */
+export class PayloadCheck {
   constructor(private readonly what: string) {}
 
   fail(path: string, expected: string): never {
@@ -104,7 +117,7 @@ class Check {
   }
 }
 
-const HASH = /^[0-9a-f]{64}$/;
+export const HASH = /^[0-9a-f]{64}$/;
 
 /**
  * Checks a job payload's shape. The config's parts are checked as far as this module knows them;
@@ -112,7 +125,7 @@ const HASH = /^[0-9a-f]{64}$/;
  * config as a whole by its hash.
  */
 export function parseRangeJob(data: unknown): RangeJob {
-  const c: Check = new Check('the queued job');
+  const c: PayloadCheck = new PayloadCheck('the queued job');
   const o = c.obj(data, 'job');
   c.str(o.version, 'version');
   c.str(o.configHash, 'configHash', HASH);
@@ -137,8 +150,13 @@ export function parseRangeJob(data: unknown): RangeJob {
     c.fail('config.memory.protect', 'a list of protections');
   c.str(c.obj(cfg.plan, 'config.plan').kind, 'config.plan.kind');
   c.int(cfg.seed, 'config.seed');
-  if (cfg.stopping !== undefined)
-    c.fail('config.stopping', 'absent (sequential stopping does not run on a queue yet)');
+  if (cfg.stopping !== undefined) {
+    // Workers run plain ranges; the coordinator applies the rule (looks.ts). Checked for the hash.
+    const st = c.obj(cfg.stopping, 'config.stopping');
+    c.num(st.halfWidth, 'config.stopping.halfWidth');
+    c.int(st.every, 'config.stopping.every', 1);
+    if (st.confidence !== undefined) c.num(st.confidence, 'config.stopping.confidence');
+  }
   const e = c.obj(o.engine, 'engine');
   if (e.mode !== 'fast' && e.mode !== 'naive') c.fail('engine.mode', "'fast' or 'naive'");
   c.int(e.batch, 'engine.batch', 1);
@@ -172,7 +190,7 @@ const RECORD_INTS = [
  * with +Infinity restored for a null maxLogitDeviation.
  */
 export function parseRangeResult(value: unknown, job: RangeJob): RangeResult {
-  const c: Check = new Check(`the result of job [${job.range[0]}, ${job.range[1]})`);
+  const c: PayloadCheck = new PayloadCheck(`the result of job [${job.range[0]}, ${job.range[1]})`);
   const o = c.obj(value, 'result');
   c.str(o.version, 'version');
   if (o.configHash !== job.configHash) c.fail('configHash', `the job's ${job.configHash.slice(0, 12)}`);

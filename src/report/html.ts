@@ -36,6 +36,8 @@ export interface PageContent {
   provenance: Table[];
   /** The short answer across all groups, shown first. */
   shortAnswer: string;
+  /** The first screen: the summary figure (null without an unpruned model to compare with) and table. */
+  glance: { figure: Figure | null; table: Table };
   /** Output files, relative to the HTML file, with a description. */
   files: { href: string; what: string }[];
 }
@@ -49,8 +51,8 @@ header h1{font-size:28px;line-height:1.25;margin:0 0 10px}
 .question{font-size:18px;color:#333;margin:0 0 8px;max-width:900px}
 .meta{color:var(--muted);font-size:13px;margin:0}
 .partial{border:1px solid var(--weak);background:#fff8e6;border-radius:8px;padding:10px 14px;margin:14px 0 0;max-width:960px}
-nav{margin:18px 0 8px;padding:10px 14px;background:var(--soft);border-radius:8px;font-size:14px}
-nav a{margin-right:16px;color:var(--accent);text-decoration:none;white-space:nowrap}
+nav{margin:18px 0 8px;padding:10px 14px;background:var(--soft);border-radius:8px;font-size:14px;display:flex;flex-wrap:wrap;gap:4px 16px}
+nav a{color:var(--accent);text-decoration:none;overflow-wrap:anywhere}
 h2{font-size:22px;margin:40px 0 12px;padding-bottom:6px;border-bottom:2px solid var(--line)}
 h3{font-size:17px;margin:28px 0 8px}
 .answer{border-left:4px solid var(--accent);background:#f3f7fc;padding:12px 18px;margin:14px 0;border-radius:0 8px 8px 0}
@@ -84,11 +86,17 @@ tbody tr:nth-child(even){background:#fbfbfc}
 .table-note{color:var(--muted);font-size:12px;margin:4px 0 16px}
 details{margin:10px 0}
 summary{cursor:pointer;color:var(--accent)}
+summary:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
+details.prose>summary{font-size:16px;font-weight:600;margin:6px 0}
 pre{background:var(--soft);padding:12px;border-radius:6px;overflow-x:auto;font-size:12px}
 dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;font-size:14px}
 dl.kv dt{color:var(--muted)}
 dl.kv dd{margin:0;word-break:break-word}
 .defs li{margin:6px 0}
+figure.glance{overflow-x:auto}
+/* Below 600 px the summary figure keeps its labels legible (at least 0.68 of their size) and
+   scrolls within its own box; the header shrinks so the figure starts on the first screen. */
+@media (max-width:600px){main{padding:16px 14px 48px}header h1{font-size:21px}.question{font-size:15px}nav{font-size:13px;gap:2px 12px}h2{margin-top:24px}figure.glance svg{min-width:600px}}
 @media print{nav,details summary{display:none}figure{break-inside:avoid}}
 `;
 
@@ -137,8 +145,8 @@ function tableHtml(t: Table): string {
   return `<div class="table-wrap"><table class="data sortable" id="${esc(t.id)}"><caption>${esc(t.caption)}</caption><thead>${head}</thead><tbody>\n${body}\n</tbody></table></div>${t.note ? `<p class="table-note">${esc(t.note)}</p>` : ''}`;
 }
 
-function figureHtml(f: Figure): string {
-  return `<figure id="fig-${esc(f.id)}">${f.svg}<figcaption>${esc(f.caption)} <a href="figures/${esc(f.id)}.svg">SVG</a></figcaption></figure>`;
+function figureHtml(f: Figure, cls = ''): string {
+  return `<figure id="fig-${esc(f.id)}"${cls ? ` class="${cls}"` : ''}>${f.svg}<figcaption>${esc(f.caption)} <a href="figures/${esc(f.id)}.svg">SVG</a></figcaption></figure>`;
 }
 
 function conclusionHtml(g: GroupSection, withLink: boolean): string {
@@ -200,13 +208,17 @@ export function renderHtml(p: PageContent): string {
         tableHtml(g.cost),
       ];
       if (g.berFigures.length)
-        parts.push(`<h3>Under accumulated faults (BER sweeps)</h3>`, ...g.berFigures.map(figureHtml));
+        parts.push(
+          `<h3>Under accumulated faults (BER sweeps)</h3>`,
+          ...g.berFigures.map((f) => figureHtml(f)),
+        );
       if (g.accuracy) parts.push(tableHtml(g.accuracy));
       if (g.comparisons?.rows.length)
         parts.push(
           `<details><summary>All ${g.comparisons.rows.length} pairwise comparisons</summary>${tableHtml(g.comparisons)}</details>`,
         );
-      if (g.bitFigures.length) parts.push(`<h3>Under single bit flips</h3>`, ...g.bitFigures.map(figureHtml));
+      if (g.bitFigures.length)
+        parts.push(`<h3>Under single bit flips</h3>`, ...g.bitFigures.map((f) => figureHtml(f)));
       parts.push('</section>');
       return parts.join('\n');
     })
@@ -250,9 +262,13 @@ ${partialHtml(data.pending ?? [])}
 </header>
 <nav aria-label="Contents">${nav}</nav>
 <section id="answer"><h2>Answer</h2>
+${p.glance.figure ? figureHtml(p.glance.figure, 'glance') : ''}
+${tableHtml(p.glance.table)}
 <p class="short">${esc(p.shortAnswer)}</p>
+<details class="prose" id="answer-prose"><summary>The answer in words, per model and fault model${p.across ? ', and across models' : ''}</summary>
 ${p.groups.map((g) => conclusionHtml(g, true)).join('\n')}
 ${p.across ? `<h3 id="across">Across models</h3><p class="lead">${esc(p.across.answer)}</p>${tableHtml(p.across.table)}` : ''}
+</details>
 </section>
 ${sections}
 <section id="methods"><h2>How the numbers are computed</h2>${methodsHtml(p.derived)}</section>

@@ -12,6 +12,7 @@ import type { Figure } from './charts/frame.js';
 import { acrossAnswer, concludeReport, type GroupConclusion, shortAnswer } from './conclude.js';
 import { type Derived, type DeriveOptions, deriveStatistics } from './derive.js';
 import { groupFigures } from './figures.js';
+import { glanceFigure, glanceTable } from './glance.js';
 import { type GroupSection, renderHtml } from './html.js';
 import { tablesLatex } from './latex.js';
 import { ledgerCsv, type NumberRow } from './ledger.js';
@@ -72,7 +73,9 @@ export function buildReport(data: ReportData, options: RenderOptions = {}): Repo
   const derived = deriveStatistics(data, options);
   const conclusions = concludeReport(data, derived);
   const ledger = buildLedger(data, derived);
-  const figures: Figure[] = [];
+  const glance = { figure: glanceFigure(data, derived), table: glanceTable(data, derived, ledger) };
+  // The summary figure first: the page shows it first and the files list follows page order.
+  const figures: Figure[] = glance.figure ? [glance.figure] : [];
   const groups: GroupSection[] = derived.groups.map((g, i) => {
     const f = groupFigures(data, derived, g);
     figures.push(...f.ber, ...f.bits);
@@ -102,6 +105,7 @@ export function buildReport(data: ReportData, options: RenderOptions = {}): Repo
     groups,
     across: acrossTab && { answer: answer!, table: acrossTab },
     shortAnswer: shortAnswer(data, conclusions, across),
+    glance,
     provenance: [seedsTable(data, ledger), durationsTable(data, ledger)],
     files: [
       { href: `${base}.json`, what: 'the input data of this report; `prunefi report` renders it again' },

@@ -1,3 +1,18 @@
-export * from './infer.js';
-export * from './session.js';
-export * from './shapes.js';
+/** ONNX Runtime behind one small interface: sessions, batched classification, measured shapes. */
+export {
+  type Classification,
+  classify,
+  classifyFeeds,
+  type FeedBatch,
+  type FeedClassification,
+  type LabelledBatch,
+} from './infer.js';
+export {
+  createSession,
+  DEVICES,
+  type Device,
+  runtimeVersion,
+  type Session,
+  type SessionOptions,
+} from './session.js';
+export { inferShapesMeasured } from './shapes.js';

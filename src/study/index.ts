@@ -1,11 +1,25 @@
-/** Studies: configs, presets, the content-keyed step plan, the runner and its report data. */
-export * from './campaign-report.js';
-export * from './config.js';
-export * from './data.js';
-export * from './plan.js';
-export * from './presets.js';
-export * from './report-data.js';
-export * from './runner.js';
-export * from './steps.js';
-export * from './store.js';
-export * from './sweeps.js';
+/**
+ * Studies: configs and presets, the runner (content-keyed steps, resumable) with its dry-run
+ * preview, and report data built from standalone campaign databases. The step plan, the
+ * artifact store and the sweep conversions are internal.
+ */
+export { reportDataFromCampaigns } from './campaign-report.js';
+export {
+  type FaultModelConfig,
+  type ModelConfig,
+  type PruneConfig,
+  parseStudyConfig,
+  type RecipeConfig,
+  type StudyCampaigns,
+  type StudyConfig,
+  toTrainRecipe,
+} from './config.js';
+export { PRESETS, type Preset, type PresetArgs } from './presets.js';
+export {
+  type PlannedStep,
+  previewStudy,
+  runStudy,
+  type StudyOptions,
+  type StudyProgress,
+  type StudyResult,
+} from './runner.js';

@@ -12,7 +12,8 @@ import { join, resolve } from 'node:path';
 import { atomicWrite } from '../core/atomic.js';
 import { errorMessage, PrunefiError } from '../core/errors.js';
 import { hashBytes, hashJson } from '../core/hash.js';
-import type { Progress } from '../core/progress.js';
+import { InterruptedError, type Progress } from '../core/progress.js';
+import { cacheRoot } from '../data/cache.js';
 import { type RenderResult, renderReport } from '../report/index.js';
 import type { ReportData } from '../report/model.js';
 import type { StudyConfig } from './config.js';
@@ -49,6 +50,15 @@ export interface StudyOptions {
   onStepDone?: (step: Step, result: StepResult, reused: boolean, index: number, total: number) => void;
   /** Called after a partial report was written (a variant finished, or the study was interrupted). */
   onPartialReport?: (report: RenderResult) => void;
+  /**
+   * Run the steps on `prunefi worker` processes through this queue (`redis://…`) instead of in
+   * this process (see `queued.ts`).
+   */
+  queue?: string;
+  /** `queue`: steps stored and running, and the live workers, after each change. */
+  onQueueProgress?: (done: number, total: number, running: string[], workers: number) => void;
+  /** `queue`: the coordinator's status lines. */
+  log?: (line: string) => void;
 }
 
 /** What a finished study produced. */
@@ -178,7 +188,45 @@ export async function runStudy(
   // Results stored by earlier runs, read once: they are reused below and time the ETA from the start.
   const { stored, eta } = storedResults(steps, store);
   let reused = 0;
+  if (options.queue !== undefined) {
+    for (const [i, step] of steps.entries()) {
+      const earlier = stored.get(step.id);
+      if (!earlier) continue;
+      results.set(step.id, earlier);
+      reused++;
+      options.onStepDone?.(step, earlier, true, i + 1, steps.length);
+    }
+    const { runStepsOnQueue } = await import('./queued.js');
+    const sources = Object.fromEntries(config.models.map((m) => [m.source, sourceIdentity(m.source)]));
+    const { interrupted } = await runStepsOnQueue({
+      url: options.queue,
+      config,
+      dir,
+      steps,
+      store,
+      results,
+      sources,
+      cacheDir: cacheRoot(options.cacheDir),
+      dataHash: (await data.test()).hash,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onStepDone: (step, result) => options.onStepDone?.(step, result, false, results.size, steps.length),
+      ...(options.onQueueProgress ? { onProgress: options.onQueueProgress } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    });
+    // Steps finish in any order on a queue; the report lists their times in the plan's order.
+    for (const step of steps) {
+      const r = results.get(step.id);
+      if (r) durations.push({ step: step.id, seconds: r.seconds });
+    }
+    if (interrupted) {
+      await writePartial();
+      throw new InterruptedError(
+        'study interrupted: queued steps keep running on the workers; run the same command again to store their results',
+      );
+    }
+  }
   for (const [i, step] of steps.entries()) {
+    if (results.has(step.id)) continue;
     const earlier = stored.get(step.id);
     const done = earlier !== undefined;
     current = {

@@ -16,17 +16,21 @@ import { syntheticReport } from './synthetic.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
-test('the report opens in headless Chromium with no errors and shows every figure', {
-  skip: existsSync(CHROMIUM) ? false : `needs ${CHROMIUM} (apt-get install -y chromium)`,
-  timeout: 120_000,
-}, async () => {
+const SKIP = existsSync(CHROMIUM) ? false : `needs ${CHROMIUM} (apt-get install -y chromium)`;
+
+/** The synthetic study's report, rendered into test-output/report/<sub> for a human to look at. */
+function renderSynthetic(sub: string) {
   const outDir = join(TEST_OUTPUT, 'report');
   mkdirSync(outDir, { recursive: true });
-  const r = renderReport(syntheticReport(), outDir, { bootstrap: 1000 });
-  const context = await chromium.launchPersistentContext(tempDir('prunefi-chromium-'), {
+  return { outDir, r: renderReport(syntheticReport(), join(outDir, sub), { bootstrap: 1000 }) };
+}
+
+/** Debian's Chromium, headless, with a fresh profile and nothing that talks to the network. */
+function launch(viewport: { width: number; height: number }) {
+  return chromium.launchPersistentContext(tempDir('prunefi-chromium-'), {
     executablePath: CHROMIUM,
     headless: true,
-    viewport: { width: 1280, height: 900 },
+    viewport,
     args: [
       '--headless',
       '--no-sandbox',
@@ -38,6 +42,14 @@ test('the report opens in headless Chromium with no errors and shows every figur
       '--disable-sync',
     ],
   });
+}
+
+test('the report opens in headless Chromium with no errors and shows every figure', {
+  skip: SKIP,
+  timeout: 120_000,
+}, async () => {
+  const { outDir, r } = renderSynthetic('');
+  const context = await launch({ width: 1280, height: 900 });
   try {
     const page = await context.newPage();
     const problems: string[] = [];
@@ -77,6 +89,85 @@ test('the report opens in headless Chromium with no errors and shows every figur
     assert.deepEqual([...after].sort(), [...before].sort());
     assert.notDeepEqual(after, before, 'clicking a column head reorders the rows');
     assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+// Scripts that run in the page, as strings: the tests compile without the DOM library.
+/** How far the page scrolls sideways (0 or less: not at all). */
+const SIDEWAYS = 'document.documentElement.scrollWidth - window.innerWidth';
+/**
+ * Pairs of labels that overlap in a figure: text boxes of one SVG that intersect by more than
+ * 0.5 px both ways (anti-aliased glyph edges may touch).
+ */
+const OVERLAPS = `(() => {
+  const out = [];
+  for (const svg of document.querySelectorAll('figure svg.chart')) {
+    const boxes = [...svg.querySelectorAll('text')]
+      .filter((t) => (t.textContent || '').trim() !== '')
+      .map((t) => ({ t: t.textContent, b: t.getBoundingClientRect() }));
+    for (let i = 0; i < boxes.length; i++)
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i].b, b = boxes[j].b;
+        const x = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+        const y = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        if (x > 0.5 && y > 0.5) out.push(svg.closest('figure').id + ": '" + boxes[i].t + "' and '" + boxes[j].t + "'");
+      }
+  }
+  return out;
+})()`;
+
+test('at a glance, at 1400 px and 400 px: the summary figure on the first screen, no sideways scroll, no overlapping labels, folds open by keyboard', {
+  skip: SKIP,
+  timeout: 120_000,
+}, async () => {
+  const { outDir, r } = renderSynthetic('glance');
+  const height = 900;
+  // One browser for both widths: a launch costs seconds on a loaded machine.
+  const context = await launch({ width: 1400, height });
+  try {
+    const page = await context.newPage();
+    for (const width of [1400, 400]) {
+      await page.setViewportSize({ width, height });
+      await page.goto(pathToFileURL(r.html).href, { waitUntil: 'load' });
+      const sideways = (await page.evaluate(SIDEWAYS)) as number;
+      assert.ok(sideways <= 0, `${width} px: the page scrolls ${sideways} px sideways`);
+
+      // The first screen shows the summary figure: all of it at 1400 px; at 400 px (where the
+      // header wraps) at least its first rows, drawn at a legible size in its own scroll box.
+      const fig = (await page.locator('#fig-glance svg').boundingBox())!;
+      assert.ok(
+        fig.y + (width >= 1400 ? fig.height : 60) <= height,
+        `${width} px: figure at ${JSON.stringify(fig)}`,
+      );
+      // Full size (880 px) where it fits, else at least 600 px: labels at 0.68 of their size or more.
+      assert.ok(fig.width >= Math.min(880, 600), `${width} px: the figure is drawn ${fig.width} px wide`);
+      await page.screenshot({ path: join(outDir, `glance-${width}.png`) });
+
+      // Labels do not overlap in any figure.
+      const overlaps = (await page.evaluate(OVERLAPS)) as string[];
+      assert.deepEqual(overlaps, [], `${width} px: overlapping labels`);
+
+      // Keyboard: Tab reaches the folded prose answer, Enter opens it; every fold is focusable.
+      const fold = page.locator('details.prose');
+      assert.equal(await fold.getAttribute('open'), null, 'folded at first');
+      let reached = false;
+      for (let i = 0; i < 60 && !reached; i++) {
+        await page.keyboard.press('Tab');
+        reached = (await page.evaluate(
+          "document.activeElement?.matches('details.prose > summary') ?? false",
+        )) as boolean;
+      }
+      assert.ok(reached, `${width} px: Tab reaches the prose answer's fold`);
+      await page.keyboard.press('Enter');
+      assert.equal(await fold.getAttribute('open'), '', 'Enter opens it');
+      assert.ok(await page.locator('details.prose .answer').first().isVisible());
+      const unfocusable = (await page.evaluate(
+        "[...document.querySelectorAll('summary')].filter((s) => s.tabIndex < 0).length",
+      )) as number;
+      assert.equal(unfocusable, 0, 'every fold takes keyboard focus');
+    }
   } finally {
     await context.close();
   }

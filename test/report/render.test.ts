@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { PRUNE_METHODS } from '../../src/prune/index.js';
+import { GLANCE_VERDICTS } from '../../src/report/glance.js';
 import { latexText } from '../../src/report/latex.js';
 import type { NumberRow } from '../../src/report/ledger.js';
 import type { ReportData } from '../../src/report/model.js';
@@ -71,8 +72,8 @@ test('writes one HTML file, the input JSON, the numbers as CSV and JSON, and one
   assert.ok(html.startsWith('<!DOCTYPE html>'));
   const figs = readdirSync(join(dir, 'figures')).sort();
   assert.equal(figs.length, out.figures.length);
-  // 4 groups × (4 BER + 4 single-bit figures).
-  assert.equal(figs.length, 32);
+  // The summary figure + 4 groups × (4 BER + 4 single-bit figures).
+  assert.equal(figs.length, 33);
   for (const f of out.figures) {
     const svg = readFileSync(f, 'utf8');
     assert.match(
@@ -80,7 +81,7 @@ test('writes one HTML file, the input JSON, the numbers as CSV and JSON, and one
       /^<\?xml version="1.0" encoding="UTF-8"\?>\n<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/,
     );
     const id = f.slice(f.lastIndexOf('/') + 1, -4);
-    assert.ok(html.includes(`<figure id="fig-${id}">`), `figure ${id} inline in the HTML`);
+    assert.match(html, new RegExp(`<figure id="fig-${id}"[ >]`), `figure ${id} inline in the HTML`);
     assert.match(svg, new RegExp(`<title id="${id}-title">`), 'accessible title');
     assert.match(svg, new RegExp(`<desc id="${id}-desc">[^<]{20,}`), 'accessible description');
   }
@@ -128,6 +129,10 @@ test('every number in every table is in the CSV, and its text is the formatted C
               'cross-check between pruned',
               'paired',
               'unpaired',
+              // The glance table's judged-metric and verdict columns.
+              'tolerable BER',
+              'AUC',
+              ...GLANCE_VERDICTS,
             ].includes(v),
           `text cell '${v}'`,
         );
@@ -209,7 +214,13 @@ test('the page leads with the question and the answer, then the evidence, then p
     return i;
   };
   assert.ok(at(`<p class="question">${data.question}</p>`) < at('<section id="answer">'));
-  assert.ok(at('<section id="answer">') < at('<p class="short">In short — '));
+  at('<p class="short">In short — ');
+  // At a glance: the summary figure and table first, the prose answer folded below them.
+  assert.ok(at('<section id="answer">') < at('<figure id="fig-glance" class="glance">'));
+  assert.ok(at('<figure id="fig-glance"') < at('<table class="data sortable" id="table-glance">'));
+  assert.ok(at('id="table-glance"') < at('<p class="short">'));
+  assert.ok(at('<p class="short">') < at('<details class="prose" id="answer-prose"><summary>'));
+  assert.ok(at('<details class="prose"') < at('<div class="answer verdict-'));
   assert.ok(
     at('<p class="short">') < at('<h3 id="across">'),
     'several models: the answer compares methods across them',
@@ -225,7 +236,8 @@ test('reports with only BER sweeps or only single-bit sweeps render their own fi
   const berOnly = { ...structuredClone(data), bitSweeps: [] };
   const bitsOnly = { ...structuredClone(data), berSweeps: [] };
   const a = buildReport(berOnly, opts);
-  assert.ok(a.figures.length === 16 && a.figures.every((f) => !f.id.startsWith('sdc-')));
+  // 4 BER figures per group and the summary figure, which needs BER sweeps.
+  assert.ok(a.figures.length === 17 && a.figures.every((f) => !f.id.startsWith('sdc-')));
   const b = buildReport(bitsOnly, opts);
   assert.ok(b.figures.length === 16 && b.figures.every((f) => f.id.startsWith('sdc-')));
   assert.match(b.conclusions[0]!.headline, /no BER sweeps/);
@@ -363,7 +375,7 @@ test('CLI: missing file, invalid JSON, invalid data and a non-HTML output are er
     conclusions: { verdict: string }[];
     acrossAnswer: string;
   };
-  assert.equal(j.figures.length, 32);
+  assert.equal(j.figures.length, 33);
   assert.equal(j.conclusions.length, 4);
   assert.match(
     j.acrossAnswer,

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { argmaxRows } from '../../src/core/argmax.js';
 import { buildZooModel } from '../../src/models/index.js';
-import { classify, createSession, parseDevice } from '../../src/runtime/index.js';
+import { classify, createSession } from '../../src/runtime/index.js';
+import { parseDevice } from '../../src/runtime/session.js';
 import { assertPrunefiError, assertRejectsPrunefi } from '../helpers/assert.js';
 import { REPO } from '../helpers/paths.js';
 

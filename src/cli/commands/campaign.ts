@@ -3,7 +3,7 @@
  * stored in SQLite, resumable after any interruption.
  */
 import { writeFileSync } from 'node:fs';
-import { type CampaignConfig, prepareCampaign } from '../../campaign/config.js';
+import { type CampaignConfig, campaignConfig, prepareCampaign } from '../../campaign/config.js';
 import { runCampaign, type StoppingSpec } from '../../campaign/engine.js';
 import type { ImageInput, SampleInput } from '../../campaign/evaluator.js';
 import { CampaignStore } from '../../campaign/store.js';
@@ -148,20 +148,18 @@ const runCmd: Command = {
   async run(a, ctx) {
     const db = opt.required<string>(a, 'db', 'campaign run');
     const { model, input, modelRef, dataRef } = await loadTarget(a, ctx, 'campaign run', opt.bool(a, 'json'));
-    const config: CampaignConfig = {
-      model: modelRef,
-      data: dataRef,
-      memory: parseMemory(a),
-      plan: parsePlanArgs('campaign run', a, opt.str(a, 'plan') ?? 'single-bit'),
-      seed: opt.num(a, 'seed') ?? 1,
-    };
+    let stopping: StoppingSpec | undefined;
     const hw = opt.num(a, 'stop-half-width');
     if (hw !== undefined) {
-      const stopping: StoppingSpec = { halfWidth: hw, every: opt.num(a, 'stop-every') ?? 320 };
+      stopping = { halfWidth: hw, every: opt.num(a, 'stop-every') ?? 320 };
       const c = opt.num(a, 'confidence');
       if (c !== undefined) stopping.confidence = c;
-      config.stopping = stopping;
     }
+    const config = campaignConfig(
+      { modelRef, dataRef },
+      parsePlanArgs('campaign run', a, opt.str(a, 'plan') ?? 'single-bit'),
+      { seed: opt.num(a, 'seed') ?? 1, memory: parseMemory(a), ...(stopping ? { stopping } : {}) },
+    );
     const store = CampaignStore.openOrCreate(db, config);
     try {
       return await execute(a, ctx, store, config, model, input);

@@ -65,7 +65,7 @@ export async function executeQueued(
     if (json) printJson(ctx, { db: store.path, ...r });
     else {
       ctx.stdout.write(
-        `${r.done}/${r.planned} experiments stored in ${store.path} (${r.ranNow} now from ${r.jobs} jobs, ${r.seconds.toFixed(1)} s)\n`,
+        `${r.done}/${r.planned} experiments stored in ${store.path} (${r.ranNow} now from ${r.jobs} jobs, ${r.seconds.toFixed(1)} s)${r.stoppedEarly ? ', stopped early (sequential stopping)' : ''}\n`,
       );
       if (r.interrupted)
         ctx.stdout.write(

@@ -90,6 +90,7 @@ async function execute(
   const bar = ctx.progress('study', json);
   const t0 = performance.now();
   const cacheDir = opt.str(a, 'cache-dir');
+  const queue = opt.str(a, 'queue');
   const render = (p: StudyProgress): void => {
     const inner = p.inner;
     const rest = p.after ? restOfStudy(p.after) : undefined;
@@ -107,6 +108,24 @@ async function execute(
       signal: ctx.signal,
       ...(cacheDir !== undefined ? { cacheDir } : {}),
       onProgress: render,
+      ...(queue !== undefined
+        ? {
+            queue,
+            onQueueProgress: (done: number, total: number, running: string[], workers: number) =>
+              bar.update({
+                unit: 'steps',
+                done,
+                total,
+                phase: running.length ? `running ${running.join(', ')}` : 'waiting',
+                figures: { workers },
+              }),
+            log: (line: string) => {
+              if (json) return;
+              bar.done();
+              ctx.stderr.write(`${line}\n`);
+            },
+          }
+        : {}),
       onStepDone: (step, r, reused, i, n) => {
         if (json) return;
         bar.done();
@@ -175,6 +194,11 @@ export const studyCommand: Command = {
     'dry-run': {
       type: 'boolean',
       description: 'print the steps a run would take, in order, with their estimated times, and exit',
+    },
+    queue: {
+      type: 'string',
+      placeholder: 'redis://[user:pass@]host:port[/db]',
+      description: "run the steps on 'prunefi worker' processes through this queue (rediss:// for TLS)",
     },
     json: { type: 'boolean', description: 'print a JSON summary' },
   },

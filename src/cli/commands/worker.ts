@@ -1,8 +1,8 @@
 /**
- * `prunefi worker --queue URL`: runs queued campaign jobs (src/queue/worker.ts) until Ctrl-C or
- * SIGTERM, then finishes the running jobs and exits. Any number of workers on any machines may
- * serve one queue; they need the same prunefi version as the coordinator and nothing else (the
- * model and samples come through Redis).
+ * `prunefi worker --queue URL`: runs queued campaign ranges and study steps (src/queue/worker.ts)
+ * until Ctrl-C or SIGTERM, then finishes the running jobs and exits. Any number of workers on any
+ * machines may serve one queue; they need the same prunefi version as the coordinator, and for
+ * study steps the study's dataset (models, samples and step outputs come through Redis).
  */
 import { cacheRoot } from '../../data/cache.js';
 import { type Command, opt } from '../command.js';
@@ -11,7 +11,7 @@ import { dataOptions } from '../shared.js';
 /** The `worker` command. */
 export const workerCommand: Command = {
   name: 'worker',
-  summary: 'run queued campaign jobs from Redis (see campaign run --queue)',
+  summary: 'run queued campaign and study jobs from Redis (see campaign run --queue, study --queue)',
   options: {
     queue: {
       type: 'string',
@@ -32,9 +32,12 @@ export const workerCommand: Command = {
   async run(a, ctx) {
     const url = opt.required<string>(a, 'queue', 'worker');
     const { runWorker } = await import('../../queue/worker.js');
+    const { RANGE_JOB_TYPE } = await import('../../queue/range-job.js');
+    const { STUDY_STEP_JOB_TYPE } = await import('../../study/step-job.js');
     const threads = opt.num(a, 'threads');
     await runWorker({
       url,
+      jobTypes: [RANGE_JOB_TYPE, STUDY_STEP_JOB_TYPE],
       concurrency: opt.num(a, 'concurrency') ?? 1,
       ...(threads !== undefined ? { threads } : {}),
       cacheDir: cacheRoot(opt.str(a, 'cache-dir')),
