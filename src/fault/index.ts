@@ -32,9 +32,9 @@ export {
   StoredTensor,
 } from './memory.js';
 export { NUMBER_FORMATS, type NumberFormat } from './number-formats.js';
-export { type DecodeStatus, type Decoded, type SecDedCode, secDedCode } from './protect/hamming.js';
+export { type Decoded, type DecodeStatus, type SecDedCode, secDedCode } from './protect/hamming.js';
 export { checkProtections, PROTECTIONS, parseProtections } from './protect/registry.js';
-export type { MemoryCode, ProtectOption, ProtectSpec, Protection, ValueGuard } from './protect/types.js';
+export type { MemoryCode, Protection, ProtectOption, ProtectSpec, ValueGuard } from './protect/types.js';
 export {
   REGION_NAMES,
   type Region,
