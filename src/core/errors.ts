@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'FAULT_CONFIG'
   | 'CAMPAIGN_CONFIG_MISMATCH'
   | 'CAMPAIGN_STORE'
+  | 'CAMPAIGN_LOCKED'
   | 'STUDY_CONFIG'
   | 'REPORT_INPUT'
   | 'QUEUE'

@@ -8,6 +8,7 @@ import { runCampaign, type StoppingSpec } from '../../campaign/engine.js';
 import type { ImageInput, SampleInput } from '../../campaign/evaluator.js';
 import { CampaignStore } from '../../campaign/store.js';
 import { recordJson, recordsCsv, summarizeCampaign } from '../../campaign/summary.js';
+import { describeHolder, holderState } from '../../campaign/writer-lock.js';
 import { PrunefiError } from '../../core/errors.js';
 import type { Model } from '../../onnx/ir.js';
 import {
@@ -226,12 +227,15 @@ const statusCmd: Command = {
       // A sequence output scores tokens: its accuracy and SDC rates are also shown per token.
       const perToken = golden.tokens !== undefined && golden.tokens !== golden.images;
       const stopped = store.meta('stopped');
+      const writer = store.writer();
+      const writerState = writer && holderState(writer);
       if (opt.bool(a, 'json')) {
         printJson(ctx, {
           db: store.path,
           config: store.config,
           golden,
           stopped: stopped ? JSON.parse(stopped) : null,
+          writer: writer ? { ...writer, state: writerState } : null,
           done: records.length,
           groups: rows,
         });
@@ -242,6 +246,12 @@ const statusCmd: Command = {
       ctx.stdout.write(
         `${store.path}: ${records.length} experiments stored${golden.accuracy !== undefined ? `, golden accuracy ${formatPercent(golden.accuracy, 2)}` : ''}${perToken ? ` (whole sequences; per token ${formatPercent(golden.tokenCorrect! / golden.tokens!, 2)} of ${golden.tokens})` : ''}${stopped ? ', stopped early (sequential stopping)' : ''}\n`,
       );
+      if (writer)
+        ctx.stdout.write(
+          writerState === 'live'
+            ? `being written by ${describeHolder(writer)} (last renewed ${writer.renewed})\n`
+            : `writer lock left by ${describeHolder(writer)} (${writerState}): the next run or resume takes it over\n`,
+        );
       ctx.stdout.write(
         `${table(
           [
