@@ -100,7 +100,7 @@ function openCampaign(path: string, models: Map<string, LoadedModel>): Campaign 
     if (!golden)
       throw inputError(
         path,
-        `it has no fault-free reference yet; run 'prunefi campaign resume --db ${path}'`,
+        `it has no fault-free reference yet; run 'prunefi campaign resume ${path}'`,
       );
     const key = `${config.model.hash}|${JSON.stringify(config.memory)}`;
     let loaded = models.get(key);
