@@ -1,6 +1,7 @@
 /** Shared primitives: errors, registries, the splittable RNG, hashing, progress, argmax. */
 export * from './argmax.js';
 export * from './atomic.js';
+export * from './class-names.js';
 export * from './errors.js';
 export * from './hash.js';
 export * from './progress.js';

@@ -1,4 +1,5 @@
 export * from './builder.js';
+export * from './classes.js';
 export * from './dynamic-dims.js';
 export * from './file.js';
 export * from './graph.js';

@@ -116,7 +116,10 @@ test('the scanner sees hints wherever they are written, and only there', () => {
   assert.deepEqual(flags('prunefi campaign run|resume --range 0:10 --rates 1e-7'), ['--rates']);
   assert.deepEqual(flags(':root{--ink:#1d1d1f} a{color:var(--ink)}'), []);
   assert.deepEqual(
-    literals("const a = 'x --a'; // '--b'\nconst r = /'/; /* '--f' */ const t = `--c ${f('--d')} --e`;"),
+    // '$' + '{' spells a template substitution in the scanned source, not in this string.
+    literals(
+      `const a = 'x --a'; // '--b'\nconst r = /'/; /* '--f' */ const t = \`--c ${'$'}{f('--d')} --e\`;`,
+    ),
     ['x --a', '--c … --e', '--d'],
   );
 });

@@ -6,7 +6,6 @@
 import { existsSync } from 'node:fs';
 import { saveModel } from '../../onnx/file.js';
 import { weightLayers } from '../../onnx/graph.js';
-import { checkModelFitsData } from '../../onnx/io.js';
 import type { Model } from '../../onnx/ir.js';
 import { nonzeroMask, PRUNE_META, PRUNE_METHODS } from '../../prune/index.js';
 import { trainableParameters } from '../../train/index.js';
@@ -21,8 +20,8 @@ import { formatDuration } from '../progress.js';
 import {
   checkOutputPath,
   dataOptions,
-  loadDataArg,
   loadModelArg,
+  loadModelData,
   loadTensorArg,
   printJson,
   trainLimitOption,
@@ -169,9 +168,13 @@ export const trainCommand: Command = {
         : undefined;
       preset = tensorRecipe();
     } else {
-      const images = await loadDataArg(a, ctx, 'train', 'train', json, 'train-limit');
-      testSet = await loadDataArg(a, ctx, 'train', opt.str(a, 'split') ?? 'test', json);
-      checkModelFitsData(model, images.shape, images.classes.length, modelArg, images.name);
+      const images = await loadModelData(a, ctx, 'train', 'train', model, modelArg, {
+        quiet: json,
+        limitOption: 'train-limit',
+      });
+      testSet = await loadModelData(a, ctx, 'train', opt.str(a, 'split') ?? 'test', model, modelArg, {
+        quiet: json,
+      });
       trainSet = images;
       preset = defaultRecipe(images);
     }
