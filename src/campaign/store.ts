@@ -60,9 +60,9 @@ function storeError(path: string, what: string, err: unknown): PrunefiError {
   ) {
     hint =
       'the file or its folder is read-only: choose a writable --db path (results already stored are intact)';
-  } else if (code === 'SQLITE_FULL') {
+  } else if (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE') {
     hint =
-      'the disk is full: free space, then `prunefi campaign resume` continues where it stopped (stored results are intact)';
+      `the disk is full: free space, then \`prunefi campaign resume ${path}\` continues where it stopped (stored results are intact)`;
   } else if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
     hint = 'it is not a prunefi campaign database';
   }
@@ -181,6 +181,8 @@ export class CampaignStore {
   /** The writer lock this store holds (none when opened read-only, or in memory). */
   private lock: WriterLock | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
+  /** When `checkStillThere` last looked for the file (ms since the epoch). */
+  private checkedAt = 0;
 
   private constructor(path: string, db: Database.Database, config: unknown, lock?: WriterLock) {
     this.path = path;
@@ -374,8 +376,25 @@ export class CampaignStore {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM experiments').get() as { n: number }).n;
   }
 
+  /**
+   * Refuses to store into a database whose file was removed (or moved) while it was open: SQLite
+   * would go on writing to the unlinked file, and every result would vanish with the process.
+   * Checked at most once a second, which costs nothing next to an experiment.
+   */
+  private checkStillThere(): void {
+    const now = Date.now();
+    if (this.path === ':memory:' || now - this.checkedAt < 1000) return;
+    this.checkedAt = now;
+    if (!existsSync(this.path))
+      throw new PrunefiError(
+        'CAMPAIGN_STORE',
+        `campaign database ${this.path} was removed (or its folder was) while the campaign ran; its results since then cannot be kept: restore the folder, or start again with another --db`,
+      );
+  }
+
   /** Stores one experiment in its own transaction; a duplicate index is a programming error. */
   insert(r: ExperimentRecord): void {
+    this.checkStillThere();
     const row: Row = {
       idx: r.index,
       stratum: r.stratum,

@@ -2,14 +2,13 @@
  * `prunefi campaign run|resume|status|export`: statistically planned fault-injection campaigns
  * stored in SQLite, resumable after any interruption.
  */
-import { writeFileSync } from 'node:fs';
 import { type CampaignConfig, prepareCampaign } from '../../campaign/config.js';
 import { runCampaign, type StoppingSpec } from '../../campaign/engine.js';
 import type { ImageInput, SampleInput } from '../../campaign/evaluator.js';
 import { CampaignStore } from '../../campaign/store.js';
 import { recordJson, recordsCsv, summarizeCampaign } from '../../campaign/summary.js';
 import { describeHolder, holderState } from '../../campaign/writer-lock.js';
-import { PrunefiError } from '../../core/errors.js';
+import { atomicWrite } from '../../core/atomic.js';
 import type { Model } from '../../onnx/ir.js';
 import {
   engineOptions,
@@ -302,13 +301,8 @@ const exportCmd: Command = {
           ? `${JSON.stringify({ config: store.config, configHash: store.configHash, golden: JSON.parse(store.meta('golden') ?? 'null'), experiments: records.map(recordJson) }, null, 1)}\n`
           : recordsCsv(records);
       const out = opt.str(a, 'out');
-      if (out) {
-        try {
-          writeFileSync(out, text);
-        } catch (err) {
-          throw new PrunefiError('IO', `cannot write ${out}: ${(err as Error).message}`, { cause: err });
-        }
-      } else ctx.stdout.write(text);
+      if (out) atomicWrite(out, text);
+      else ctx.stdout.write(text);
       return 0;
     } finally {
       store.close();

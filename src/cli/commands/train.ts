@@ -4,6 +4,7 @@
  * and the trained inference model with the recipe in its metadata.
  */
 import { existsSync } from 'node:fs';
+import { PrunefiError } from '../../core/errors.js';
 import { saveModel } from '../../onnx/file.js';
 import { weightLayers } from '../../onnx/graph.js';
 import type { Model } from '../../onnx/ir.js';
@@ -224,6 +225,15 @@ export const trainCommand: Command = {
     let result: Awaited<ReturnType<typeof train>>;
     try {
       result = await train(model, options);
+    } catch (err) {
+      // A checkpoint or model that could not be written (a full disk): say how to continue.
+      if (err instanceof PrunefiError && err.code === 'IO' && existsSync(checkpoint))
+        throw new PrunefiError(
+          'IO',
+          `${err.message}; the last checkpoint, ${checkpoint}, is intact: continue with the same command plus --resume ${checkpoint}`,
+          { cause: err },
+        );
+      throw err;
     } finally {
       bar.done();
     }
