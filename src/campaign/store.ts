@@ -61,8 +61,7 @@ function storeError(path: string, what: string, err: unknown): PrunefiError {
     hint =
       'the file or its folder is read-only: choose a writable --db path (results already stored are intact)';
   } else if (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE') {
-    hint =
-      `the disk is full: free space, then \`prunefi campaign resume ${path}\` continues where it stopped (stored results are intact)`;
+    hint = `the disk is full: free space, then \`prunefi campaign resume ${path}\` continues where it stopped (stored results are intact)`;
   } else if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
     hint = 'it is not a prunefi campaign database';
   }
