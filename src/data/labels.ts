@@ -20,6 +20,11 @@ export function relabel(set: ImageSet, names: readonly string[]): ImageSet {
     if (i < 0) throw new RangeError(`class '${c}' of ${set.name} is not in the names to relabel by`);
     return i;
   });
-  const labels = Uint8Array.from(set.labels, (l) => map[l]!);
+  const labels = Uint8Array.from(set.labels, (l) => {
+    const to = map[l];
+    if (to === undefined)
+      throw new RangeError(`label ${l} of ${set.name} is not below its ${map.length} classes`);
+    return to;
+  });
   return { ...set, classes: names, labels, hash: imageSetHash(set.shape, set.images, labels) };
 }
