@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
 import { REPO, tempDir } from '../helpers/paths.js';
+import { TINY_STUDY } from '../helpers/study.js';
 
 const FAULT = pathToFileURL(join(REPO, 'dist/test/helpers/fs-fault.js')).href;
 const MAIN = join(REPO, 'dist/src/cli/main.js');
@@ -127,20 +128,7 @@ test('a training checkpoint on a full disk: the last one stays intact and --resu
 test('a study step on a full disk: finished steps are kept and the same command continues', () => {
   const dir = tempDir();
   const config = join(dir, 'study.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      name: 'tiny',
-      data: 'mnist',
-      evalLimit: 200,
-      models: [{ name: 'lenet5', source: 'zoo:lenet5' }],
-      pruning: [{ method: 'magnitude', sparsities: [0.5], finetune: { epochs: 0 } }],
-      faultModels: [{ numberFormat: 'float32', storageFormat: 'dense' }],
-      campaigns: { images: 100, ber: { rates: [1e-4], trials: 3 }, singleBit: { perBit: 2 } },
-      seed: 3,
-      threads: 1,
-    }),
-  );
+  writeFileSync(config, JSON.stringify(TINY_STUDY));
   const out = join(dir, 'out');
   const run = ['study', '--config', config, '--out', out, '--json'];
   // Three steps record their results; the fourth's result.json meets the full disk.
