@@ -17,7 +17,7 @@ import { STORAGE_FORMATS } from '../fault/storage-formats.js';
 import type { Model } from '../onnx/ir.js';
 import { encodeModel } from '../onnx/proto.js';
 import { type CliContext, type OptionSpec, opt, type ParsedArgs, usageError as usage } from './command.js';
-import { dataOptions, loadDataArg, loadModelArg, loadTensorArg } from './shared.js';
+import { dataOptions, loadModelArg, loadModelData, loadTensorArg, parseClasses } from './shared.js';
 
 /** Options that choose the model, images and weight memory (shared with `inject`). */
 export const memoryOptions: Record<string, OptionSpec> = {
@@ -160,12 +160,16 @@ export function parseEngine(a: ParsedArgs, ctx: CliContext, quiet: boolean): Par
   return o;
 }
 
-/** Loads the model and the fixed image subset, with the content hashes a config records. */
+/**
+ * Loads the model and the fixed image subset, with the content hashes a config records. The
+ * images are labelled by `classes` (a stored campaign's), else `--classes`, else the model's names.
+ */
 export async function loadTarget(
   a: ParsedArgs,
   ctx: CliContext,
   cmd: string,
   quiet: boolean,
+  classes: readonly string[] | undefined = parseClasses(a, cmd),
 ): Promise<{
   model: Model;
   input: ImageInput | SampleInput;
@@ -191,13 +195,17 @@ export async function loadTarget(
       },
     };
   }
-  const set = await loadDataArg(a, ctx, cmd, opt.str(a, 'split'), quiet);
+  const set = await loadModelData(a, ctx, cmd, opt.str(a, 'split'), model, spec, {
+    quiet,
+    ...(classes ? { classes } : {}),
+  });
   const target = imageCampaignTarget({
     model,
     modelSpec: spec,
     set,
     dataSpec: opt.required<string>(a, 'data', cmd),
     perClass: opt.num(a, 'images-per-class') ?? 100,
+    ...(classes ? { classes } : {}),
   });
   return { model, ...target };
 }
@@ -223,7 +231,7 @@ export async function loadCampaignTarget(
     },
   };
   // loadTarget loads and hashes the model once; it is checked before the images are compared.
-  const target = await loadTarget(args, ctx, cmd, quiet);
+  const target = await loadTarget(args, ctx, cmd, quiet, config.data.classes);
   if (target.modelRef.hash !== config.model.hash) {
     throw new PrunefiError(
       'CAMPAIGN_CONFIG_MISMATCH',

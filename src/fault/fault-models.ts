@@ -221,7 +221,7 @@ export const FAULT_MODELS = new Registry<FaultModel>('fault model', [
       if (p === undefined || !(p > 0 && p < 1)) {
         throw new PrunefiError(
           'FAULT_CONFIG',
-          `the bit error rate must be in (0, 1), got ${p}; e.g. --ber 1e-7 (per stored bit)`,
+          `the bit error rate must be in (0, 1), a probability per stored bit such as 1e-7; got ${p}`,
         );
       }
     },

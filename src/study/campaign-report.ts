@@ -99,10 +99,7 @@ function openCampaign(path: string, models: Map<string, LoadedModel>): Campaign 
     const config = store.config as CampaignConfig;
     const golden = JSON.parse(store.meta('golden') ?? 'null') as { images: number; correct: number } | null;
     if (!golden)
-      throw inputError(
-        path,
-        `it has no fault-free reference yet; run 'prunefi campaign resume --db ${path}'`,
-      );
+      throw inputError(path, `it has no fault-free reference yet; run 'prunefi campaign resume ${path}'`);
     const key = `${config.model.hash}|${JSON.stringify(config.memory)}`;
     let loaded = models.get(key);
     if (!loaded) {

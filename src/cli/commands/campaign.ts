@@ -2,13 +2,13 @@
  * `prunefi campaign run|resume|status|export`: statistically planned fault-injection campaigns
  * stored in SQLite, resumable after any interruption.
  */
-import { writeFileSync } from 'node:fs';
 import { type CampaignConfig, campaignConfig, prepareCampaign } from '../../campaign/config.js';
 import { runCampaign, type StoppingSpec } from '../../campaign/engine.js';
 import type { ImageInput, SampleInput } from '../../campaign/evaluator.js';
 import { CampaignStore } from '../../campaign/store.js';
 import { recordJson, recordsCsv, summarizeCampaign } from '../../campaign/summary.js';
-import { PrunefiError } from '../../core/errors.js';
+import { describeHolder, holderState } from '../../campaign/writer-lock.js';
+import { atomicWrite } from '../../core/atomic.js';
 import type { Model } from '../../onnx/ir.js';
 import {
   engineOptions,
@@ -224,12 +224,15 @@ const statusCmd: Command = {
       // A sequence output scores tokens: its accuracy and SDC rates are also shown per token.
       const perToken = golden.tokens !== undefined && golden.tokens !== golden.images;
       const stopped = store.meta('stopped');
+      const writer = store.writer();
+      const writerState = writer && holderState(writer);
       if (opt.bool(a, 'json')) {
         printJson(ctx, {
           db: store.path,
           config: store.config,
           golden,
           stopped: stopped ? JSON.parse(stopped) : null,
+          writer: writer ? { ...writer, state: writerState } : null,
           done: records.length,
           groups: rows,
         });
@@ -240,6 +243,12 @@ const statusCmd: Command = {
       ctx.stdout.write(
         `${store.path}: ${records.length} experiments stored${golden.accuracy !== undefined ? `, golden accuracy ${formatPercent(golden.accuracy, 2)}` : ''}${perToken ? ` (whole sequences; per token ${formatPercent(golden.tokenCorrect! / golden.tokens!, 2)} of ${golden.tokens})` : ''}${stopped ? ', stopped early (sequential stopping)' : ''}\n`,
       );
+      if (writer)
+        ctx.stdout.write(
+          writerState === 'live'
+            ? `being written by ${describeHolder(writer)} (last renewed ${writer.renewed})\n`
+            : `writer lock left by ${describeHolder(writer)} (${writerState}): the next run or resume takes it over\n`,
+        );
       ctx.stdout.write(
         `${table(
           [
@@ -290,13 +299,8 @@ const exportCmd: Command = {
           ? `${JSON.stringify({ config: store.config, configHash: store.configHash, golden: JSON.parse(store.meta('golden') ?? 'null'), experiments: records.map(recordJson) }, null, 1)}\n`
           : recordsCsv(records);
       const out = opt.str(a, 'out');
-      if (out) {
-        try {
-          writeFileSync(out, text);
-        } catch (err) {
-          throw new PrunefiError('IO', `cannot write ${out}: ${(err as Error).message}`, { cause: err });
-        }
-      } else ctx.stdout.write(text);
+      if (out) atomicWrite(out, text);
+      else ctx.stdout.write(text);
       return 0;
     } finally {
       store.close();
