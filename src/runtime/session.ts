@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { errorMessage, PrunefiError } from '../core/errors.js';
 import type { Model } from '../onnx/ir.js';
 import { encodeModel } from '../onnx/proto.js';
-import type { DataTypeMap, DType, Tensor } from '../onnx/tensor.js';
+import { type DataTypeMap, type DType, isPacked4, numel, type Tensor, tensorBytes, unpackNibbles } from '../onnx/tensor.js';
 
 /** Where sessions run. `cuda` needs onnxruntime-node installed with its CUDA binaries. */
 export type Device = 'cpu' | 'cuda';
@@ -50,6 +50,8 @@ const ORT_TYPES: Partial<Record<DType, ort.Tensor.Type>> = {
   int64: 'int64',
   uint64: 'uint64',
   bool: 'bool',
+  int4: 'int4',
+  uint4: 'uint4',
 };
 
 function toOrt(name: string, t: Tensor): ort.Tensor {
@@ -59,7 +61,9 @@ function toOrt(name: string, t: Tensor): ort.Tensor {
       'RUNTIME',
       `input '${name}' has dtype ${t.dtype}, which onnxruntime-node cannot take as a tensor`,
     );
-  return new ort.Tensor(type, t.data as ort.Tensor.DataTypeMap[typeof type], t.dims as number[]);
+  // ONNX Runtime takes int4/uint4 packed two per byte (prunefi's tensors hold one per entry).
+  const data = isPacked4(t.dtype) ? tensorBytes(t) : t.data;
+  return new ort.Tensor(type, data as ort.Tensor.DataTypeMap[typeof type], t.dims as number[]);
 }
 
 function fromOrt(t: ort.Tensor): Tensor {
@@ -69,6 +73,8 @@ function fromOrt(t: ort.Tensor): Tensor {
       'RUNTIME',
       `the runtime returned a ${t.type} tensor, which prunefi does not handle`,
     );
+  if (isPacked4(dtype))
+    return { dtype, dims: [...t.dims], data: unpackNibbles(dtype, t.data as Uint8Array, numel(t.dims)) };
   return { dtype, dims: [...t.dims], data: t.data as DataTypeMap[DType] };
 }
 
