@@ -68,6 +68,8 @@ function countZeros(t: Tensor): number {
 function layerMacs(n: Node, inShape: number[], outShape: number[], wShape: number[]): number {
   switch (n.opType) {
     case 'Conv':
+    case 'QLinearConv':
+    case 'ConvInteger':
       // Every output element is a dot product over (C_in / group) × kernel.
       return numel(outShape) * numel(wShape.slice(1));
     case 'ConvTranspose':
@@ -77,6 +79,8 @@ function layerMacs(n: Node, inShape: number[], outShape: number[], wShape: numbe
       return numel(outShape) * k;
     }
     case 'MatMul':
+    case 'QLinearMatMul':
+    case 'MatMulInteger':
       // Batched and broadcast too: every output element is a dot product over the shared dim.
       return numel(outShape) * (inShape[inShape.length - 1] ?? 0);
     default:
