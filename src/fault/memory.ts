@@ -459,6 +459,14 @@ export class StoredModel {
   }
 
   /**
+   * The name a report gives this memory's format: the number format, or for a model that stores
+   * quantized weights their integer type marked as the model's own ('int8 (model)').
+   */
+  get formatLabel(): string {
+    return this.tensors.some((t) => t.quantized) ? `${this.weightFormat.name} (model)` : this.numberFormat.name;
+  }
+
+  /**
    * The widest value word of any weight: the bit positions a single-bit sweep covers (a quantized
    * model's 8 int8 bits, not its float32 biases' 32).
    */
