@@ -13,6 +13,8 @@ import { REPO, tempDir } from '../helpers/paths.js';
 
 const MODEL = join(REPO, 'test/fixtures/quant/lenet5-qdq-int8.onnx');
 const target = ['--model', MODEL, '--data', 'mnist', '--images-per-class', '10', '--threads', '1'];
+const campaign = (db: string, plan: string, ...flags: string[]) =>
+  cli('campaign', 'run', '--db', db, ...target, '--plan', plan, ...flags);
 
 test('prunefi info: per layer the stored type, bits, scales and zero points of a QDQ model', async () => {
   const r = await cli('info', MODEL, '--json');
@@ -59,18 +61,7 @@ test('eval, single-bit and BER campaigns in the stored int8 bits, and report', a
   assert.ok(acc > 0.93 && acc < 0.97, `accuracy ${acc}`);
 
   const bits = join(dir, 'bits.sqlite');
-  const sb = await cli(
-    'campaign',
-    'run',
-    '--db',
-    bits,
-    ...target,
-    '--plan',
-    'single-bit',
-    '--per-bit',
-    '8',
-    '--json',
-  );
+  const sb = await campaign(bits, 'single-bit', '--per-bit', '8');
   assert.equal(sb.code, 0, sb.stderr);
   const exp = await cli('campaign', 'export', bits, '--format', 'json');
   assert.equal(exp.code, 0, exp.stderr);
@@ -95,19 +86,7 @@ test('eval, single-bit and BER campaigns in the stored int8 bits, and report', a
   );
 
   const ber = join(dir, 'ber.sqlite');
-  const b = await cli(
-    'campaign',
-    'run',
-    '--db',
-    ber,
-    ...target,
-    '--plan',
-    'ber',
-    '--rates',
-    '1e-4,1e-2',
-    '--trials',
-    '4',
-  );
+  const b = await campaign(ber, 'ber', '--rates', '1e-4,1e-2', '--trials', '4');
   assert.equal(b.code, 0, b.stderr);
   const st = await cli('campaign', 'status', ber, '--json');
   assert.equal(st.code, 0, st.stderr);
