@@ -463,7 +463,9 @@ export class StoredModel {
    * quantized weights their integer type marked as the model's own ('int8 (model)').
    */
   get formatLabel(): string {
-    return this.tensors.some((t) => t.quantized) ? `${this.weightFormat.name} (model)` : this.numberFormat.name;
+    return this.tensors.some((t) => t.quantized)
+      ? `${this.weightFormat.name} (model)`
+      : this.numberFormat.name;
   }
 
   /**

@@ -38,8 +38,7 @@ function memoryBits(model: Model, numberFormat: string, foldBn: boolean): Record
   // A quantized model's integer words are stored dense (as the model stores them): prunefi does
   // not lay them out in CSR or bitmask formats yet, so its report shows dense memory only.
   const storages = quantizedWeights(m.graph).size > 0 ? ['dense'] : ['dense', 'csr', 'bitmask'];
-  for (const storage of storages)
-    out[storage] = new StoredModel(m.graph, { numberFormat, storage }).bits;
+  for (const storage of storages) out[storage] = new StoredModel(m.graph, { numberFormat, storage }).bits;
   return out;
 }
 
