@@ -95,7 +95,9 @@ export function faultLayers(graph: Graph): FaultLayer[] {
     index.set(n, i);
     for (const o of n.outputs) producers.set(o, n);
     if (dequantizesInitializer(n, graph)) {
-      decoded.set(n.outputs[0]!, n.inputs[0]!);
+      const [q = ''] = n.inputs;
+      const [y = ''] = n.outputs;
+      decoded.set(y, q);
       return;
     }
     for (const input of n.inputs) {

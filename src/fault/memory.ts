@@ -68,6 +68,13 @@ export interface MemoryOptions {
 
 const bitsView = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
 
+/** The working copy of a graph initializer (a float32 weight, or a quantized weight's integers, scales, zero points). */
+function workData(work: ReadonlyMap<string, Tensor>, name: string): Float32Array {
+  const t = work.get(name);
+  if (!t) throw new Error(`no working copy of initializer '${name}'`);
+  return t.data as Float32Array;
+}
+
 /** Regions that decode values rather than locate them (the rest are a storage format's indices). */
 const DECODING_REGIONS: ReadonlySet<RegionName> = new Set(['values', 'scales', 'zero-points']);
 
@@ -145,8 +152,8 @@ export class StoredTensor {
     const layout = storage.encode(enc.words, this.rows, this.cols, zeroWord);
     const regions: Region[] = [{ name: 'values', bits: this.format.bits, words: layout.values }];
     if (enc.scales) regions.push({ name: 'scales', bits: 32, words: enc.scales });
-    if (enc.zeroPoints)
-      regions.push({ name: 'zero-points', bits: quantized!.source.zeroPoints!.bits, words: enc.zeroPoints });
+    const zpBits = quantized?.source.zeroPoints?.bits;
+    if (enc.zeroPoints && zpBits) regions.push({ name: 'zero-points', bits: zpBits, words: enc.zeroPoints });
     regions.push(...layout.indexRegions);
     this.regions = regions;
     this.valuePositions = layout.positions;
@@ -158,8 +165,9 @@ export class StoredTensor {
    * weight's integer, scale and zero-point initializers (what suffix sessions take as inputs).
    */
   get graphInputs(): string[] {
-    if (!this.quantized) return [this.name];
-    return this.regions.map((r) => initializerOf(this.quantized!, r.name));
+    const q = this.quantized;
+    if (!q) return [this.name];
+    return this.regions.map((r) => initializerOf(q, r.name));
   }
 
   /** The graph initializers holding this tensor's fault-free memory (fresh copies). */
@@ -176,16 +184,17 @@ export class StoredTensor {
   patchGraph(work: ReadonlyMap<string, Tensor>, c: TensorChange, restore: boolean): void {
     const q = this.quantized;
     if (!q) {
-      const w = work.get(this.name)!.data as Float32Array;
+      const w = workData(work, this.name);
+      const from = restore ? this.golden : c.values;
       c.positions.forEach((p, i) => {
-        w[p] = restore ? this.golden[p]! : c.values[i]!;
+        w[p] = from[restore ? p : i] ?? 0;
       });
       return;
     }
     for (const [region, words] of c.words) {
-      const data = work.get(initializerOf(q, region))!.data as Float32Array;
+      const data = workData(work, initializerOf(q, region));
       const golden = this.region(region).words;
-      for (const [i, w] of words) data[i] = graphValue(q, region, restore ? golden[i]! : w);
+      for (const [i, w] of words) data[i] = graphValue(q, region, restore ? (golden[i] ?? w) : w);
     }
   }
 
@@ -193,7 +202,7 @@ export class StoredTensor {
   private zeroPointOf(regions: readonly Region[], i: number): number {
     const zp = this.quantized?.zeroPoints;
     if (!zp) return 0;
-    return zp.toInt(regions.find((r) => r.name === 'zero-points')!.words[this.scaleOf(i)]!);
+    return zp.toInt(regions.find((r) => r.name === 'zero-points')?.words[this.scaleOf(i)] ?? 0);
   }
 
   /** Element count. */

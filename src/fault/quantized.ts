@@ -7,9 +7,10 @@
  * the deployed model would.
  */
 import { PrunefiError } from '../core/errors.js';
+import { getInitializer } from '../onnx/graph.js';
 import type { Graph } from '../onnx/ir.js';
 import { type QuantizedWeight, scaleIndexer } from '../onnx/quant.js';
-import { type DataTypeMap, type DType, numel, type Tensor, zeros } from '../onnx/tensor.js';
+import { type DataTypeMap, type DType, type Tensor, zeros } from '../onnx/tensor.js';
 import { bitsFloat, floatBits, INTEGER_FORMATS, type IntegerFormat } from './number-formats.js';
 import type { RegionName } from './storage-formats.js';
 
@@ -35,7 +36,7 @@ export interface QuantizedWords {
 }
 
 function formatOf(graph: Graph, name: string): IntegerFormat {
-  const t = graph.initializers.get(name)!;
+  const t = getInitializer(graph, name);
   if (!INTEGER_FORMATS.has(t.dtype)) {
     throw new PrunefiError(
       'ONNX_UNSUPPORTED',
@@ -52,15 +53,15 @@ export function quantizedWords(graph: Graph, q: QuantizedWeight): QuantizedWords
     [q.values, q.scale, q.zeroPoint]
       .filter((n): n is string => !!n)
       .map((n) => {
-        const t = graph.initializers.get(n)!;
+        const t = getInitializer(graph, n);
         return [n, { dtype: t.dtype, dims: [...t.dims] }] as const;
       }),
   );
   const source: QuantizedSource = { weight: q, values, scaleOf: scaleIndexer(graph, q), layout };
-  const data = graph.initializers.get(q.values)!.data as ArrayLike<number>;
+  const data = getInitializer(graph, q.values).data as ArrayLike<number>;
   const out: QuantizedWords = { source, words: Uint32Array.from(data, values.toWord) };
   if (q.scale) {
-    const s = graph.initializers.get(q.scale)!;
+    const s = getInitializer(graph, q.scale);
     if (s.dtype !== 'float32') {
       throw new PrunefiError(
         'ONNX_UNSUPPORTED',
@@ -73,7 +74,7 @@ export function quantizedWords(graph: Graph, q: QuantizedWeight): QuantizedWords
     const zf = formatOf(graph, q.zeroPoint);
     source.zeroPoints = zf;
     out.zeroPoints = Uint32Array.from(
-      graph.initializers.get(q.zeroPoint)!.data as ArrayLike<number>,
+      getInitializer(graph, q.zeroPoint).data as ArrayLike<number>,
       zf.toWord,
     );
   }
@@ -98,7 +99,7 @@ export function initializerOf(source: QuantizedSource, region: RegionName): stri
 /** A word of a region as its initializer holds it (an integer, or a float32 scale). */
 export function graphValue(source: QuantizedSource, region: RegionName, word: number): number {
   if (region === 'scales') return bitsFloat(word);
-  return (region === 'zero-points' ? source.zeroPoints! : source.values).toInt(word);
+  return ((region === 'zero-points' && source.zeroPoints) || source.values).toInt(word);
 }
 
 /** The graph initializers of a quantized weight holding `regions`' words. */
@@ -109,10 +110,13 @@ export function quantizedInitializers(
   const out = new Map<string, Tensor>();
   for (const r of regions) {
     const name = initializerOf(source, r.name);
-    const like = source.layout.get(name)!;
+    const like = source.layout.get(name);
+    if (!like) throw new Error(`quantized weight '${source.weight.values}' has no initializer '${name}'`);
     const t = zeros(like.dtype, like.dims);
     const data = t.data as DataTypeMap['int32'];
-    for (let i = 0; i < numel(like.dims); i++) data[i] = graphValue(source, r.name, r.words[i]!);
+    r.words.forEach((w, i) => {
+      data[i] = graphValue(source, r.name, w);
+    });
     out.set(name, t);
   }
   return out;

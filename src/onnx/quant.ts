@@ -11,6 +11,7 @@
  * them and the fault memory can store their integers.
  */
 import { PrunefiError } from '../core/errors.js';
+import { getInitializer } from './graph.js';
 import { type Graph, getInt, type Node } from './ir.js';
 import { type DType, dtypeBits, numel, toFloat32 } from './tensor.js';
 
@@ -79,10 +80,11 @@ const initOrUndefined = (graph: Graph, name: string | undefined) =>
 export function quantizedWeights(graph: Graph): Map<string, QuantizedWeight> {
   const out = new Map<string, QuantizedWeight>();
   for (const n of graph.nodes) {
+    const [q0 = '', q1 = ''] = n.inputs;
     if (dequantizesInitializer(n, graph)) {
       const q: QuantizedWeight = {
-        values: n.inputs[0]!,
-        scale: n.inputs[1]!,
+        values: q0,
+        scale: q1,
         // ONNX's DequantizeLinear defaults to axis 1 (the channel axis of an activation).
         axis: getInt(n, 'axis', 1),
         blockSize: getInt(n, 'block_size', 0),
@@ -97,9 +99,10 @@ export function quantizedWeights(graph: Graph): Map<string, QuantizedWeight> {
     const spec = QOPERATOR_WEIGHTS[n.opType];
     if (!spec || !isDefaultDomain(n)) continue;
     const w = initOrUndefined(graph, n.inputs[spec.weight]);
-    if (!w || !QUANTIZED_TYPES.has(graph.initializers.get(w)!.dtype) || out.has(w)) continue;
+    const wt = w ? getInitializer(graph, w) : undefined;
+    if (!w || !wt || !QUANTIZED_TYPES.has(wt.dtype) || out.has(w)) continue;
     // Conv weights run output channels along axis 0; a MatMul's B along its last axis (columns).
-    const rank = graph.initializers.get(w)!.dims.length;
+    const rank = wt.dims.length;
     const q: QuantizedWeight = {
       values: w,
       axis: n.opType.includes('Conv') ? 0 : Math.max(rank - 1, 0),
@@ -133,7 +136,7 @@ export function granularity(graph: Graph, q: QuantizedWeight): QuantGranularity 
  * these is a one-line error naming the weight.
  */
 export function scaleIndexer(graph: Graph, q: QuantizedWeight): (i: number) => number {
-  const dims = graph.initializers.get(q.values)!.dims;
+  const dims = getInitializer(graph, q.values).dims;
   const sDims = paramsOf(graph, q)?.dims ?? [];
   const kind = granularity(graph, q);
   if (kind === 'per-tensor') return () => 0;
@@ -146,7 +149,7 @@ export function scaleIndexer(graph: Graph, q: QuantizedWeight): (i: number) => n
     );
   };
   if (axis < 0 || axis >= rank) bad(`run along axis ${q.axis}, outside its rank ${rank}`);
-  const d = dims[axis]!;
+  const d = dims[axis] ?? 1;
   const stride = numel(dims.slice(axis + 1));
   if (kind === 'per-channel') {
     if (sDims.length !== 1 || sDims[0] !== d) bad(`do not hold one scale per index of axis ${axis} (${d})`);
@@ -182,19 +185,19 @@ export interface QuantSummary {
 function range(values: ArrayLike<number>): { count: number; min: number; max: number } {
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < values.length; i++) {
-    min = Math.min(min, values[i]!);
-    max = Math.max(max, values[i]!);
+  for (const v of Array.from(values)) {
+    min = Math.min(min, v);
+    max = Math.max(max, v);
   }
   return values.length ? { count: values.length, min, max } : { count: 0, min: 0, max: 0 };
 }
 
 /** The stored type, bits, scales and zero points of a quantized weight. */
 export function summarizeQuantized(graph: Graph, q: QuantizedWeight): QuantSummary {
-  const t = graph.initializers.get(q.values)!;
+  const t = getInitializer(graph, q.values);
   const g = granularity(graph, q);
-  const scale = q.scale ? graph.initializers.get(q.scale)! : undefined;
-  const zp = q.zeroPoint ? graph.initializers.get(q.zeroPoint)! : undefined;
+  const scale = q.scale ? getInitializer(graph, q.scale) : undefined;
+  const zp = q.zeroPoint ? getInitializer(graph, q.zeroPoint) : undefined;
   const s: QuantSummary = {
     type: t.dtype,
     bits: dtypeBits(t.dtype),
@@ -209,10 +212,12 @@ export function summarizeQuantized(graph: Graph, q: QuantizedWeight): QuantSumma
 
 /** The number of elements of q that decode to exactly zero (q equal to its zero point). */
 export function quantizedZeros(graph: Graph, q: QuantizedWeight): number {
-  const data = graph.initializers.get(q.values)!.data as ArrayLike<number>;
-  const zp = q.zeroPoint ? (graph.initializers.get(q.zeroPoint)!.data as ArrayLike<number>) : undefined;
-  const at = zp ? scaleIndexer(graph, q) : () => 0;
+  const data = Array.from(getInitializer(graph, q.values).data as ArrayLike<number>);
+  const zp = q.zeroPoint ? Array.from(getInitializer(graph, q.zeroPoint).data as ArrayLike<number>) : [0];
+  const at = scaleIndexer(graph, q);
   let z = 0;
-  for (let i = 0; i < data.length; i++) if (data[i] === (zp ? zp[at(i)]! : 0)) z++;
+  data.forEach((v, i) => {
+    if (v === zp[zp.length === 1 ? 0 : at(i)]) z++;
+  });
   return z;
 }

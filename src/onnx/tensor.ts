@@ -82,7 +82,9 @@ export function dtypeBits(dtype: DType): number {
 /** Packs int4/uint4 elements two per byte, low nibble first (ONNX IR), an odd count padded with 0. */
 export function packNibbles(values: ArrayLike<number>): Uint8Array {
   const out = new Uint8Array(Math.ceil(values.length / 2));
-  for (let i = 0; i < values.length; i++) out[i >> 1]! |= (values[i]! & 0xf) << ((i & 1) * 4);
+  Array.from(values).forEach((v, i) => {
+    out[i >> 1] = (out[i >> 1] ?? 0) | ((v & 0xf) << ((i & 1) * 4));
+  });
   return out;
 }
 
@@ -94,7 +96,7 @@ export function unpackNibbles(
 ): Int8Array | Uint8Array {
   const out = dtype === 'int4' ? new Int8Array(n) : new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    const nib = (bytes[i >> 1]! >> ((i & 1) * 4)) & 0xf;
+    const nib = ((bytes[i >> 1] ?? 0) >> ((i & 1) * 4)) & 0xf;
     out[i] = dtype === 'int4' ? (nib << 28) >> 28 : nib;
   }
   return out;

@@ -78,7 +78,9 @@ function widenPackedInputs(model: Model): Model {
       if (wide) initializers.set(i, { dtype: wide, dims: t.dims, data: t.data });
     }
   }
-  const inputs = g.inputs.map((v) => (packed.has(v.name) ? { ...v, elemType: WIDER[v.elemType]! } : v));
+  const inputs = g.inputs.map((v) =>
+    packed.has(v.name) ? { ...v, elemType: WIDER[v.elemType] ?? v.elemType } : v,
+  );
   return { ...model, graph: { ...g, inputs, initializers } };
 }
 

@@ -59,7 +59,9 @@ function convShape(ctx: ShapeContext, x: number, w: number): number[] {
   const xs = ctx.shape(x);
   const ws = ctx.shape(w);
   const g = windowGeometry(ctx.node, xs, getInts(ctx.node, 'kernel_shape', ws.slice(2)));
-  return [xs[0]!, ws[0]!, ...g.outSpatial];
+  const [n = 1] = xs;
+  const [co = 1] = ws;
+  return [n, co, ...g.outSpatial];
 }
 
 const qlinearConv: ShapeRule = {
