@@ -106,8 +106,11 @@ function roundHalfEven(x: number): number {
  * `toInt` reads a word, `toWord` writes one (the low `bits` bits of the integer).
  */
 export interface IntegerFormat extends WordFormat {
+  /** Two's complement (int8, int4, ...) or unsigned (uint8, uint4, ...). */
   readonly signed: boolean;
+  /** The integer a word holds (sign-extended from `bits` when signed). */
   toInt(word: number): number;
+  /** The word holding an integer (its low `bits` bits). */
   toWord(value: number): number;
 }
 

@@ -29,9 +29,13 @@ export interface QuantizedSource {
 
 /** A quantized weight's words, ready to lay out: values, and the scales and zero points that decode them. */
 export interface QuantizedWords {
+  /** Where the words come from and how they read. */
   source: QuantizedSource;
+  /** One value word per element (the integer's low bits). */
   words: Uint32Array;
+  /** The float32 scales' bit patterns, when the model stores scales. */
   scales?: Uint32Array;
+  /** The zero points' words, when the model stores zero points. */
   zeroPoints?: Uint32Array;
 }
 

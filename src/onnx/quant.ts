@@ -169,12 +169,14 @@ export function scaleIndexer(graph: Graph, q: QuantizedWeight): (i: number) => n
 
 /** What `prunefi info` shows of one quantized weight. */
 export interface QuantSummary {
-  /** Stored element type of q and its bits per element. */
+  /** Stored element type of q. */
   type: DType;
+  /** Bits per stored element (4 for int4). */
   bits: number;
   granularity: QuantGranularity;
-  /** Axis of the scales (per channel, blocked) and the block size (blocked). */
+  /** Axis of the scales (per channel, blocked). */
   axis?: number;
+  /** Elements per scale along `axis` (blocked). */
   blockSize?: number;
   /** Number of scales and their range. */
   scales: { count: number; min: number; max: number };
