@@ -41,7 +41,10 @@ export const memoryOptions: Record<string, OptionSpec> = {
     default: 'dense',
     description: 'storage format of weights',
   },
-  'fault-scales': { type: 'boolean', description: 'int8: make the per-channel scales faultable too' },
+  'fault-scales': {
+    type: 'boolean',
+    description: 'int8 and quantized models: make the scales (and zero points) faultable too',
+  },
   'fold-bn': {
     type: 'string',
     choices: ['true', 'false'],

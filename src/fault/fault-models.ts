@@ -12,13 +12,16 @@ import { FAULT_TYPES } from './fault-types.js';
 import type { Fault, StoredModel, StoredTensor } from './memory.js';
 import type { Region, RegionName } from './storage-formats.js';
 
+/** Regions that only `faultScales` puts in the fault space: scales and zero points. */
+const QUANT_PARAMS: ReadonlySet<RegionName> = new Set(['scales', 'zero-points']);
+
 /** Which stored bits a fault model may hit. Every field narrows the space; absent = everything. */
 export interface Targeting {
   /** Layer names ('layer4.1.conv2'); a trailing '*' matches a prefix ('layer4.*'). */
   layers?: string[];
   /** Weights, biases or both. */
   roles?: ('weight' | 'bias')[];
-  /** Memory regions (default: all but int8 scales, which need `faultScales`). */
+  /** Memory regions (default: all but scales and zero points, which need `faultScales`). */
   regions?: RegionName[];
   /** Inclusive range of bit positions within a word, e.g. [23, 30] for float32 exponents. */
   bits?: [number, number];
@@ -91,13 +94,13 @@ export class FaultSpace {
       if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi < lo || hi > 31) {
         throw new PrunefiError(
           'FAULT_CONFIG',
-          `bit range [${lo}, ${hi}] is invalid; give integers 0 <= lo <= hi < ${model.numberFormat.bits} (the ${model.numberFormat.name} word width)`,
+          `bit range [${lo}, ${hi}] is invalid; give integers 0 <= lo <= hi < ${model.wordBits} (the ${model.weightFormat.name} word width)`,
         );
       }
-      if (lo >= model.numberFormat.bits && !(t.regions ?? []).some((r) => r !== 'values')) {
+      if (lo >= model.wordBits && !(t.regions ?? []).some((r) => r !== 'values')) {
         throw new PrunefiError(
           'FAULT_CONFIG',
-          `bit range [${lo}, ${hi}] is outside the ${model.numberFormat.bits}-bit words of ${model.numberFormat.name}; bits run 0..${model.numberFormat.bits - 1}`,
+          `bit range [${lo}, ${hi}] is outside the ${model.wordBits}-bit words of ${model.weightFormat.name}; bits run 0..${model.wordBits - 1}`,
         );
       }
     }
@@ -108,7 +111,7 @@ export class FaultSpace {
       for (const tensor of layer.tensors) {
         if (t.roles && !t.roles.includes(tensor.role)) continue;
         for (const region of tensor.regions) {
-          if (regions ? !regions.includes(region.name) : region.name === 'scales' && !model.faultScales)
+          if (regions ? !regions.includes(region.name) : QUANT_PARAMS.has(region.name) && !model.faultScales)
             continue;
           if (t.valueRange && region.name !== 'values') continue;
           const lo = t.bits ? t.bits[0] : 0;
@@ -131,7 +134,7 @@ export class FaultSpace {
     if (this.size === 0) {
       throw new PrunefiError(
         'FAULT_CONFIG',
-        `the targeting ${JSON.stringify(targeting)} selects no stored bits of this model (${model.numberFormat.name}, ${model.storage.name}); widen the layer, bit or value range`,
+        `the targeting ${JSON.stringify(targeting)} selects no stored bits of this model (${model.weightFormat.name}, ${model.storage.name}); widen the layer, bit or value range`,
       );
     }
   }

@@ -21,7 +21,7 @@
 import { Registry, type RegistryEntry } from '../core/registry.js';
 
 /** Names of the memory regions a stored tensor may have. */
-export type RegionName = 'values' | 'scales' | 'col-index' | 'row-ptr' | 'mask';
+export type RegionName = 'values' | 'scales' | 'zero-points' | 'col-index' | 'row-ptr' | 'mask';
 
 /** A region of memory: `words.length` words of `bits` bits each. */
 export interface Region {

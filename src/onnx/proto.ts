@@ -6,7 +6,7 @@ import protobuf from 'protobufjs';
 import { PrunefiError } from '../core/errors.js';
 import type { Attribute, Graph, Model, Node, ValueInfo } from './ir.js';
 import { ONNX_SCHEMA } from './onnx-schema.js';
-import { type DType, type Tensor, tensorBytes, tensorFromBytes } from './tensor.js';
+import { type DType, type Tensor, tensorBytes, tensorFromBytes, unpackNibbles } from './tensor.js';
 
 const root = protobuf.Root.fromJSON(ONNX_SCHEMA);
 const ModelProto = root.lookupType('onnx.ModelProto');
@@ -26,9 +26,20 @@ const DTYPE_CODES: Record<DType, number> = {
   uint32: 12,
   uint64: 13,
   bfloat16: 16,
+  uint4: 21,
+  int4: 22,
 };
 const CODE_DTYPES = new Map<number, DType>(Object.entries(DTYPE_CODES).map(([k, v]) => [v, k as DType]));
-const ONNX_TYPE_NAMES: Record<number, string> = { 8: 'string', 14: 'complex64', 15: 'complex128' };
+const ONNX_TYPE_NAMES: Record<number, string> = {
+  8: 'string',
+  14: 'complex64',
+  15: 'complex128',
+  17: 'float8e4m3fn',
+  18: 'float8e4m3fnuz',
+  19: 'float8e5m2',
+  20: 'float8e5m2fnuz',
+  23: 'float4e2m1',
+};
 
 /** The ONNX DataType number of a dtype. */
 export function dtypeCode(dtype: DType): number {
@@ -196,6 +207,13 @@ function tensorFromTypedFields(name: string, dtype: DType, dims: number[], t: Te
       if (dtype === 'uint32')
         return { dtype, dims, data: Uint32Array.from((t.uint64_data ?? []).map(toNum)) };
       return { dtype, dims, data: BigUint64Array.from((t.uint64_data ?? []).map((v) => toBigInt(v, true))) };
+    case 'int4':
+    case 'uint4': {
+      // int32_data carries int4/uint4 packed two per entry, like raw_data (ONNX IR spec).
+      const src = t.int32_data ?? [];
+      check(src.length === Math.ceil(n / 2) ? n : src.length * 2);
+      return { dtype, dims, data: unpackNibbles(dtype, src, n) } as Tensor;
+    }
     default: {
       // int32_data carries every type of 32 bits or less, one element per entry (ONNX IR spec).
       const src = t.int32_data ?? [];

@@ -125,7 +125,7 @@ function openCampaign(path: string, models: Map<string, LoadedModel>): Campaign 
       model: loaded.model,
       layers: loaded.layers,
       weights: loaded.weights,
-      fault: faultInfo(config),
+      fault: faultInfo(config, loaded.memory),
       seconds: records.reduce((s, r) => s + r.seconds, 0),
     };
   } finally {
@@ -133,9 +133,10 @@ function openCampaign(path: string, models: Map<string, LoadedModel>): Campaign 
   }
 }
 
-function faultInfo(c: CampaignConfig): FaultModelInfo {
+function faultInfo(c: CampaignConfig, memory: StoredModel): FaultModelInfo {
   const f = {
-    numberFormat: c.memory.numberFormat,
+    // A quantized model's campaigns hit its own integers, whatever number format they name.
+    numberFormat: memory.formatLabel,
     storageFormat: c.memory.storage,
     faultType: typeof c.plan.type === 'string' ? c.plan.type : 'bit-flip',
     foldBn: c.memory.foldBn,

@@ -57,13 +57,13 @@ export const SINGLE_BIT: PlanKind = {
   },
   report: () => ({ as: 'single-fault' }),
   build(spec, memory, rng) {
-    const width = memory.numberFormat.bits;
+    const width = memory.wordBits;
     const bits = (spec.bits as number[] | undefined) ?? Array.from({ length: width }, (_, b) => b);
     for (const b of bits) {
       if (b >= width) {
         throw planError(
           'single-bit',
-          `bit ${b} is outside the ${width}-bit words of ${memory.numberFormat.name}; bits run 0..${width - 1}`,
+          `bit ${b} is outside the ${width}-bit words of ${memory.weightFormat.name}; bits run 0..${width - 1}`,
         );
       }
     }
