@@ -3,6 +3,7 @@ export * from './argmax.js';
 export * from './atomic.js';
 export * from './errors.js';
 export * from './hash.js';
+export * from './limits.js';
 export * from './progress.js';
 export * from './registry.js';
 export * from './rng.js';
