@@ -254,7 +254,8 @@ function attrFromProto(a: AttrP, readExternal: ExternalReader | undefined): Attr
     case 2:
       return { type: 'int', value: toNum(a.i) };
     case 3:
-      return { type: 'string', value: utf8.decode(a.s ?? new Uint8Array()) };
+      // An absent bytes field reads as protobufjs's prototype default, an empty array, not bytes.
+      return { type: 'string', value: a.s instanceof Uint8Array ? utf8.decode(a.s) : '' };
     case 4:
       return { type: 'tensor', value: tensorFromProto(a.t ?? {}, readExternal) };
     case 5:

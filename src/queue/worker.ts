@@ -128,7 +128,7 @@ async function runJob(
         version: PRUNEFI_VERSION,
         configHash: p.configHash,
         range: p.range,
-        golden: JSON.parse(store.meta('golden') ?? 'null') as GoldenMeta,
+        golden: store.metaJson('golden', null) as GoldenMeta,
         records: store.records(),
         worker: name,
       };
