@@ -89,11 +89,11 @@ export function readZip(bytes: Uint8Array, file: string): Map<string, Uint8Array
     // zip64 extra field (id 1): the 64-bit values of the fields saturated at 0xffffffff, in order.
     let x = p + 46 + nameLen;
     const xEnd = x + extraLen;
+    if (xEnd + commentLen > bytes.length) throw bad(file, 'damaged central directory');
     while (x + 4 <= xEnd) {
       const id = view.getUint16(x, true);
       const len = view.getUint16(x + 2, true);
-      if (x + 4 + len > xEnd || xEnd > bytes.length)
-        throw bad(file, `member ${name} has a damaged extra field`);
+      if (x + 4 + len > xEnd) throw bad(file, `member ${name} has a damaged extra field`);
       if (id === 1) {
         let q = x + 4;
         const q8 = (): number => {
