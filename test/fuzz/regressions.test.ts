@@ -4,12 +4,22 @@
  * anything is allocated), and CLI spot checks: the real executable exits 2 with one line.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import { decodeImages } from '../../src/data/decode-pool.js';
+import { loadDataset } from '../../src/data/load.js';
 import { parseNpy } from '../../src/data/npy.js';
 import { readTar } from '../../src/data/tar.js';
 import { crc32, readZip } from '../../src/data/zip.js';
@@ -18,7 +28,7 @@ import { loadModel } from '../../src/onnx/file.js';
 import { ONNX_SCHEMA } from '../../src/onnx/onnx-schema.js';
 import { decodeModel, encodeModel } from '../../src/onnx/proto.js';
 import { summarizeModel } from '../../src/onnx/summary.js';
-import { pngBytes, randomBytes } from '../data/fixtures.js';
+import { makeImageFolder, pngBytes, put, randomBytes } from '../data/fixtures.js';
 import { tinyResnet } from '../fault/tiny.js';
 import { assertPrunefiError, assertRejectsPrunefi } from '../helpers/assert.js';
 import { cliProcess } from '../helpers/cli.js';
@@ -249,4 +259,40 @@ test('CLI spot checks: hostile files exit 2 with one line on stderr', () => {
     assert.match(lines[0]!, /^prunefi: error: /);
     assert.match(lines[0]!, re);
   }
+});
+
+test('a dataset tar with a ../ member, an absolute member and a symlink to /etc/passwd: nothing is written or followed', async () => {
+  const dir = tempDir('prunefi-fuzz-tarlinks-');
+  const src = join(dir, 'src');
+  makeImageFolder(src, { splits: ['test'], classes: ['a', 'b'], perClass: 2 });
+  symlinkSync('/etc/passwd', join(src, 'test', 'a', 'link.png'));
+  const archive = join(dir, 'hostile.tar');
+  // -P keeps the leading ../ and / that tar would otherwise strip, as a crafted archive would have.
+  put(join(dir, 'abs.png'), pngBytes(randomBytes(48, 2), 4, 4));
+  execFileSync('tar', [
+    '-cPf',
+    archive,
+    '-C',
+    src,
+    'test',
+    '--transform',
+    's,^test/b/0000,../../escape,',
+    join(dir, 'abs.png'),
+  ]);
+  const paths = readTar(readFileSync(archive), archive).map((e) => e.path);
+  assert.ok(paths.includes('../../escape.png'), paths.join(', '));
+  assert.ok(
+    paths.some((p) => p.startsWith('/')),
+    paths.join(', '),
+  );
+  assert.ok(!paths.includes('test/a/link.png'), 'the symlink is skipped');
+  const before = readdirSync(dir).sort();
+  const set = await loadDataset(archive, { cacheDir: join(dir, 'cache') });
+  assert.equal(
+    set.count,
+    3,
+    'the two images of a and the one of b left inside test/; the symlink is not read',
+  );
+  assert.deepEqual(readdirSync(dir).sort(), [...before, 'cache'].sort(), 'only the cache is written');
+  assert.equal(existsSync(join(dir, '..', 'escape.png')), false);
 });
