@@ -162,7 +162,7 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 /** Every path to a value inside `v` (objects and arrays included), root first. */
 function paths(v: Json, at: (string | number)[] = []): (string | number)[][] {
   const out = [at];
-  if (Array.isArray(v)) v.forEach((x, i) => out.push(...paths(x, [...at, i])));
+  if (Array.isArray(v)) for (const [i, x] of v.entries()) out.push(...paths(x, [...at, i]));
   else if (v && typeof v === 'object')
     for (const [k, x] of Object.entries(v)) out.push(...paths(x, [...at, k]));
   return out;
