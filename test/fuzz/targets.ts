@@ -552,7 +552,10 @@ function studyConfigTarget(): Target {
 }
 
 function queueTarget(): Target {
-  const store = CampaignStore.open(join(FIXTURES, 'campaign', 'schema1.db'), true);
+  // A copy: even a read-only open of a WAL database leaves -shm and -wal files next to it.
+  const db = join(tempDir('prunefi-fuzz-queue-'), 'schema1.db');
+  copyFileSync(join(FIXTURES, 'campaign', 'schema1.db'), db);
+  const store = CampaignStore.open(db, true);
   const config = store.config as RangeJob['config'];
   const records = store.records().slice(0, 2);
   store.close();
