@@ -140,14 +140,60 @@ interface Row {
   seconds: number;
 }
 
-function toRecord(r: Row): ExperimentRecord {
+/** A database whose content prunefi never writes (edited by hand, or damaged on disk). */
+function damaged(path: string, what: string): PrunefiError {
+  return new PrunefiError(
+    'CAMPAIGN_STORE',
+    `${path} is damaged: ${what}, which prunefi never writes; rerun the campaign into a new --db`,
+  );
+}
+
+const TEXT_COLUMNS: ReadonlySet<string> = new Set(['stratum', 'layer', 'faults', 'effect']);
+
+/**
+ * Checks that a row holds what `insert` writes: text where text goes, non-negative integer counts
+ * (bit -1 for no fault) with correct, SDCs and token counts within their totals, finite seconds,
+ * a deviation that is a number or NULL (+Infinity), and a JSON array of faults. Summaries divide
+ * by these counts, so a damaged row must not reach them. Returns the parsed faults.
+ */
+function checkRow(r: Row, path: string): Fault[] {
+  const bad = (col: string): PrunefiError =>
+    damaged(
+      path,
+      `experiment ${JSON.stringify(r.idx)} has ${col} = ${JSON.stringify(r[col as keyof Row]) ?? 'a blob'}`,
+    );
+  for (const col of COLUMNS) {
+    const v = r[col];
+    if (TEXT_COLUMNS.has(col)) {
+      if (typeof v !== 'string') throw bad(col);
+    } else if (col === 'max_logit_dev') {
+      if (v !== null && (typeof v !== 'number' || Number.isNaN(v))) throw bad(col);
+    } else if (col === 'seconds') {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw bad(col);
+    } else if (!Number.isSafeInteger(v) || (v as number) < (col === 'bit' ? -1 : 0)) throw bad(col);
+  }
+  if (r.images === 0 || r.correct > r.images || r.sdc > r.images || r.critical_sdc > r.sdc)
+    throw bad('images');
+  if (r.token_correct > r.tokens || r.token_sdc > r.tokens) throw bad('tokens');
+  let faults: unknown;
+  try {
+    faults = JSON.parse(r.faults);
+  } catch {
+    throw bad('faults');
+  }
+  if (!Array.isArray(faults)) throw bad('faults');
+  return faults as Fault[];
+}
+
+function toRecord(r: Row, path: string): ExperimentRecord {
+  const faults = checkRow(r, path);
   return {
     index: r.idx,
     stratum: r.stratum,
     layer: r.layer,
     bit: r.bit,
     faultCount: r.fault_count,
-    faults: JSON.parse(r.faults) as Fault[],
+    faults,
     effect: r.effect as Outcome['effect'],
     images: r.images,
     correct: r.correct,
@@ -343,12 +389,36 @@ export class CampaignStore {
     return JSON.parse(row.value) as unknown;
   }
 
+  /**
+   * Runs a read of the database: a damaged file (a corrupt page, a dropped table or column, a
+   * value that is not the JSON prunefi wrote) is a CAMPAIGN_STORE error naming it.
+   */
+  private read<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof PrunefiError) throw err;
+      throw storeError(this.path, 'cannot read campaign database', err);
+    }
+  }
+
   /** A meta value (golden reference, status) or undefined. */
   meta(key: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
-      | { value: string }
-      | undefined;
-    return row?.value;
+    return this.read(() => {
+      const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
+        | { value: unknown }
+        | undefined;
+      if (row === undefined) return undefined;
+      if (typeof row.value !== 'string')
+        throw damaged(this.path, `meta '${key}' holds a ${typeof row.value}`);
+      return row.value;
+    });
+  }
+
+  /** A meta value that prunefi stores as JSON (golden, stopped), parsed; `fallback` when absent. */
+  metaJson(key: string, fallback: unknown): unknown {
+    const text = this.meta(key);
+    return text === undefined ? fallback : this.read(() => JSON.parse(text) as unknown);
   }
 
   /** Sets a meta value atomically. */
@@ -366,13 +436,17 @@ export class CampaignStore {
 
   /** Indices of the stored experiments, ascending. */
   doneIndices(): Int32Array {
-    const rows = this.db.prepare('SELECT idx FROM experiments ORDER BY idx').raw().all() as [number][];
+    const rows = this.read(
+      () => this.db.prepare('SELECT idx FROM experiments ORDER BY idx').raw().all() as [number][],
+    );
     return Int32Array.from(rows, (r) => r[0]);
   }
 
   /** Number of stored experiments. */
   count(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM experiments').get() as { n: number }).n;
+    return this.read(
+      () => (this.db.prepare('SELECT COUNT(*) AS n FROM experiments').get() as { n: number }).n,
+    );
   }
 
   /**
@@ -440,16 +514,20 @@ export class CampaignStore {
 
   /** The stored experiment `index`, or undefined when it has not run. */
   record(index: number): ExperimentRecord | undefined {
-    const row = this.db.prepare(`SELECT ${this.selectList} FROM experiments WHERE idx = ?`).get(index) as
-      | Row
-      | undefined;
-    return row ? toRecord(row) : undefined;
+    return this.read(() => {
+      const row = this.db.prepare(`SELECT ${this.selectList} FROM experiments WHERE idx = ?`).get(index) as
+        | Row
+        | undefined;
+      return row ? toRecord(row, this.path) : undefined;
+    });
   }
 
   /** Every stored experiment, by index. */
   records(): ExperimentRecord[] {
-    return (this.db.prepare(`SELECT ${this.selectList} FROM experiments ORDER BY idx`).all() as Row[]).map(
-      toRecord,
+    return this.read(() =>
+      (this.db.prepare(`SELECT ${this.selectList} FROM experiments ORDER BY idx`).all() as Row[]).map((row) =>
+        toRecord(row, this.path),
+      ),
     );
   }
 

@@ -34,13 +34,20 @@ export type ErrorCode =
   | 'IO'
   | 'USAGE';
 
-/** A domain error with a stable code; the CLI prints `message` alone and exits with `exitCode`. */
+/**
+ * A domain error with a stable code; the CLI prints `message` alone and exits with `exitCode`.
+ * The message is one line: line breaks in the text it quotes (a JSON parser's excerpt of the
+ * file, a file name) become spaces, so a script reading stderr gets exactly one line per error.
+ */
 export class PrunefiError extends Error {
   readonly code: ErrorCode;
   readonly exitCode: number;
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown; exitCode?: number }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      message.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' '),
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'PrunefiError';
     this.code = code;
     this.exitCode = options?.exitCode ?? 2;

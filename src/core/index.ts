@@ -7,6 +7,7 @@
 export { CLASS_LISTS, type ClassList } from './class-names.js';
 export { type ErrorCode, PrunefiError } from './errors.js';
 export { hashBytes, hashJson } from './hash.js';
+export { checkAllocation, formatBytes, memoryLimit, memoryRefusal, parseByteSize } from './limits.js';
 export { InterruptedError, type Progress, type ProgressCallback } from './progress.js';
 export { Registry, type RegistryEntry } from './registry.js';
 export { Rng, type RngState } from './rng.js';

@@ -83,7 +83,7 @@ function parseHeader(text: string, file: string): Header {
         )
       : invalid(file, `its header has no 'descr' (${JSON.stringify(text.trim())})`);
   }
-  if (!fortran || !shape) invalid(file, `its header lacks 'fortran_order' or 'shape' (${text.trim()})`);
+  if (!fortran || !shape) throw invalid(file, `its header lacks 'fortran_order' or 'shape' (${text.trim()})`);
   const dims = shape![1]!
     .split(',')
     .map((s) => s.trim())

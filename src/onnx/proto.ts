@@ -6,7 +6,15 @@ import protobuf from 'protobufjs';
 import { PrunefiError } from '../core/errors.js';
 import type { Attribute, Graph, Model, Node, ValueInfo } from './ir.js';
 import { ONNX_SCHEMA } from './onnx-schema.js';
-import { type DType, type Tensor, tensorBytes, tensorFromBytes, unpackNibbles } from './tensor.js';
+import {
+  type DType,
+  dtypeSize,
+  numel,
+  type Tensor,
+  tensorBytes,
+  tensorFromBytes,
+  unpackNibbles,
+} from './tensor.js';
 
 const root = protobuf.Root.fromJSON(ONNX_SCHEMA);
 const ModelProto = root.lookupType('onnx.ModelProto');
@@ -160,6 +168,12 @@ function tensorFromProto(t: TensorP, readExternal: ExternalReader | undefined): 
   const name = t.name ?? '';
   const dtype = dtypeFromCode(t.data_type ?? 0, `tensor '${name}'`);
   const dims = (t.dims ?? []).map(toNum);
+  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new PrunefiError(
+      'ONNX_INVALID',
+      `tensor '${name}' has dims [${dims.join(', ')}], which are not sizes (non-negative integers); the file is corrupt`,
+    );
+  }
   if (t.segment)
     throw new PrunefiError(
       'ONNX_UNSUPPORTED',
@@ -174,11 +188,37 @@ function tensorFromProto(t: TensorP, readExternal: ExternalReader | undefined): 
         `tensor '${name}' stores its data externally${location ? ` in '${location}'` : ' with no location'}; load the model from its file so the data file can be found`,
       );
     }
-    const length = ext.has('length') ? Number(ext.get('length')) : undefined;
-    return tensorFromBytes(dtype, dims, readExternal(location, Number(ext.get('offset') ?? 0), length, name));
+    const length = ext.has('length') ? externalInt(ext, 'length', name) : undefined;
+    const offset = ext.has('offset') ? externalInt(ext, 'offset', name) : 0;
+    return rawTensor(name, dtype, dims, readExternal(location, offset, length, name));
   }
-  if (t.raw_data && t.raw_data.byteLength > 0) return tensorFromBytes(dtype, dims, t.raw_data);
+  if (t.raw_data && t.raw_data.byteLength > 0) return rawTensor(name, dtype, dims, t.raw_data);
   return tensorFromTypedFields(name, dtype, dims, t);
+}
+
+/** An external-data key that must be a byte count (ONNX writes them as decimal strings). */
+function externalInt(ext: Map<string, string>, key: string, tensor: string): number {
+  const text = ext.get(key) ?? '';
+  const v = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(v)) {
+    throw new PrunefiError(
+      'ONNX_INVALID',
+      `tensor '${tensor}' has external-data ${key} ${JSON.stringify(text)}, which is not a byte count; the file is corrupt`,
+    );
+  }
+  return v;
+}
+
+/** A tensor from its raw little-endian bytes, whose length must be what the dims and type need. */
+function rawTensor(name: string, dtype: DType, dims: number[], bytes: Uint8Array): Tensor {
+  const need = numel(dims) * dtypeSize(dtype);
+  if (bytes.byteLength !== need) {
+    throw new PrunefiError(
+      'ONNX_INVALID',
+      `tensor '${name}' has ${bytes.byteLength} bytes of data but its dims [${dims.join(', ')}] (${dtype}) need ${need}; the file is corrupt`,
+    );
+  }
+  return tensorFromBytes(dtype, dims, bytes);
 }
 
 function tensorFromTypedFields(name: string, dtype: DType, dims: number[], t: TensorP): Tensor {
@@ -240,7 +280,8 @@ function attrFromProto(a: AttrP, readExternal: ExternalReader | undefined): Attr
     case 2:
       return { type: 'int', value: toNum(a.i) };
     case 3:
-      return { type: 'string', value: utf8.decode(a.s ?? new Uint8Array()) };
+      // An absent bytes field reads as protobufjs's prototype default, an empty array, not bytes.
+      return { type: 'string', value: a.s instanceof Uint8Array ? utf8.decode(a.s) : '' };
     case 4:
       return { type: 'tensor', value: tensorFromProto(a.t ?? {}, readExternal) };
     case 5:

@@ -97,7 +97,7 @@ function openCampaign(path: string, models: Map<string, LoadedModel>): Campaign 
   const store = CampaignStore.open(path, true);
   try {
     const config = store.config as CampaignConfig;
-    const golden = JSON.parse(store.meta('golden') ?? 'null') as { images: number; correct: number } | null;
+    const golden = store.metaJson('golden', null) as { images: number; correct: number } | null;
     if (!golden)
       throw inputError(path, `it has no fault-free reference yet; run 'prunefi campaign resume ${path}'`);
     const key = `${config.model.hash}|${JSON.stringify(config.memory)}`;

@@ -215,7 +215,7 @@ const statusCmd: Command = {
         (r) => (by === 'layer' ? r.layer : by === 'effect' ? r.effect : r.stratum),
         opt.num(a, 'confidence') ?? 0.95,
       );
-      const golden = JSON.parse(store.meta('golden') ?? '{}') as {
+      const golden = store.metaJson('golden', {}) as {
         accuracy?: number;
         images?: number;
         tokens?: number;
@@ -231,7 +231,7 @@ const statusCmd: Command = {
           db: store.path,
           config: store.config,
           golden,
-          stopped: stopped ? JSON.parse(stopped) : null,
+          stopped: stopped ? store.metaJson('stopped', null) : null,
           writer: writer ? { ...writer, state: writerState } : null,
           done: records.length,
           groups: rows,
@@ -296,7 +296,7 @@ const exportCmd: Command = {
       const records = store.records();
       const text =
         opt.str(a, 'format') === 'json'
-          ? `${JSON.stringify({ config: store.config, configHash: store.configHash, golden: JSON.parse(store.meta('golden') ?? 'null'), experiments: records.map(recordJson) }, null, 1)}\n`
+          ? `${JSON.stringify({ config: store.config, configHash: store.configHash, golden: store.metaJson('golden', null), experiments: records.map(recordJson) }, null, 1)}\n`
           : recordsCsv(records);
       const out = opt.str(a, 'out');
       if (out) atomicWrite(out, text);
