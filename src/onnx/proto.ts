@@ -211,7 +211,9 @@ function externalInt(ext: Map<string, string>, key: string, tensor: string): num
 
 /** A tensor from its raw little-endian bytes, whose length must be what the dims and type need. */
 function rawTensor(name: string, dtype: DType, dims: number[], bytes: Uint8Array): Tensor {
-  const need = numel(dims) * dtypeSize(dtype);
+  // int4 and uint4 are packed two per byte in files (ONNX IR spec).
+  const need =
+    dtype === 'int4' || dtype === 'uint4' ? Math.ceil(numel(dims) / 2) : numel(dims) * dtypeSize(dtype);
   if (bytes.byteLength !== need) {
     throw new PrunefiError(
       'ONNX_INVALID',
