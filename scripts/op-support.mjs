@@ -14,9 +14,12 @@ const columns = {
   'shape inference': (op) => mark(shapeRules.has(op)),
   'pruning (channel propagation)': (op) => mark(CHANNEL_RULES.has(op)),
   'training gradient': (op) => mark(gradRules.has(op)),
-  // → marks a re-layout the fault memory follows a weight through to the layer that reads it.
+  // → marks a re-layout (or a quantized weight's DequantizeLinear) the fault memory follows a
+  // weight through to the layer that reads it.
   'fault memory': (op) =>
-    PASS_THROUGH.has(op) ? '→' : mark(Object.hasOwn(LAYER_PARAMS, op) && !NOT_INJECTED.has(op)),
+    PASS_THROUGH.has(op) || op === 'DequantizeLinear'
+      ? '→'
+      : mark(Object.hasOwn(LAYER_PARAMS, op) && !NOT_INJECTED.has(op)),
 };
 const ops = [
   ...new Set([

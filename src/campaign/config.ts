@@ -15,9 +15,17 @@ export interface CampaignConfig {
   model: { spec: string; hash: string };
   /**
    * The samples: an image dataset's split and images per class, or a tensor dataset (split
-   * 'tensors', perClass 0) and its first `limit` samples when limited.
+   * 'tensors', perClass 0) and its first `limit` samples when limited; `classes` are the class
+   * names its labels follow when they were given on the command line (`--classes`).
    */
-  data: { spec: string; split: string; perClass: number; limit?: number; hash: string };
+  data: {
+    spec: string;
+    split: string;
+    perClass: number;
+    limit?: number;
+    classes?: readonly string[];
+    hash: string;
+  };
   /** `protect` is absent without protections, so an unprotected campaign's config is as before. */
   memory: {
     numberFormat: string;

@@ -260,9 +260,11 @@ export class Evaluator {
     detail: boolean,
   ): Promise<Outcome | DetailedOutcome> {
     const from = Math.min(...layers.map((l) => l.nodeIndex));
-    const weights = single
-      ? single.tensors.map((t) => t.name)
-      : this.memory.layers.filter((l) => l.nodeIndex >= from).flatMap((l) => l.tensors.map((t) => t.name));
+    const weights = (
+      single
+        ? single.tensors
+        : this.memory.layers.filter((l) => l.nodeIndex >= from).flatMap((l) => l.tensors)
+    ).flatMap((t) => t.graphInputs);
     // Values crossing the cut that are not cached (over the budget, not per-image) are
     // recomputed inside the suffix from earlier cached values or the graph input.
     const start = this.mode === 'naive' ? 0 : from;

@@ -98,6 +98,7 @@ export function checkPlanSpec(spec: unknown): PlanSpec {
   for (const [key, o] of Object.entries(kind.options))
     if (o.required && s[key] === undefined)
       throw planError(kind.name, `${key} is required (${o.description})`);
+  kind.check?.(s);
   return s;
 }
 

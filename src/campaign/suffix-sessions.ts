@@ -7,7 +7,9 @@
  */
 import { suffixModel } from '../fault/cut.js';
 import type { StoredModel, TensorChange } from '../fault/memory.js';
+import { producers } from '../onnx/graph.js';
 import type { Model } from '../onnx/ir.js';
+import { traceInitializer } from '../onnx/params.js';
 import { numel, type Tensor, tensor } from '../onnx/tensor.js';
 import { createSession, type Session } from '../runtime/session.js';
 import type { Cached } from './cut-cache.js';
@@ -26,9 +28,11 @@ import { allRows, concatBatches } from './samples.js';
  */
 export function injectionOptimization(model: Model): 'all' | 'extended' {
   const g = model.graph;
+  const from = producers(g);
   const odd = g.nodes.some((n) => {
     if (n.opType !== 'Conv') return false;
-    const w = g.initializers.get(n.inputs[1] ?? '');
+    // Through a quantized weight's DequantizeLinear too: its integers have the same dims.
+    const w = g.initializers.get(traceInitializer(n.inputs[1] ?? '', g, from) ?? '');
     // Output channels: a first layer's 3 input channels are fine (unpruned ResNet18 runs).
     return !!w && w.dims[0]! % 16 !== 0;
   });
@@ -37,7 +41,7 @@ export function injectionOptimization(model: Model): 'all' | 'extended' {
 
 /** A session of the graph after a cut, and what to feed it. */
 export interface Suffix {
-  /** Stored tensors fed as graph inputs (the working weights). */
+  /** Weight initializers fed as graph inputs (the working weights, see `StoredTensor.graphInputs`). */
   weights: string[];
   /** Golden values fed at the cut (data inputs or cached activations). */
   cuts: string[];
@@ -57,22 +61,25 @@ export interface SuffixOptions {
 /** The suffix sessions of one evaluator, by cut point. Call `release()` when done. */
 export class SuffixSessions {
   private readonly outputName: string;
-  /** Weights as the next run feeds them: golden, except while an experiment patches them. */
-  private readonly work: Map<string, Float32Array>;
+  /**
+   * Weight initializers as the next run feeds them (decoded float32 weights, a quantized model's
+   * integers, scales and zero points): golden, except while an experiment patches them.
+   */
+  private readonly work: Map<string, Tensor>;
   private readonly suffixes = new Map<string, Promise<Suffix>>();
   /** Seconds spent creating sessions and their golden runs (setup, amortized over a campaign). */
   setupSeconds = 0;
 
   constructor(
     private readonly model: Model,
-    private readonly memory: StoredModel,
+    memory: StoredModel,
     private readonly cache: GoldenCache,
     /** The full model's golden run: the class count, and each session's reference until its own run. */
     private readonly reference: Golden,
     private readonly options: SuffixOptions,
   ) {
     this.outputName = model.graph.outputs[0]!.name;
-    this.work = new Map(memory.tensors.map((t) => [t.name, t.golden.slice()]));
+    this.work = memory.goldenInitializers();
   }
 
   /** Number of sessions created so far (one per cut point used). */
@@ -151,19 +158,11 @@ export class SuffixSessions {
 
   /** Runs `fn` with the working weights patched by `changes`, restoring them to golden after. */
   async withPatch<T>(changes: readonly TensorChange[], fn: () => Promise<T>): Promise<T> {
-    for (const c of changes) {
-      const w = this.work.get(c.tensor.name)!;
-      c.positions.forEach((p, i) => {
-        w[p] = c.values[i]!;
-      });
-    }
+    for (const c of changes) c.tensor.patchGraph(this.work, c, false);
     try {
       return await fn();
     } finally {
-      for (const c of changes) {
-        const w = this.work.get(c.tensor.name)!;
-        for (const p of c.positions) w[p] = c.tensor.golden[p]!;
-      }
+      for (const c of changes) c.tensor.patchGraph(this.work, c, true);
     }
   }
 
@@ -181,9 +180,7 @@ export class SuffixSessions {
     const { batch } = this.options;
     const parts: Float32Array[] = [];
     const weightFeeds: Record<string, Tensor> = {};
-    for (const w of s.weights) {
-      weightFeeds[w] = tensor('float32', this.memory.tensor(w).dims, this.work.get(w)!);
-    }
+    for (const w of s.weights) weightFeeds[w] = this.work.get(w)!;
     for (let b = 0; b < rows.length; b += batch) {
       const end = Math.min(rows.length, b + batch);
       const idx = rows.subarray(b, end);

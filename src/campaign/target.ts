@@ -32,6 +32,8 @@ export function imageCampaignTarget(o: {
   set: ImageSet;
   dataSpec: string;
   perClass: number;
+  /** The class names the images were labelled by (recorded so `campaign resume` labels alike). */
+  classes?: readonly string[];
 }): ImageCampaignTarget {
   const idx = firstPerClass(o.set, o.perClass);
   return {
@@ -41,6 +43,7 @@ export function imageCampaignTarget(o: {
       spec: o.dataSpec,
       split: o.set.split,
       perClass: o.perClass,
+      ...(o.classes ? { classes: [...o.classes] } : {}),
       hash: hashJson([o.set.hash, o.perClass]),
     },
   };

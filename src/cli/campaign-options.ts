@@ -18,7 +18,7 @@ import { REGION_NAMES, type RegionName, STORAGE_FORMATS } from '../fault/storage
 import type { Model } from '../onnx/ir.js';
 import { encodeModel } from '../onnx/proto.js';
 import { type CliContext, type OptionSpec, opt, type ParsedArgs, usageError as usage } from './command.js';
-import { dataOptions, loadDataArg, loadModelArg, loadTensorArg } from './shared.js';
+import { dataOptions, loadModelArg, loadModelData, loadTensorArg, parseClasses } from './shared.js';
 
 /** Options that choose the model, images and weight memory (shared with `inject`). */
 export const memoryOptions: Record<string, OptionSpec> = {
@@ -42,7 +42,10 @@ export const memoryOptions: Record<string, OptionSpec> = {
     default: 'dense',
     description: 'storage format of weights',
   },
-  'fault-scales': { type: 'boolean', description: 'int8: make the per-channel scales faultable too' },
+  'fault-scales': {
+    type: 'boolean',
+    description: 'int8 and quantized models: make the scales (and zero points) faultable too',
+  },
   'fold-bn': {
     type: 'string',
     choices: ['true', 'false'],
@@ -182,12 +185,16 @@ export function parseEngine(a: ParsedArgs, ctx: CliContext, quiet: boolean): Par
   return o;
 }
 
-/** Loads the model and the fixed image subset, with the content hashes a config records. */
+/**
+ * Loads the model and the fixed image subset, with the content hashes a config records. The
+ * images are labelled by `classes` (a stored campaign's), else `--classes`, else the model's names.
+ */
 export async function loadTarget(
   a: ParsedArgs,
   ctx: CliContext,
   cmd: string,
   quiet: boolean,
+  classes: readonly string[] | undefined = parseClasses(a, cmd),
 ): Promise<{
   model: Model;
   input: ImageInput | SampleInput;
@@ -213,13 +220,17 @@ export async function loadTarget(
       },
     };
   }
-  const set = await loadDataArg(a, ctx, cmd, opt.str(a, 'split'), quiet);
+  const set = await loadModelData(a, ctx, cmd, opt.str(a, 'split'), model, spec, {
+    quiet,
+    ...(classes ? { classes } : {}),
+  });
   const target = imageCampaignTarget({
     model,
     modelSpec: spec,
     set,
     dataSpec: opt.required<string>(a, 'data', cmd),
     perClass: opt.num(a, 'images-per-class') ?? 100,
+    ...(classes ? { classes } : {}),
   });
   return { model, ...target };
 }
@@ -245,7 +256,7 @@ export async function loadCampaignTarget(
     },
   };
   // loadTarget loads and hashes the model once; it is checked before the images are compared.
-  const target = await loadTarget(args, ctx, cmd, quiet);
+  const target = await loadTarget(args, ctx, cmd, quiet, config.data.classes);
   if (target.modelRef.hash !== config.model.hash) {
     throw new PrunefiError(
       'CAMPAIGN_CONFIG_MISMATCH',

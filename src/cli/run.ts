@@ -4,7 +4,7 @@
  * (exit 130); anything unexpected exits 1 and says how to get details.
  */
 import { readFileSync } from 'node:fs';
-import { PrunefiError } from '../core/errors.js';
+import { PrunefiError, systemFileError } from '../core/errors.js';
 import { InterruptedError } from '../core/progress.js';
 import { type CliContext, type Command, commandHelp, parseCommandArgs } from './command.js';
 import { COMMANDS } from './commands/index.js';
@@ -42,6 +42,7 @@ function topHelp(commands: readonly Command[]): string {
 /** Exit code for an error: 2 for bad input of any kind, 130 for an interrupt, 1 for bugs. */
 export function exitCodeOf(err: unknown): number {
   if (err instanceof PrunefiError) return err.exitCode;
+  if (systemFileError(err)) return 2;
   if (err instanceof InterruptedError) return 130;
   if (err instanceof RangeError || err instanceof TypeError) return 2;
   return 1;
@@ -107,7 +108,9 @@ export async function runCli(argv: string[], io: CliIO = {}): Promise<number> {
     }
     const parsed = parseCommandArgs(path, command, rest);
     return (await command.run(parsed, ctx)) ?? 0;
-  } catch (err) {
+  } catch (thrown) {
+    // A file operation no stage wrapped (a full disk, a removed folder) still reads as one line.
+    const err = systemFileError(thrown) ?? thrown;
     const code = exitCodeOf(err);
     if (err instanceof InterruptedError) {
       stderr.write(`\nprunefi: ${err.message}\n`);

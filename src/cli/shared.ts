@@ -2,12 +2,15 @@
  * Option declarations and argument handling shared by several commands, so `--model`, `--data`,
  * `--threads` and friends mean the same everywhere.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { CLASS_LISTS } from '../core/class-names.js';
 import { PrunefiError, unknownName } from '../core/errors.js';
 import type { ImageSet, TensorSet } from '../data/index.js';
-import { isTensorSpec, loadDataset, loadTensorSet, matchTensorSet } from '../data/index.js';
+import { isTensorSpec, loadDataset, loadTensorSet, matchTensorSet, relabel } from '../data/index.js';
 import { resolveModel } from '../models/index.js';
+import { labelNames } from '../onnx/classes.js';
+import { checkModelFitsData } from '../onnx/io.js';
 import type { Model } from '../onnx/ir.js';
 import type { Tensor } from '../onnx/tensor.js';
 import { parseDevice, type SessionOptions } from '../runtime/session.js';
@@ -36,6 +39,11 @@ export const dataOptions: Record<string, OptionSpec> = {
     type: 'string',
     placeholder: 'dir',
     description: 'decoded-dataset cache (default $PRUNEFI_CACHE or ~/.cache/prunefi)',
+  },
+  classes: {
+    type: 'string',
+    placeholder: 'a,b,c|file|list',
+    description: `the model's class names in label order, when it records none: a,b,c, a file of one name per line, or ${CLASS_LISTS.names().join(', ')}; the data's class folders map onto them by name`,
   },
 };
 
@@ -104,6 +112,63 @@ export async function loadDataArg(
   } finally {
     bar.done();
   }
+}
+
+/**
+ * `--classes`: a built-in list's name, a file of one name per line, or a comma-separated list;
+ * undefined when absent. Duplicates and an empty list are USAGE errors.
+ */
+export function parseClasses(a: ParsedArgs, cmdPath: string): readonly string[] | undefined {
+  const v = opt.str(a, 'classes');
+  if (v === undefined) return undefined;
+  let names: string[];
+  if (CLASS_LISTS.has(v)) names = [...CLASS_LISTS.get(v).classes];
+  else if (!v.includes(',') && existsSync(v)) {
+    try {
+      names = readFileSync(v, 'utf8').split(/\r?\n/);
+    } catch (err) {
+      throw new PrunefiError('IO', `cannot read the --classes file ${v}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  } else if (v.includes(',')) names = v.split(',');
+  else
+    throw usageError(
+      cmdPath,
+      `--classes ${v} is neither a built-in list (${CLASS_LISTS.names().join(', ')}), nor a file, nor a list a,b,c`,
+    );
+  names = names.map((n) => n.trim()).filter((n) => n !== '');
+  if (names.length === 0) throw usageError(cmdPath, `--classes ${v} names no classes`);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup !== undefined) throw usageError(cmdPath, `--classes names '${dup}' twice`);
+  return names;
+}
+
+/**
+ * Loads `--data` for `split` (as `loadDataArg`) for `model`: checked against its input, and
+ * labelled by the model's class names (`--classes`, else the names it records; `classes`
+ * overrides both, for a stored campaign), so a subset or another order of its classes is scored
+ * as the model means them.
+ */
+export async function loadModelData(
+  a: ParsedArgs,
+  ctx: CliContext,
+  cmdPath: string,
+  split: string | undefined,
+  model: Model,
+  modelName: string,
+  options: { quiet?: boolean; limitOption?: string; classes?: readonly string[] } = {},
+): Promise<ImageSet> {
+  const set = await loadDataArg(a, ctx, cmdPath, split, options.quiet, options.limitOption);
+  checkModelFitsData(model, set.shape, modelName, set.name);
+  const names = labelNames(
+    model,
+    set.classes,
+    modelName,
+    set.name,
+    options.classes ?? parseClasses(a, cmdPath),
+  );
+  return names ? relabel(set, names) : set;
 }
 
 /**

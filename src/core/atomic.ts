@@ -6,12 +6,13 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { PrunefiError } from './errors.js';
+import { fileErrorHint, PrunefiError } from './errors.js';
 
 /**
  * Writes `data` (a string, bytes, or byte chunks written in order) to `path` atomically, creating
  * the folder when `mkdir` is set. Failures are `PrunefiError('IO')` naming the file (`what`
- * describes it, default its path); `hint` replaces the default advice.
+ * describes it, default its path) and what to do about the cause (free space, permissions, a
+ * removed folder); `hint` replaces that advice.
  */
 export function atomicWrite(
   path: string,
@@ -44,7 +45,7 @@ export function atomicWrite(
     }
     throw new PrunefiError(
       'IO',
-      `could not write ${options.what ?? path}: ${(err as Error).message}; ${options.hint ?? 'check that the folder exists, is writable and has free space'}`,
+      `could not write ${options.what ?? path}: ${(err as Error).message}; ${options.hint ?? fileErrorHint(err)}`,
       { cause: err },
     );
   }

@@ -27,19 +27,27 @@ export type ErrorCode =
   | 'FAULT_CONFIG'
   | 'CAMPAIGN_CONFIG_MISMATCH'
   | 'CAMPAIGN_STORE'
+  | 'CAMPAIGN_LOCKED'
   | 'STUDY_CONFIG'
   | 'REPORT_INPUT'
   | 'QUEUE'
   | 'IO'
   | 'USAGE';
 
-/** A domain error with a stable code; the CLI prints `message` alone and exits with `exitCode`. */
+/**
+ * A domain error with a stable code; the CLI prints `message` alone and exits with `exitCode`.
+ * The message is one line: line breaks in the text it quotes (a JSON parser's excerpt of the
+ * file, a file name) become spaces, so a script reading stderr gets exactly one line per error.
+ */
 export class PrunefiError extends Error {
   readonly code: ErrorCode;
   readonly exitCode: number;
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown; exitCode?: number }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      message.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' '),
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'PrunefiError';
     this.code = code;
     this.exitCode = options?.exitCode ?? 2;
@@ -110,4 +118,31 @@ export function didYouMean(name: string, valid: readonly string[]): string {
 /** Message of any thrown value, for wrapping errors from libraries that throw non-Errors. */
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** What to do about a failed file operation, by its system error code. */
+export function fileErrorHint(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return 'the disk is full: free space, then continue (what was written before is intact)';
+  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM')
+    return 'check permissions: the file or its folder is read-only or not writable (what was written before is intact)';
+  if (code === 'ENOENT' || code === 'ENOTDIR')
+    return 'its folder does not exist (was it removed?): create it, or choose another output path';
+  return 'check that the folder exists, is writable and has free space';
+}
+
+/**
+ * A Node system error from a file operation (it carries `code` and `path`) as a one-line
+ * `PrunefiError('IO')` naming the path and what to do, or undefined for any other error: the
+ * CLI's last line of defence for writes that no stage wrapped.
+ */
+export function systemFileError(err: unknown): PrunefiError | undefined {
+  const e = err as { code?: unknown; path?: unknown; syscall?: unknown };
+  if (!(err instanceof Error) || typeof e.code !== 'string' || typeof e.path !== 'string') return undefined;
+  return new PrunefiError(
+    'IO',
+    `cannot ${typeof e.syscall === 'string' ? e.syscall : 'use'} ${e.path}: ${err.message}; ${fileErrorHint(err)}`,
+    { cause: err },
+  );
 }

@@ -6,10 +6,11 @@
  */
 
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { atomicWrite } from '../core/atomic.js';
+import { parseByteSize } from '../core/limits.js';
 import type { RawSplit } from './source.js';
 
 const MAGIC = 'PRUNEFI-IMAGESET-1\n';
@@ -27,6 +28,15 @@ export interface CacheEntry extends RawSplit {
 /** The cache folder: `cacheDir`, else $PRUNEFI_CACHE, else ~/.cache/prunefi. */
 export function cacheRoot(cacheDir?: string): string {
   return cacheDir || process.env.PRUNEFI_CACHE || join(homedir(), '.cache', 'prunefi');
+}
+
+/** The default cap of the decoded-data cache: CIFAR-10's two splits take 185 MB. */
+const DEFAULT_CACHE_MAX = 8 * 2 ** 30;
+
+/** The most bytes the decoded-data cache keeps: $PRUNEFI_CACHE_MAX (e.g. 2G), else 8 GiB. */
+export function cacheMaxBytes(): number {
+  const env = process.env.PRUNEFI_CACHE_MAX;
+  return env ? parseByteSize(env, 'PRUNEFI_CACHE_MAX') : DEFAULT_CACHE_MAX;
 }
 
 /** The file of the cache entry with key `key`. */
@@ -56,6 +66,15 @@ export function readCache(path: string): CacheEntry | undefined {
   }
   const entry = parseEntry(b);
   if (!entry) rmSync(path, { force: true });
+  else {
+    // The modification time is the entry's last use, which eviction goes by (atime is often off).
+    try {
+      const now = new Date();
+      utimesSync(path, now, now);
+    } catch {
+      // A read-only cache still serves hits; its entries just keep their age.
+    }
+  }
   return entry;
 }
 
@@ -99,6 +118,7 @@ function parseEntry(b: Buffer): CacheEntry | undefined {
  * produce a whole file; the last rename wins.
  */
 export function writeCache(path: string, entry: CacheEntry): void {
+  const max = cacheMaxBytes();
   const header = new TextEncoder().encode(
     JSON.stringify({
       source: entry.source,
@@ -111,9 +131,37 @@ export function writeCache(path: string, entry: CacheEntry): void {
   );
   const len = Buffer.alloc(4);
   len.writeUInt32LE(header.length);
-  atomicWrite(path, [magicBytes, len, header, entry.images, entry.labels], {
+  const chunks = [magicBytes, len, header, entry.images, entry.labels];
+  // An entry larger than the whole cap is not kept: it would evict everything and then itself.
+  if (chunks.reduce((sum, c) => sum + c.length, 0) > max) return;
+  atomicWrite(path, chunks, {
     mkdir: true,
     what: `the dataset cache ${path}`,
     hint: 'check that the folder is writable and has free space, or choose another with $PRUNEFI_CACHE',
   });
+  evict(dirname(path), path, max);
+}
+
+/**
+ * Deletes the least recently used entries of a cache folder until it holds at most `max` bytes;
+ * `keep` (the entry just written) stays. Another process may delete the same entries at the same
+ * time, or be reading one: a missing file is skipped, and a reader either has the whole file or
+ * finds none and decodes again.
+ */
+function evict(dir: string, keep: string, max: number): void {
+  const files: { path: string; size: number; used: number }[] = [];
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.bin') || name.startsWith('.')) continue;
+    const path = join(dir, name);
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (st) files.push({ path, size: st.size, used: st.mtimeMs });
+  }
+  let total = files.reduce((sum, f) => sum + f.size, 0);
+  files.sort((a, b) => a.used - b.used);
+  for (const f of files) {
+    if (total <= max) break;
+    if (f.path === keep) continue;
+    rmSync(f.path, { force: true });
+    total -= f.size;
+  }
 }

@@ -3,6 +3,7 @@
  * `cifar-10-batches-bin/` folder): data_batch_1..5.bin are the training split, test_batch.bin the
  * test split; each record is one label byte then 3 × 32 × 32 pixel bytes, already planar (CHW).
  */
+import { CIFAR10_CLASSES } from '../core/class-names.js';
 import { PrunefiError } from '../core/errors.js';
 import type { DatasetSource, RawSplit } from './source.js';
 import { describe, type FileTree } from './tree.js';
@@ -12,19 +13,7 @@ const PIXELS = 3 * SIDE * SIDE;
 /** Bytes per record: a label and the planar pixels. */
 export const CIFAR_RECORD = 1 + PIXELS;
 
-/** CIFAR-10's classes in label order (also the alphabetical order of their names). */
-export const CIFAR10_CLASSES: readonly string[] = [
-  'airplane',
-  'automobile',
-  'bird',
-  'cat',
-  'deer',
-  'dog',
-  'frog',
-  'horse',
-  'ship',
-  'truck',
-];
+export { CIFAR10_CLASSES } from '../core/class-names.js';
 
 const BATCH = /(?:^|\/)(data_batch_[1-9]|test_batch)\.bin$/;
 

@@ -9,6 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { PrunefiError } from '../core/errors.js';
+import { checkAllocation } from '../core/limits.js';
 import { decodeImage } from './decode.js';
 
 /** One image to decode; `name` is how messages name it (path, or `archive: member`). */
@@ -69,7 +70,9 @@ class Assembler {
     if (this.images === undefined) {
       this.width = width;
       this.height = height;
-      this.images = new Uint8Array(this.items.length * 3 * width * height);
+      const bytes = this.items.length * 3 * width * height;
+      checkAllocation('DATA_INVALID', bytes, `${this.items.length} images of ${width}×${height} pixels`);
+      this.images = new Uint8Array(bytes);
     } else if (width !== this.width || height !== this.height) {
       throw new PrunefiError(
         'DATA_INVALID',

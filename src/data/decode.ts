@@ -7,6 +7,7 @@
  */
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { checkAllocation, memoryLimit } from '../core/limits.js';
 import { decodeJpeg } from './jpeg.js';
 
 /** A decoded image: `data` holds 3 planes of height × width bytes (R, G, B). */
@@ -60,10 +61,21 @@ export function decodeImage(bytes: Uint8Array): DecodedImage {
     // libjpeg-exact for the usual files; jpeg-js for the rare flavours jpeg.ts leaves out.
     const exact = decodeJpeg(bytes);
     if (exact) return exact;
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 2048 });
+    const img = jpeg.decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: true,
+      maxMemoryUsageInMB: Math.floor(memoryLimit() / 2 ** 20),
+    });
     return { width: img.width, height: img.height, data: rgbaToPlanes(img.data, img.width, img.height) };
   }
   if (isPng(bytes)) {
+    // pngjs allocates by the IHDR's 32-bit width and height before inflating anything: up to
+    // 8 bytes a pixel of inflated rows (16-bit RGBA), its 4-byte RGBA bitmap, and our 3 planes.
+    if (bytes.length >= 24) {
+      const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const pixels = v.getUint32(16) * v.getUint32(20);
+      checkAllocation('DATA_DECODE', pixels * 15, `a ${v.getUint32(16)}×${v.getUint32(20)} PNG`);
+    }
     const img = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return { width: img.width, height: img.height, data: rgbaToPlanes(img.data, img.width, img.height) };
   }

@@ -3,8 +3,10 @@
  * layout), gzipped or not: `train-images-idx3-ubyte[.gz]`, `train-labels-idx1-ubyte[.gz]` and the
  * `t10k-` (or `test-`) pair for the test split.
  */
+
+import { digitClasses, FASHION_CLASSES } from '../core/class-names.js';
 import { PrunefiError } from '../core/errors.js';
-import { type DatasetSource, digitClasses, type RawSplit } from './source.js';
+import type { DatasetSource, RawSplit } from './source.js';
 import { maybeGunzip } from './tar.js';
 import { describe, type FileTree } from './tree.js';
 
@@ -156,19 +158,7 @@ function idxSource(
 /** Where Debian's `dataset-fashion-mnist` package installs its files. */
 export const DEBIAN_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
 
-/** Fashion-MNIST's ten classes, in label order. */
-export const FASHION_CLASSES: readonly string[] = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-];
+export { FASHION_CLASSES } from '../core/class-names.js';
 
 /** Fashion-MNIST: the Debian install by keyword, or any IDX folder whose path says "fashion". */
 export const fashionMnistSource: DatasetSource = idxSource(

@@ -12,6 +12,7 @@ export { CIFAR10_CLASSES } from './cifar.js';
 export { DECODER_VERSION, IMAGE_EXTENSIONS } from './decode.js';
 export { FASHION_CLASSES, parseIdx } from './idx.js';
 export { SPLIT_NAMES, WHOLE_SPLIT } from './imagefolder.js';
+export { relabel } from './labels.js';
 export { datasetSources, type LoadOptions, loadDataset } from './load.js';
 export { type NormalizationPreset, normalizations } from './normalize.js';
 export { isNpy, parseNpy } from './npy.js';

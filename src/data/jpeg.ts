@@ -11,6 +11,7 @@
  * rest (arithmetic coding, lossless, hierarchical, 12-bit, CMYK) and the caller falls back to
  * jpeg-js.
  */
+import { checkAllocation } from '../core/limits.js';
 
 /** Decoded image as RGB planes (3 × height × width). */
 export interface JpegPlanes {
@@ -725,6 +726,11 @@ function decodeOrUnsupported(d: Uint8Array): JpegPlanes | undefined {
         const vmax = Math.max(...components.map((c) => c.v));
         const mcusX = Math.ceil(width / (8 * hmax));
         const mcusY = Math.ceil(height / (8 * vmax));
+        // Refused before the coefficient buffers exist: 16 bits of header claim up to 65535²
+        // pixels. Per pixel and component: a 16-bit coefficient, its IDCT sample and the
+        // upsampled plane; plus the 3-byte RGB output.
+        const blocks = mcusX * hmax * mcusY * vmax;
+        checkAllocation('DATA_DECODE', blocks * 64 * 4 * n + 3 * width * height, `a ${width}×${height} JPEG`);
         for (const c of components) {
           if (hmax % c.h !== 0 || vmax % c.v !== 0) return undefined; // fractional sampling
           c.width = Math.ceil((width * c.h) / hmax);

@@ -8,8 +8,9 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { digitClasses } from '../core/class-names.js';
 import { PrunefiError } from '../core/errors.js';
-import { type DatasetSource, digitClasses, type RawSplit } from './source.js';
+import type { DatasetSource, RawSplit } from './source.js';
 import { describe, type FileTree } from './tree.js';
 
 const SIDE = 28;

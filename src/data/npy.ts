@@ -12,8 +12,11 @@
 import { PrunefiError } from '../core/errors.js';
 import type { DataTypeMap, DType, Tensor } from '../onnx/tensor.js';
 
+/** NumPy has no 4-bit arrays. */
+type NpyType = Exclude<DType, 'int4' | 'uint4'>;
+
 /** The array types prunefi reads, by NumPy type code (kind + item size, byte order aside). */
-const NPY_TYPES: Readonly<Record<string, DType>> = {
+const NPY_TYPES: Readonly<Record<string, NpyType>> = {
   f2: 'float16',
   f4: 'float32',
   f8: 'float64',
@@ -30,7 +33,7 @@ const NPY_TYPES: Readonly<Record<string, DType>> = {
 
 type Ctor = { new (buffer: ArrayBuffer): DataTypeMap[DType]; readonly BYTES_PER_ELEMENT: number };
 
-const CTORS: Record<DType, Ctor> = {
+const CTORS: Record<NpyType, Ctor> = {
   float32: Float32Array,
   float64: Float64Array,
   float16: Uint16Array,
@@ -80,7 +83,7 @@ function parseHeader(text: string, file: string): Header {
         )
       : invalid(file, `its header has no 'descr' (${JSON.stringify(text.trim())})`);
   }
-  if (!fortran || !shape) invalid(file, `its header lacks 'fortran_order' or 'shape' (${text.trim()})`);
+  if (!fortran || !shape) throw invalid(file, `its header lacks 'fortran_order' or 'shape' (${text.trim()})`);
   const dims = shape![1]!
     .split(',')
     .map((s) => s.trim())

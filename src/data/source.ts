@@ -39,8 +39,3 @@ export interface DatasetSource extends RegistryEntry {
   normalization(shape: readonly [number, number, number]): string;
   load(tree: FileTree, split: string, ctx: LoadContext): Promise<RawSplit>;
 }
-
-/** Digit class names '0'..'n-1'. */
-export function digitClasses(n: number): string[] {
-  return Array.from({ length: n }, (_, i) => String(i));
-}

@@ -3,8 +3,10 @@
  * archive, gzipped or not. Datasets are read whole anyway, so the archive is decompressed into
  * memory once and entries are views into that buffer: no copies, no temporary files.
  */
+import { constants as bufferConstants } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
 import { errorMessage, PrunefiError } from '../core/errors.js';
+import { formatBytes, memoryLimit, memoryRefusal } from '../core/limits.js';
 
 /** A regular file inside an archive. `data` is a view into the decompressed archive. */
 export interface TarEntry {
@@ -23,10 +25,15 @@ export function isGzip(bytes: Uint8Array): boolean {
 /** Decompresses gzip bytes, or returns them when they are not gzipped (as a plain Uint8Array view). */
 export function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
   if (!isGzip(bytes)) return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // A gzip stream does not say how large it inflates to (its trailer's size is modulo 4 GiB), so
+  // the output is capped instead: a small file that inflates past the memory limit is refused.
+  const limit = Math.max(1, Math.min(memoryLimit(), bufferConstants.MAX_LENGTH));
   try {
-    const out = gunzipSync(bytes);
+    const out = gunzipSync(bytes, { maxOutputLength: limit });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+      throw memoryRefusal('DATA_INVALID', `${file} inflates to more than ${formatBytes(limit)}`, limit);
     throw new PrunefiError(
       'DATA_INVALID',
       `${file} is not a valid gzip file (${errorMessage(err)}); it may be truncated: download or copy it again`,

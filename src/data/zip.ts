@@ -4,8 +4,10 @@
  * (the local headers' sizes may be zero when a writer streams), inflated with node:zlib and
  * checked against their CRC-32, so a damaged file is reported rather than read as wrong numbers.
  */
+import { constants as bufferConstants } from 'node:buffer';
 import { inflateRawSync } from 'node:zlib';
 import { errorMessage, PrunefiError } from '../core/errors.js';
+import { checkAllocation } from '../core/limits.js';
 
 const EOCD = 0x06054b50;
 const ZIP64_EOCD = 0x06064b50;
@@ -87,20 +89,26 @@ export function readZip(bytes: Uint8Array, file: string): Map<string, Uint8Array
     // zip64 extra field (id 1): the 64-bit values of the fields saturated at 0xffffffff, in order.
     let x = p + 46 + nameLen;
     const xEnd = x + extraLen;
+    if (xEnd + commentLen > bytes.length) throw bad(file, 'damaged central directory');
     while (x + 4 <= xEnd) {
       const id = view.getUint16(x, true);
       const len = view.getUint16(x + 2, true);
+      if (x + 4 + len > xEnd) throw bad(file, `member ${name} has a damaged extra field`);
       if (id === 1) {
         let q = x + 4;
+        const q8 = (): number => {
+          if (q + 8 > x + 4 + len) throw bad(file, `member ${name} has a short zip64 extra field`);
+          return Number(view.getBigUint64(q, true));
+        };
         if (usize === 0xffffffff) {
-          usize = Number(view.getBigUint64(q, true));
+          usize = q8();
           q += 8;
         }
         if (csize === 0xffffffff) {
-          csize = Number(view.getBigUint64(q, true));
+          csize = q8();
           q += 8;
         }
-        if (local === 0xffffffff) local = Number(view.getBigUint64(q, true));
+        if (local === 0xffffffff) local = q8();
       }
       x += 4 + len;
     }
@@ -115,8 +123,13 @@ export function readZip(bytes: Uint8Array, file: string): Map<string, Uint8Array
     let data: Uint8Array;
     if (method === 0) data = raw;
     else if (method === 8) {
+      // The central directory's size bounds the output, so a deflate bomb stops at the size it
+      // claims, and a claim beyond the free memory is refused before inflating.
+      checkAllocation('DATA_INVALID', usize, `member ${name} of ${file}`);
       try {
-        const b = inflateRawSync(raw);
+        const b = inflateRawSync(raw, {
+          maxOutputLength: Math.max(1, Math.min(usize, bufferConstants.MAX_LENGTH)),
+        });
         data = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
       } catch (err) {
         throw bad(file, `member ${name} does not inflate: ${errorMessage(err)}`);

@@ -35,7 +35,7 @@ export interface FaultList {
   experiments: FaultListExperiment[];
 }
 
-const REGIONS: readonly RegionName[] = ['values', 'scales', 'col-index', 'row-ptr', 'mask'];
+const REGIONS: readonly RegionName[] = ['values', 'scales', 'zero-points', 'col-index', 'row-ptr', 'mask'];
 
 function bad(where: string, what: string): PrunefiError {
   return new PrunefiError('FAULT_LIST', `${where}: ${what}`);

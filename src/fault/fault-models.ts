@@ -12,6 +12,9 @@ import { FAULT_TYPES } from './fault-types.js';
 import type { Fault, StoredModel, StoredTensor } from './memory.js';
 import type { Region, RegionName } from './storage-formats.js';
 
+/** Regions that only `faultScales` puts in the fault space: scales and zero points. */
+const QUANT_PARAMS: ReadonlySet<RegionName> = new Set(['scales', 'zero-points']);
+
 /** Which stored bits a fault model may hit. Every field narrows the space; absent = everything. */
 export interface Targeting {
   /** Layer names ('layer4.1.conv2'); a trailing '*' matches a prefix ('layer4.*'). */
@@ -19,8 +22,8 @@ export interface Targeting {
   /** Weights, biases or both. */
   roles?: ('weight' | 'bias')[];
   /**
-   * Memory regions (default: all but int8 scales, which need `faultScales`, and protections'
-   * check words, which only fault models that hit every stored bit take by default).
+   * Memory regions (default: all but scales and zero points, which need `faultScales`, and
+   * protections' check words, which only fault models that hit every stored bit take by default).
    */
   regions?: RegionName[];
   /** Inclusive range of bit positions within a word, e.g. [23, 30] for float32 exponents. */
@@ -109,13 +112,13 @@ export class FaultSpace {
       if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi < lo || hi > 31) {
         throw new PrunefiError(
           'FAULT_CONFIG',
-          `bit range [${lo}, ${hi}] is invalid; give integers 0 <= lo <= hi < ${model.numberFormat.bits} (the ${model.numberFormat.name} word width)`,
+          `bit range [${lo}, ${hi}] is invalid; give integers 0 <= lo <= hi < ${model.wordBits} (the ${model.weightFormat.name} word width)`,
         );
       }
-      if (lo >= model.numberFormat.bits && !(t.regions ?? []).some((r) => r !== 'values')) {
+      if (lo >= model.wordBits && !(t.regions ?? []).some((r) => r !== 'values')) {
         throw new PrunefiError(
           'FAULT_CONFIG',
-          `bit range [${lo}, ${hi}] is outside the ${model.numberFormat.bits}-bit words of ${model.numberFormat.name}; bits run 0..${model.numberFormat.bits - 1}`,
+          `bit range [${lo}, ${hi}] is outside the ${model.wordBits}-bit words of ${model.weightFormat.name}; bits run 0..${model.wordBits - 1}`,
         );
       }
     }
@@ -123,7 +126,7 @@ export class FaultSpace {
     const skip = (r: Region): boolean =>
       regions
         ? !regions.includes(r.name)
-        : (r.name === 'scales' && !model.faultScales) || (!!r.check && !checkWords);
+        : (QUANT_PARAMS.has(r.name) && !model.faultScales) || (!!r.check && !checkWords);
     this.segments = [];
     // Data regions first, then check words: see the class comment.
     for (const check of [false, true])
@@ -154,7 +157,7 @@ export class FaultSpace {
     if (this.size === 0) {
       throw new PrunefiError(
         'FAULT_CONFIG',
-        `the targeting ${JSON.stringify(targeting)} selects no stored bits of this model (${model.numberFormat.name}, ${model.storage.name}); widen the layer, bit or value range`,
+        `the targeting ${JSON.stringify(targeting)} selects no stored bits of this model (${model.weightFormat.name}, ${model.storage.name}); widen the layer, bit or value range`,
       );
     }
   }
@@ -244,7 +247,7 @@ export const FAULT_MODELS = new Registry<FaultModel>('fault model', [
       if (p === undefined || !(p > 0 && p < 1)) {
         throw new PrunefiError(
           'FAULT_CONFIG',
-          `the bit error rate must be in (0, 1), got ${p}; e.g. --ber 1e-7 (per stored bit)`,
+          `the bit error rate must be in (0, 1), a probability per stored bit such as 1e-7; got ${p}`,
         );
       }
     },

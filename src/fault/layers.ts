@@ -1,6 +1,7 @@
 /**
  * The layers of the fault memory: every float32 parameter `prunefi info` counts (see
- * `onnx/params.ts`), grouped the way PyTorch groups them into modules. Conv/Gemm/MatMul
+ * `onnx/params.ts`) and every integer weight of a quantized model (QDQ, QOperator), grouped the
+ * way PyTorch groups them into modules. Conv/Gemm/MatMul
  * weights (also behind Transpose/Reshape/Cast), their biases (Gemm's C input, or the Add that
  * follows a MatMul), embedding tables (Gather), LayerNorm scales and shifts (fused or
  * decomposed into Mul and Add), class tokens and position embeddings. BatchNorm parameters are
@@ -10,6 +11,7 @@
 import { WEIGHT_OPS, weightOutAxis } from '../onnx/graph.js';
 import type { Graph, Node } from '../onnx/ir.js';
 import { parametersByNode, traceInitializer } from '../onnx/params.js';
+import { dequantizesInitializer, quantizedWeights, unquantizedName } from '../onnx/quant.js';
 
 /** One parameter tensor of a layer. */
 export interface LayerTensor {
@@ -54,9 +56,9 @@ const BIAS_INPUTS: Record<string, number> = {
 /** Ops that add a parameter to a product computed before them (a MatMul's bias, LayerNorm's shift). */
 const ADDS = new Set(['Add', 'Sub']);
 
-/** 'features.0.weight' → 'features.0'; 'attn.in_proj_bias' → 'attn.in_proj'. */
+/** 'features.0.weight' → 'features.0'; 'attn.in_proj_bias' → 'attn.in_proj'; 'conv1.weight_quantized' → 'conv1'. */
 export function moduleName(init: string): string {
-  return init.replace(/[._](weight|bias)$/, '');
+  return unquantizedName(init).replace(/[._](weight|bias)$/, '');
 }
 
 /** Exporter-made names ('onnx::MatMul_947') say nothing about the module. */
@@ -86,11 +88,24 @@ export function faultLayers(graph: Graph): FaultLayer[] {
   const producers = new Map<string, Node>();
   const index = new Map<Node, number>();
   const firstReader = new Map<string, number>();
+  // A quantized weight is first read where its decoded value is: the suffix starts at the layer,
+  // and pulls in the DequantizeLinear (its output is not an activation the cache holds).
+  const decoded = new Map<string, string>();
   graph.nodes.forEach((n, i) => {
     index.set(n, i);
     for (const o of n.outputs) producers.set(o, n);
-    for (const x of n.inputs) if (graph.initializers.has(x) && !firstReader.has(x)) firstReader.set(x, i);
+    if (dequantizesInitializer(n, graph)) {
+      const [q = ''] = n.inputs;
+      const [y = ''] = n.outputs;
+      decoded.set(y, q);
+      return;
+    }
+    for (const input of n.inputs) {
+      const x = decoded.get(input) ?? input;
+      if (graph.initializers.has(x) && !firstReader.has(x)) firstReader.set(x, i);
+    }
   });
+  const quantized = quantizedWeights(graph);
   const layers: FaultLayer[] = [];
   const byName = new Map<string, FaultLayer>();
   const byNode = new Map<Node, FaultLayer>();
@@ -98,12 +113,13 @@ export function faultLayers(graph: Graph): FaultLayer[] {
     if (NOT_INJECTED.has(node.opType)) continue;
     const tensors: LayerTensor[] = [];
     for (const init of params) {
-      if (graph.initializers.get(init)!.dtype !== 'float32') continue;
+      if (graph.initializers.get(init)!.dtype !== 'float32' && !quantized.has(init)) continue;
       const input = node.inputs.findIndex((x) => x && traceInitializer(x, graph, producers) === init);
-      const bias = BIAS_INPUTS[node.opType] === input || ADDS.has(node.opType) || /[._]bias$/.test(init);
+      const base = unquantizedName(init);
+      const bias = BIAS_INPUTS[node.opType] === input || ADDS.has(node.opType) || /[._]bias$/.test(base);
       tensors.push({
         name: init,
-        role: bias && !/\.weight$/.test(init) ? 'bias' : 'weight',
+        role: bias && !/\.weight$/.test(base) ? 'bias' : 'weight',
         outAxis: outAxisOf(node, input, init, graph, producers),
       });
     }

@@ -6,13 +6,22 @@
  */
 import { PrunefiError } from '../core/errors.js';
 import type { Graph } from '../onnx/ir.js';
+import { quantizedWeights } from '../onnx/quant.js';
 import { numel, type Tensor, tensor } from '../onnx/tensor.js';
 import { FAULT_TYPES } from './fault-types.js';
 import { faultLayers } from './layers.js';
-import { FLOAT32, NUMBER_FORMATS, type NumberFormat } from './number-formats.js';
+import { FLOAT32, NUMBER_FORMATS, type NumberFormat, type WordFormat } from './number-formats.js';
 import { type DecodeCounts, decodeCodes, protectTensor } from './protect/apply.js';
 import { checkProtections } from './protect/registry.js';
 import type { MemoryCode, ProtectSpec, ValueGuard } from './protect/types.js';
+import {
+  graphValue,
+  initializerOf,
+  type QuantizedSource,
+  type QuantizedWords,
+  quantizedInitializers,
+  quantizedWords,
+} from './quantized.js';
 import {
   DENSE,
   type Region,
@@ -49,6 +58,8 @@ export interface TensorChange extends DecodeCounts {
   positions: Int32Array;
   /** Their new decoded values. */
   values: Float32Array;
+  /** The stored words that changed, by region and word index (what a quantized tensor writes into its graph). */
+  words: ReadonlyMap<RegionName, ReadonlyMap<number, number>>;
 }
 
 /** Options choosing how weights sit in memory. */
@@ -65,6 +76,16 @@ export interface MemoryOptions {
 
 const bitsView = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
 
+/** The working copy of a graph initializer (a float32 weight, or a quantized weight's integers, scales, zero points). */
+function workData(work: ReadonlyMap<string, Tensor>, name: string): Float32Array {
+  const t = work.get(name);
+  if (!t) throw new Error(`no working copy of initializer '${name}'`);
+  return t.data as Float32Array;
+}
+
+/** Regions that decode values rather than locate them (the rest are a storage format's indices). */
+const DECODING_REGIONS: ReadonlySet<RegionName> = new Set(['values', 'scales', 'zero-points']);
+
 /** One weight or bias tensor as it sits in memory. */
 export class StoredTensor {
   readonly name: string;
@@ -73,21 +94,26 @@ export class StoredTensor {
   readonly dims: readonly number[];
   readonly rows: number;
   readonly cols: number;
-  readonly format: NumberFormat;
+  readonly format: WordFormat;
   readonly storage: StorageFormat;
-  /** Value words first, then scales (scaled formats), then index regions. */
+  /** Value words first, then scales and zero points (scaled formats), then index regions. */
   readonly regions: readonly Region[];
   /** The decoded fault-free values: what the golden model computes with. */
   readonly golden: Float32Array;
-  /** Number of output channels and the channel of each element (for scales). */
-  readonly channels: number;
   /** Flat position of each fault-free value word (null for dense: word k is element k). */
   readonly valuePositions: Int32Array | null;
-  private readonly chStride: number;
+  /** Where the model stores this tensor as integers (QDQ or QOperator); undefined for a float tensor. */
+  readonly quantized: QuantizedSource | undefined;
+  /** The scale (and zero point) index of each element. */
+  readonly scaleOf: (i: number) => number;
   /** Memory codes on the value words, in decoding order, and guards on the decoded weights. */
   private readonly codes: readonly MemoryCode[];
   private readonly guards: readonly ValueGuard[];
 
+  /**
+   * A float32 initializer `t` encoded in `format` (per-channel scales along `outAxis`), or, with
+   * `quantized`, the model's own integer words (then `t` gives the dims and `format` is unused).
+   */
   constructor(
     name: string,
     layer: string,
@@ -96,12 +122,19 @@ export class StoredTensor {
     outAxis: number,
     format: NumberFormat,
     storage: StorageFormat,
+    quantized?: QuantizedWords,
     protect: readonly ProtectSpec[] = [],
   ) {
-    if (t.dtype !== 'float32') {
+    if (t.dtype !== 'float32' && !quantized) {
       throw new PrunefiError(
         'ONNX_UNSUPPORTED',
         `initializer '${name}' is ${t.dtype}; fault injection reads float32 models (convert the model to float32 and choose the stored format with --number-format)`,
+      );
+    }
+    if (quantized && storage !== DENSE) {
+      throw new PrunefiError(
+        'FAULT_CONFIG',
+        `quantized weight '${name}' is stored dense by its model; storage '${storage.name}' over integer words is not supported yet (use --storage dense)`,
       );
     }
     this.name = name;
@@ -111,16 +144,35 @@ export class StoredTensor {
     const n = numel(t.dims);
     this.rows = t.dims.length > 1 ? t.dims[0]! : 1;
     this.cols = n / Math.max(this.rows, 1);
-    this.format = format;
     this.storage = storage;
-    const axis = t.dims.length > 1 ? outAxis : 0;
-    this.channels = t.dims.length > 0 ? t.dims[axis]! : 1;
-    this.chStride = numel(t.dims.slice(axis + 1));
-    const enc = format.encode(t.data as Float32Array, this.channels, (i) => this.channelOf(i));
-    const layout = storage.encode(enc.words, this.rows, this.cols, (w) => format.decode(w, 1) === 0);
-    const values: Region = { name: 'values', bits: format.bits, words: layout.values };
+    this.quantized = quantized?.source;
+    if (quantized && protect.length) {
+      throw new PrunefiError(
+        'USAGE',
+        `protections (--protect) guard float number formats; '${name}' is stored as the model's own quantized integers (${quantized.source.values.name}), which are not supported yet: run the quantized model without --protect`,
+      );
+    }
+    let enc: { words: Uint32Array; scales?: Uint32Array; zeroPoints?: Uint32Array };
+    if (quantized) {
+      this.format = quantized.source.values;
+      this.scaleOf = quantized.source.scaleOf;
+      enc = quantized;
+    } else {
+      this.format = format;
+      const axis = t.dims.length > 1 ? outAxis : 0;
+      const channels = t.dims.length > 0 ? t.dims[axis]! : 1;
+      const stride = numel(t.dims.slice(axis + 1));
+      this.scaleOf = (i) => Math.floor(i / stride) % channels;
+      const e = format.encode(t.data as Float32Array, channels, this.scaleOf);
+      enc = e.scales ? { words: e.words, scales: bitsView(e.scales).slice() } : { words: e.words };
+    }
+    const zeroWord = (w: number) => this.format.decode(w, 1) === 0;
+    const layout = storage.encode(enc.words, this.rows, this.cols, zeroWord);
+    const values: Region = { name: 'values', bits: this.format.bits, words: layout.values };
     const regions: Region[] = [values];
-    if (enc.scales) regions.push({ name: 'scales', bits: 32, words: bitsView(enc.scales).slice() });
+    if (enc.scales) regions.push({ name: 'scales', bits: 32, words: enc.scales });
+    const zpBits = quantized?.source.zeroPoints?.bits;
+    if (enc.zeroPoints && zpBits) regions.push({ name: 'zero-points', bits: zpBits, words: enc.zeroPoints });
     regions.push(...layout.indexRegions);
     this.valuePositions = layout.positions;
     // The golden values are decoded before any guard exists: protections never change them.
@@ -133,9 +185,49 @@ export class StoredTensor {
     this.regions = [...regions, ...p.codes.map((c) => c.region)];
   }
 
-  /** The output channel of flat element `i`. */
-  channelOf(i: number): number {
-    return Math.floor(i / this.chStride) % this.channels;
+  /**
+   * The graph initializers this tensor is read from: the float32 weight itself, or a quantized
+   * weight's integer, scale and zero-point initializers (what suffix sessions take as inputs).
+   */
+  get graphInputs(): string[] {
+    const q = this.quantized;
+    if (!q) return [this.name];
+    return this.regions.map((r) => initializerOf(q, r.name));
+  }
+
+  /** The graph initializers holding this tensor's fault-free memory (fresh copies). */
+  graphTensors(): Map<string, Tensor> {
+    if (!this.quantized) return new Map([[this.name, tensor('float32', this.dims, this.golden.slice())]]);
+    return quantizedInitializers(this.quantized, this.regions);
+  }
+
+  /**
+   * Writes a change into `work` (graph initializers as `graphTensors` made them), or with
+   * `restore` writes the fault-free values back: decoded floats for a float tensor, the faulty
+   * integers, scales and zero points themselves for a quantized one.
+   */
+  patchGraph(work: ReadonlyMap<string, Tensor>, c: TensorChange, restore: boolean): void {
+    const q = this.quantized;
+    if (!q) {
+      const w = workData(work, this.name);
+      const from = restore ? this.golden : c.values;
+      c.positions.forEach((p, i) => {
+        w[p] = from[restore ? p : i] ?? 0;
+      });
+      return;
+    }
+    for (const [region, words] of c.words) {
+      const data = workData(work, initializerOf(q, region));
+      const golden = this.region(region).words;
+      for (const [i, w] of words) data[i] = graphValue(q, region, restore ? (golden[i] ?? w) : w);
+    }
+  }
+
+  /** The zero point of element `i` under `regions` (0 when the tensor has none). */
+  private zeroPointOf(regions: readonly Region[], i: number): number {
+    const zp = this.quantized?.zeroPoints;
+    if (!zp) return 0;
+    return zp.toInt(regions.find((r) => r.name === 'zero-points')?.words[this.scaleOf(i)] ?? 0);
   }
 
   /** Element count. */
@@ -185,15 +277,15 @@ export class StoredTensor {
     const f = this.format;
     if (this.storage === DENSE) {
       for (let i = 0; i < out.length; i++)
-        out[i] = f.decode(values[i]!, scales ? scales[this.channelOf(i)]! : 1);
+        out[i] = f.decode(values[i]!, scales ? scales[this.scaleOf(i)]! : 1, this.zeroPointOf(regions, i));
       return this.guardAll(out);
     }
     // A position may receive several values after an index fault: the first assigns (keeping the
     // sign of a -0), later ones accumulate as the multiply-add unit would.
     const written = new Uint8Array(out.length);
-    const index = regions.slice(scales ? 2 : 1);
+    const index = regions.filter((r) => !DECODING_REGIONS.has(r.name) && !r.check);
     this.storage.decode(index, values.length, this.rows, this.cols, (pos, k) => {
-      const v = f.decode(values[k]!, scales ? scales[this.channelOf(pos)]! : 1);
+      const v = f.decode(values[k]!, scales ? scales[this.scaleOf(pos)]! : 1);
       if (written[pos]) out[pos] = out[pos]! + v;
       else {
         out[pos] = v;
@@ -270,10 +362,11 @@ export class StoredTensor {
         wordsChanged,
         positions: new Int32Array(0),
         values: new Float32Array(0),
+        words: patched,
         ...counts,
       };
     const valuesOnly = patched.size === 1 && patched.has('values');
-    if (valuesOnly) return this.valueChange(patched.get('values')!, wordsChanged, counts);
+    if (valuesOnly) return this.valueChange(patched.get('values')!, wordsChanged, counts, patched);
     const regions = this.regions.map((r) => {
       const m = patched.get(r.name);
       if (!m) return r;
@@ -281,10 +374,15 @@ export class StoredTensor {
       for (const [i, w] of m) words[i] = w;
       return { name: r.name, bits: r.bits, words };
     });
-    return this.diff(this.decode(regions), wordsChanged, counts);
+    return this.diff(this.decode(regions), wordsChanged, counts, patched);
   }
 
-  private valueChange(m: Map<number, number>, wordsChanged: number, counts: DecodeCounts): TensorChange {
+  private valueChange(
+    m: Map<number, number>,
+    wordsChanged: number,
+    counts: DecodeCounts,
+    words: TensorChange['words'],
+  ): TensorChange {
     const scales = this.regions.find((r) => r.name === 'scales');
     const pos: number[] = [];
     const vals: number[] = [];
@@ -293,8 +391,10 @@ export class StoredTensor {
     const oneBits = bitsView(one);
     for (const [k, w] of [...m].sort((a, b) => a[0] - b[0])) {
       const p = this.valuePositions ? this.valuePositions[k]! : k;
-      const c = this.channelOf(p);
-      one[0] = this.guarded(this.format.decode(w, scales ? bitsToFloat(scales.words[c]!) : 1));
+      const c = this.scaleOf(p);
+      one[0] = this.guarded(
+        this.format.decode(w, scales ? bitsToFloat(scales.words[c]!) : 1, this.zeroPointOf(this.regions, p)),
+      );
       if (oneBits[0] === gb[p]) continue;
       pos.push(p);
       vals.push(one[0]!);
@@ -305,11 +405,17 @@ export class StoredTensor {
       wordsChanged,
       positions: Int32Array.from(order, (i) => pos[i]!),
       values: Float32Array.from(order, (i) => vals[i]!),
+      words,
       ...counts,
     };
   }
 
-  private diff(decoded: Float32Array, wordsChanged: number, counts: DecodeCounts): TensorChange {
+  private diff(
+    decoded: Float32Array,
+    wordsChanged: number,
+    counts: DecodeCounts,
+    words: TensorChange['words'],
+  ): TensorChange {
     const a = bitsView(decoded);
     const g = bitsView(this.golden);
     const pos: number[] = [];
@@ -319,6 +425,7 @@ export class StoredTensor {
       wordsChanged,
       positions: Int32Array.from(pos),
       values: Float32Array.from(pos, (i) => decoded[i]!),
+      words,
       ...counts,
     };
   }
@@ -362,11 +469,14 @@ export class StoredModel {
     this.protect = checkProtections(options.protect ?? []);
     this.layers = [];
     this.byName = new Map();
+    const quantized = quantizedWeights(graph);
     for (const l of faultLayers(graph)) {
       const tensors: StoredTensor[] = [];
       for (const { name: init, role, outAxis } of l.tensors) {
         // Biases stay dense and, for int8, float32 (accelerators keep them wider than weights).
         const fmt = role === 'bias' && this.numberFormat.scaled ? FLOAT32 : this.numberFormat;
+        // A quantized model's integers are stored as the model stores them, whatever the format.
+        const q = quantized.get(init);
         const st = new StoredTensor(
           init,
           l.name,
@@ -375,6 +485,7 @@ export class StoredModel {
           outAxis,
           fmt,
           role === 'bias' ? DENSE : this.storage,
+          q ? quantizedWords(graph, q) : undefined,
           this.protect,
         );
         this.byName.set(init, st);
@@ -418,9 +529,42 @@ export class StoredModel {
     return this.tensors.reduce((s, t) => s + t.checkBits, 0);
   }
 
-  /** The decoded golden values of every stored tensor, as float32 initializers. */
+  /**
+   * The format most weight elements are stored in: the number format, or for a quantized model
+   * the integer type of its weights (a partly quantized model: the type holding most elements).
+   */
+  get weightFormat(): WordFormat {
+    const count = new Map<WordFormat, number>();
+    for (const t of this.tensors)
+      if (t.role === 'weight') count.set(t.format, (count.get(t.format) ?? 0) + t.numel);
+    return [...count].sort((a, b) => b[1] - a[1])[0]?.[0] ?? this.numberFormat;
+  }
+
+  /**
+   * The name a report gives this memory's format: the number format, or for a model that stores
+   * quantized weights their integer type marked as the model's own ('int8 (model)').
+   */
+  get formatLabel(): string {
+    return this.tensors.some((t) => t.quantized)
+      ? `${this.weightFormat.name} (model)`
+      : this.numberFormat.name;
+  }
+
+  /**
+   * The widest value word of any weight: the bit positions a single-bit sweep covers (a quantized
+   * model's 8 int8 bits, not its float32 biases' 32).
+   */
+  get wordBits(): number {
+    const weights = this.tensors.filter((t) => t.role === 'weight');
+    return Math.max(0, ...(weights.length ? weights : this.tensors).map((t) => t.format.bits));
+  }
+
+  /**
+   * The fault-free memory as the graph's initializers: decoded float32 weights, and quantized
+   * weights' integers, scales and zero points as the model stores them.
+   */
   goldenInitializers(): Map<string, Tensor> {
-    return new Map(this.tensors.map((t) => [t.name, tensor('float32', t.dims, t.golden)]));
+    return new Map(this.tensors.flatMap((t) => [...t.graphTensors()]));
   }
 
   /** Validates every fault (naming `where` and the fault's position in errors). */

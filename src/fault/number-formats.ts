@@ -15,19 +15,26 @@ export interface EncodedValues {
   scales?: Float32Array;
 }
 
-/** A number format: bit width, encoder, and decoder of one word. */
-export interface NumberFormat extends RegistryEntry {
+/** How a stored word decodes: what a stored tensor needs of its format. */
+export interface WordFormat extends RegistryEntry {
   /** Bits per stored value word. */
   readonly bits: number;
   /** Whether the format stores per-channel scale words next to the values (they are faultable). */
   readonly scaled: boolean;
   /**
+   * The float32 value of `word` (with its scale, and for integer formats its zero point, as
+   * ONNX's DequantizeLinear computes (q − zero point) · scale in float32).
+   */
+  decode(word: number, scale: number, zeroPoint?: number): number;
+}
+
+/** A number format: bit width, encoder, and decoder of one word. */
+export interface NumberFormat extends WordFormat {
+  /**
    * Encodes a tensor's float values. `channelOf(i)` gives element i's output channel and
    * `channels` their number: only scaled formats use them.
    */
   encode(values: Float32Array, channels: number, channelOf: (i: number) => number): EncodedValues;
-  /** The float32 value of `word` (with its channel's scale for scaled formats). */
-  decode(word: number, scale: number): number;
 }
 
 const f32 = new Float32Array(1);
@@ -95,6 +102,51 @@ function roundHalfEven(x: number): number {
 }
 
 /**
+ * An integer word as a quantized model stores it: `bits` bits, two's complement when signed.
+ * `toInt` reads a word, `toWord` writes one (the low `bits` bits of the integer).
+ */
+export interface IntegerFormat extends WordFormat {
+  /** Two's complement (int8, int4, ...) or unsigned (uint8, uint4, ...). */
+  readonly signed: boolean;
+  /** The integer a word holds (sign-extended from `bits` when signed). */
+  toInt(word: number): number;
+  /** The word holding an integer (its low `bits` bits). */
+  toWord(value: number): number;
+}
+
+function integerFormat(name: string, bits: number, signed: boolean): IntegerFormat {
+  const shift = 32 - bits;
+  const mask = bits === 32 ? 0xffffffff : 2 ** bits - 1;
+  const toInt = signed ? (w: number) => (w << shift) >> shift : (w: number) => (w & mask) >>> 0;
+  return {
+    name,
+    description: `${signed ? "two's complement" : 'unsigned'} ${bits}-bit integer words decoded as (q - zero point) * scale`,
+    reference: 'ONNX DequantizeLinear',
+    bits,
+    scaled: true,
+    signed,
+    toInt,
+    toWord: (v) => (v & mask) >>> 0,
+    // As ONNX Runtime computes it: (q − zp) converted to float32 (exact below 2^24, rounded for
+    // int32), times the float32 scale, rounded once (the product of two float32s is exact in a double).
+    decode: (word, scale, zeroPoint = 0) => Math.fround(Math.fround(toInt(word) - zeroPoint) * scale),
+  };
+}
+
+/** The integer words quantized models store their weights in, by ONNX element type. */
+export const INTEGER_FORMATS = new Registry<IntegerFormat>('stored integer type', [
+  integerFormat('int8', 8, true),
+  integerFormat('uint8', 8, false),
+  integerFormat('int4', 4, true),
+  integerFormat('uint4', 4, false),
+  integerFormat('int16', 16, true),
+  integerFormat('uint16', 16, false),
+  integerFormat('int32', 32, true),
+]);
+
+const INT8_WORDS = INTEGER_FORMATS.get('int8');
+
+/**
  * int8 with one symmetric scale per output channel: q = round(w / s) clamped to [-127, 127] with
  * s = max|w| / 127 of the channel; stored as two's complement bytes (a flip can reach -128).
  */
@@ -122,7 +174,7 @@ export const INT8: NumberFormat = {
     }
     return { words, scales };
   },
-  decode: (word, scale) => Math.fround(((word << 24) >> 24) * scale),
+  decode: INT8_WORDS.decode,
 };
 
 /** Every number format, by name. */

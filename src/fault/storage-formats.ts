@@ -21,12 +21,14 @@
 import { Registry, type RegistryEntry } from '../core/registry.js';
 
 /**
- * The memory regions a stored tensor may have: its values, int8 scales and sparse indices, and
- * the check words of protections (SEC-DED 'ecc', 'parity', 'tmr' copies).
+ * The memory regions a stored tensor may have: its values, scales and zero points (int8 and
+ * quantized models), sparse indices, and the check words of protections (SEC-DED 'ecc',
+ * 'parity', 'tmr' copies).
  */
 export const REGION_NAMES = [
   'values',
   'scales',
+  'zero-points',
   'col-index',
   'row-ptr',
   'mask',

@@ -6,6 +6,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } fro
 import { dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { atomicWrite } from '../core/atomic.js';
 import { PrunefiError } from '../core/errors.js';
+import { checkAllocation } from '../core/limits.js';
 import type { Model } from './ir.js';
 import { decodeModel, type ExternalWriter, encodeModel } from './proto.js';
 
@@ -46,12 +47,13 @@ export function loadModel(path: string): Model {
     }
     const size = statSync(file).size;
     const len = length ?? size - offset;
-    if (offset + len > size) {
+    if (offset > size || offset + len > size) {
       throw new PrunefiError(
         'ONNX_INVALID',
         `external data file ${file} is too short for tensor '${tensor}' (needs bytes ${offset}..${offset + len}, has ${size}); it is truncated`,
       );
     }
+    checkAllocation('ONNX_INVALID', len, `tensor '${tensor}' of ${path} (external data)`);
     const buf = new Uint8Array(len);
     const fd = openSync(file, 'r');
     try {

@@ -5,6 +5,7 @@
  * internal.
  */
 export { GraphBuilder, type ModelOptions, type NodeOptions } from './builder.js';
+export { modelClassNames, setModelClassNames } from './classes.js';
 export type { AssumedDim } from './dynamic-dims.js';
 export { loadModel, type SaveOptions, saveModel } from './file.js';
 export {

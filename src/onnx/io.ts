@@ -21,13 +21,13 @@ export function logitsOutput(model: Model): ValueInfo {
 }
 
 /**
- * Checks that a model takes images of `shape` ([C, H, W]) and produces at least `classes` logits.
- * `modelName` and `dataName` appear in the message, which says what to use instead.
+ * Checks that a model takes images of `shape` ([C, H, W]); whether its outputs fit the data's
+ * classes is `labelNames`' check (./classes.ts). `modelName` and `dataName` appear in the
+ * message, which says what to use instead.
  */
 export function checkModelFitsData(
   model: Model,
   shape: readonly number[],
-  classes: number,
   modelName: string,
   dataName: string,
 ): void {
@@ -50,13 +50,5 @@ export function checkModelFitsData(
         `model ${modelName} expects input '${input.name}' of shape ${want}, but ${dataName} has images of shape ${shape.join('×')}; use a model built for this dataset (for example zoo:lenet5 for 1×28×28 digits, zoo:resnet18-cifar for 3×32×32 images)`,
       );
     }
-  }
-  const out = logitsOutput(model).shape;
-  const k = out?.[out.length - 1];
-  if (typeof k === 'number' && k < classes) {
-    throw new PrunefiError(
-      'SHAPE_MISMATCH',
-      `model ${modelName} outputs ${k} classes, but ${dataName} has ${classes}; use a model with ${classes} outputs (zoo models take ?classes=${classes})`,
-    );
   }
 }

@@ -3,6 +3,7 @@
  * save(load(file)) is lossless for everything prunefi touches, but holds initializers as typed
  * arrays and attributes as tagged values so passes can edit graphs without protobuf details.
  */
+import { PrunefiError } from '../core/errors.js';
 import type { DType, Tensor } from './tensor.js';
 
 /** A dimension: a fixed size, a symbolic name (like 'N'), or unknown. */
@@ -105,12 +106,19 @@ export const attrString = (value: string): Attribute => ({ type: 'string', value
 /** A TENSOR attribute. */
 export const attrTensor = (value: Tensor): Attribute => ({ type: 'tensor', value });
 
+/** A wrongly typed attribute comes from the file (a hand-edited or damaged model), not from code. */
+function wrongAttribute(n: Node, name: string, type: string, expected: string): PrunefiError {
+  return new PrunefiError(
+    'ONNX_INVALID',
+    `attribute '${name}' of node '${n.name}' (${n.opType}) is ${type}, expected ${expected}; the model file is malformed: export it again`,
+  );
+}
+
 /** An INT attribute's value, or `fallback` when absent; a wrongly typed attribute is an error. */
 export function getInt(n: Node, name: string, fallback: number): number {
   const a = n.attributes[name];
   if (!a) return fallback;
-  if (a.type !== 'int')
-    throw new TypeError(`attribute '${name}' of node '${n.name}' is ${a.type}, expected int`);
+  if (a.type !== 'int') throw wrongAttribute(n, name, a.type, 'int');
   return a.value;
 }
 
@@ -118,8 +126,7 @@ export function getInt(n: Node, name: string, fallback: number): number {
 export function getFloat(n: Node, name: string, fallback: number): number {
   const a = n.attributes[name];
   if (!a) return fallback;
-  if (a.type !== 'float')
-    throw new TypeError(`attribute '${name}' of node '${n.name}' is ${a.type}, expected float`);
+  if (a.type !== 'float') throw wrongAttribute(n, name, a.type, 'float');
   return a.value;
 }
 
@@ -127,8 +134,7 @@ export function getFloat(n: Node, name: string, fallback: number): number {
 export function getInts(n: Node, name: string, fallback: number[]): number[] {
   const a = n.attributes[name];
   if (!a) return fallback;
-  if (a.type !== 'ints')
-    throw new TypeError(`attribute '${name}' of node '${n.name}' is ${a.type}, expected ints`);
+  if (a.type !== 'ints') throw wrongAttribute(n, name, a.type, 'ints');
   return a.value;
 }
 
@@ -136,7 +142,6 @@ export function getInts(n: Node, name: string, fallback: number[]): number[] {
 export function getString(n: Node, name: string, fallback: string): string {
   const a = n.attributes[name];
   if (!a) return fallback;
-  if (a.type !== 'string')
-    throw new TypeError(`attribute '${name}' of node '${n.name}' is ${a.type}, expected string`);
+  if (a.type !== 'string') throw wrongAttribute(n, name, a.type, 'string');
   return a.value;
 }

@@ -4,6 +4,7 @@
  * campaign injects into), so what `info` counts is what a campaign can hit.
  */
 import type { Graph, Node } from './ir.js';
+import { dequantizesInitializer, quantizedWeights } from './quant.js';
 import { numel, type Tensor } from './tensor.js';
 
 /** Inputs of a layer op that hold its parameters (weights and biases, not running statistics). */
@@ -19,6 +20,11 @@ export const LAYER_PARAMS: Readonly<Record<string, readonly number[]>> = {
   GroupNormalization: [1, 2],
   PRelu: [1],
   Gather: [0],
+  // QOperator ops: the integer weight and (QLinearConv) the int32 bias.
+  QLinearConv: [3, 8],
+  QLinearMatMul: [3],
+  ConvInteger: [1],
+  MatMulInteger: [1],
 };
 
 /** Ops that only re-lay out or re-type a weight on its way to the layer that uses it. */
@@ -32,12 +38,24 @@ export const PASS_THROUGH: ReadonlySet<string> = new Set([
   'Flatten',
 ]);
 
-/** Ops that consume activations alone; an initializer input is never a parameter of theirs. */
-const NEVER_PARAMS: Record<string, readonly number[]> = { BatchNormalization: [3, 4] };
+/**
+ * Inputs that are never parameters: BatchNorm's running statistics, and the scales and zero
+ * points of quantized ops (they decode parameters; `prunefi info` shows them with the weight).
+ */
+const NEVER_PARAMS: Record<string, readonly number[]> = {
+  BatchNormalization: [3, 4],
+  QuantizeLinear: [1, 2],
+  DequantizeLinear: [1, 2],
+  QLinearConv: [1, 2, 4, 5, 6, 7],
+  QLinearMatMul: [1, 2, 4, 5, 6, 7],
+  ConvInteger: [2, 3],
+  MatMulInteger: [2, 3],
+};
 
 /**
  * The initializer behind input `name`, following PASS_THROUGH ops (MatMul(x, Transpose(W)),
- * Gemm on a Cast float16 weight), or undefined when it is computed from activations.
+ * Gemm on a Cast float16 weight) and the DequantizeLinear of a stored integer weight (QDQ), or
+ * undefined when it is computed from activations.
  */
 export function traceInitializer(
   name: string,
@@ -47,7 +65,8 @@ export function traceInitializer(
   for (let v = name, hops = 0; hops < 16; hops++) {
     if (graph.initializers.has(v)) return v;
     const p = producers.get(v);
-    if (!p || !PASS_THROUGH.has(p.opType) || !p.inputs[0]) return undefined;
+    if (!p || !(PASS_THROUGH.has(p.opType) || dequantizesInitializer(p, graph)) || !p.inputs[0])
+      return undefined;
     v = p.inputs[0];
   }
   return undefined;
@@ -60,7 +79,9 @@ export const isFloatTensor = (t: Tensor): boolean => t.dtype.startsWith('float')
  * of layer ops (through re-layouts), embedding tables, and every other float initializer of
  * more than one element an op consumes (ViT's class token and position embedding, decomposed
  * LayerNorm's scale and shift). Each initializer is counted once, at its first consumer; scalar
- * constants (epsilon, 1/√d) and BatchNorm running statistics are not parameters.
+ * constants (epsilon, 1/√d) and BatchNorm running statistics are not parameters. A quantized
+ * weight is its integer initializer, counted at the layer its DequantizeLinear feeds (or at the
+ * QOperator op reading it); scales and zero points are not parameters.
  */
 export function parametersByNode(graph: Graph): Map<Node, string[]> {
   const producers = new Map<string, Node>();
@@ -70,10 +91,12 @@ export function parametersByNode(graph: Graph): Map<Node, string[]> {
     for (const i of n.inputs) consumed.add(i);
   }
   const seen = new Set<string>();
+  const quantized = quantizedWeights(graph);
   const out = new Map<Node, string[]>();
   for (const n of graph.nodes) {
-    // A re-layout's consumer counts the weight it passes on.
-    if (PASS_THROUGH.has(n.opType) && n.outputs.every((o) => consumed.has(o))) continue;
+    // A re-layout's (or a weight's DequantizeLinear's) consumer counts the weight it passes on.
+    const passes = PASS_THROUGH.has(n.opType) || dequantizesInitializer(n, graph);
+    if (passes && n.outputs.every((o) => consumed.has(o))) continue;
     const never = NEVER_PARAMS[n.opType] ?? [];
     const layer = LAYER_PARAMS[n.opType];
     const picked: string[] = [];
@@ -82,7 +105,7 @@ export function parametersByNode(graph: Graph): Map<Node, string[]> {
       const init = traceInitializer(input, graph, producers);
       if (!init || seen.has(init)) return;
       const t = graph.initializers.get(init)!;
-      if (!isFloatTensor(t)) return;
+      if (!isFloatTensor(t) && !quantized.has(init)) return;
       if (!(layer?.includes(i) ?? false) && numel(t.dims) <= 1) return;
       seen.add(init);
       picked.push(init);

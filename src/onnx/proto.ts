@@ -6,7 +6,16 @@ import protobuf from 'protobufjs';
 import { PrunefiError } from '../core/errors.js';
 import type { Attribute, Graph, Model, Node, ValueInfo } from './ir.js';
 import { ONNX_SCHEMA } from './onnx-schema.js';
-import { type DType, type Tensor, tensorBytes, tensorFromBytes } from './tensor.js';
+import {
+  type DType,
+  dtypeSize,
+  isPacked4,
+  numel,
+  type Tensor,
+  tensorBytes,
+  tensorFromBytes,
+  unpackNibbles,
+} from './tensor.js';
 
 const root = protobuf.Root.fromJSON(ONNX_SCHEMA);
 const ModelProto = root.lookupType('onnx.ModelProto');
@@ -26,9 +35,20 @@ const DTYPE_CODES: Record<DType, number> = {
   uint32: 12,
   uint64: 13,
   bfloat16: 16,
+  uint4: 21,
+  int4: 22,
 };
 const CODE_DTYPES = new Map<number, DType>(Object.entries(DTYPE_CODES).map(([k, v]) => [v, k as DType]));
-const ONNX_TYPE_NAMES: Record<number, string> = { 8: 'string', 14: 'complex64', 15: 'complex128' };
+const ONNX_TYPE_NAMES: Record<number, string> = {
+  8: 'string',
+  14: 'complex64',
+  15: 'complex128',
+  17: 'float8e4m3fn',
+  18: 'float8e4m3fnuz',
+  19: 'float8e5m2',
+  20: 'float8e5m2fnuz',
+  23: 'float4e2m1',
+};
 
 /** The ONNX DataType number of a dtype. */
 export function dtypeCode(dtype: DType): number {
@@ -149,6 +169,12 @@ function tensorFromProto(t: TensorP, readExternal: ExternalReader | undefined): 
   const name = t.name ?? '';
   const dtype = dtypeFromCode(t.data_type ?? 0, `tensor '${name}'`);
   const dims = (t.dims ?? []).map(toNum);
+  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new PrunefiError(
+      'ONNX_INVALID',
+      `tensor '${name}' has dims [${dims.join(', ')}], which are not sizes (non-negative integers); the file is corrupt`,
+    );
+  }
   if (t.segment)
     throw new PrunefiError(
       'ONNX_UNSUPPORTED',
@@ -163,11 +189,39 @@ function tensorFromProto(t: TensorP, readExternal: ExternalReader | undefined): 
         `tensor '${name}' stores its data externally${location ? ` in '${location}'` : ' with no location'}; load the model from its file so the data file can be found`,
       );
     }
-    const length = ext.has('length') ? Number(ext.get('length')) : undefined;
-    return tensorFromBytes(dtype, dims, readExternal(location, Number(ext.get('offset') ?? 0), length, name));
+    const length = ext.has('length') ? externalInt(ext, 'length', name) : undefined;
+    const offset = ext.has('offset') ? externalInt(ext, 'offset', name) : 0;
+    return rawTensor(name, dtype, dims, readExternal(location, offset, length, name));
   }
-  if (t.raw_data && t.raw_data.byteLength > 0) return tensorFromBytes(dtype, dims, t.raw_data);
+  if (t.raw_data && t.raw_data.byteLength > 0) return rawTensor(name, dtype, dims, t.raw_data);
   return tensorFromTypedFields(name, dtype, dims, t);
+}
+
+/** An external-data key that must be a byte count (ONNX writes them as decimal strings). */
+function externalInt(ext: Map<string, string>, key: string, tensor: string): number {
+  const text = ext.get(key) ?? '';
+  const v = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(v)) {
+    throw new PrunefiError(
+      'ONNX_INVALID',
+      `tensor '${tensor}' has external-data ${key} ${JSON.stringify(text)}, which is not a byte count; the file is corrupt`,
+    );
+  }
+  return v;
+}
+
+/** A tensor from its raw little-endian bytes, whose length must be what the dims and type need. */
+function rawTensor(name: string, dtype: DType, dims: number[], bytes: Uint8Array): Tensor {
+  // int4 and uint4 are packed two elements per byte.
+  const n = numel(dims);
+  const need = isPacked4(dtype) ? Math.ceil(n / 2) : n * dtypeSize(dtype);
+  if (bytes.byteLength !== need) {
+    throw new PrunefiError(
+      'ONNX_INVALID',
+      `tensor '${name}' has ${bytes.byteLength} bytes of data but its dims [${dims.join(', ')}] (${dtype}) need ${need}; the file is corrupt`,
+    );
+  }
+  return tensorFromBytes(dtype, dims, bytes);
 }
 
 function tensorFromTypedFields(name: string, dtype: DType, dims: number[], t: TensorP): Tensor {
@@ -196,6 +250,13 @@ function tensorFromTypedFields(name: string, dtype: DType, dims: number[], t: Te
       if (dtype === 'uint32')
         return { dtype, dims, data: Uint32Array.from((t.uint64_data ?? []).map(toNum)) };
       return { dtype, dims, data: BigUint64Array.from((t.uint64_data ?? []).map((v) => toBigInt(v, true))) };
+    case 'int4':
+    case 'uint4': {
+      // int32_data carries int4/uint4 packed two per entry, like raw_data (ONNX IR spec).
+      const src = t.int32_data ?? [];
+      check(src.length === Math.ceil(n / 2) ? n : src.length * 2);
+      return { dtype, dims, data: unpackNibbles(dtype, src, n) } as Tensor;
+    }
     default: {
       // int32_data carries every type of 32 bits or less, one element per entry (ONNX IR spec).
       const src = t.int32_data ?? [];
@@ -222,7 +283,8 @@ function attrFromProto(a: AttrP, readExternal: ExternalReader | undefined): Attr
     case 2:
       return { type: 'int', value: toNum(a.i) };
     case 3:
-      return { type: 'string', value: utf8.decode(a.s ?? new Uint8Array()) };
+      // An absent bytes field reads as protobufjs's prototype default, an empty array, not bytes.
+      return { type: 'string', value: a.s instanceof Uint8Array ? utf8.decode(a.s) : '' };
     case 4:
       return { type: 'tensor', value: tensorFromProto(a.t ?? {}, readExternal) };
     case 5:

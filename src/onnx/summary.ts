@@ -8,8 +8,15 @@ import { type AssumedDim, resolveDynamicDims } from './dynamic-dims.js';
 import { cloneGraph, materializeIdentityConstants } from './graph.js';
 import { type Graph, getInt, type Node } from './ir.js';
 import { parametersByNode } from './params.js';
+import {
+  type QuantSummary,
+  quantizedWeights,
+  quantizedZeros,
+  summarizeQuantized,
+  unquantizedName,
+} from './quant.js';
 import { type InferOptions, inferShapes } from './shape/index.js';
-import { numel, type Tensor, toFloat32 } from './tensor.js';
+import { dtypeBits, numel, type Tensor, toFloat32 } from './tensor.js';
 
 /** One parameterized layer of a model. */
 export interface LayerSummary {
@@ -28,6 +35,8 @@ export interface LayerSummary {
   zeros: number;
   /** zeros / params (0 when the layer has no parameters). */
   sparsity: number;
+  /** How the weight is stored, when the model stores it quantized (QDQ or QOperator). */
+  quantized?: QuantSummary;
 }
 
 /** Whole-model totals plus the per-layer rows. */
@@ -59,6 +68,8 @@ function countZeros(t: Tensor): number {
 function layerMacs(n: Node, inShape: number[], outShape: number[], wShape: number[]): number {
   switch (n.opType) {
     case 'Conv':
+    case 'QLinearConv':
+    case 'ConvInteger':
       // Every output element is a dot product over (C_in / group) × kernel.
       return numel(outShape) * numel(wShape.slice(1));
     case 'ConvTranspose':
@@ -68,6 +79,8 @@ function layerMacs(n: Node, inShape: number[], outShape: number[], wShape: numbe
       return numel(outShape) * k;
     }
     case 'MatMul':
+    case 'QLinearMatMul':
+    case 'MatMulInteger':
       // Batched and broadcast too: every output element is a dot product over the shared dim.
       return numel(outShape) * (inShape[inShape.length - 1] ?? 0);
     default:
@@ -94,6 +107,12 @@ export function summarizeModel(model: Graph, options: SummaryOptions = {}): Mode
   const info = inferShapes(graph, { ...options, inputShapes: resolved.inputShapes, partial: true });
   const { shapes } = info;
   const byNode = parametersByNode(graph);
+  const quantized = quantizedWeights(graph);
+  // A quantized weight's zeros are the integers equal to their zero point.
+  const zerosOf = (p: string) => {
+    const q = quantized.get(p);
+    return q ? quantizedZeros(graph, q) : countZeros(graph.initializers.get(p)!);
+  };
   const layers: LayerSummary[] = [];
   let paramBytes = 0;
   for (const n of graph.nodes) {
@@ -104,10 +123,13 @@ export function summarizeModel(model: Graph, options: SummaryOptions = {}): Mode
     const outputShape = shapes.get(n.outputs[0] ?? '') ?? [];
     const weightShape = tensors[0] ? [...tensors[0].dims] : [];
     const count = tensors.reduce((a, t) => a + numel(t.dims), 0);
-    const zeros = tensors.reduce((a, t) => a + countZeros(t), 0);
-    paramBytes += tensors.reduce((a, t) => a + t.data.byteLength, 0);
-    layers.push({
-      name: params[0]?.replace(/\.weight$/, '') ?? (n.name || n.outputs[0] || n.opType),
+    const zeros = params.reduce((a, p) => a + zerosOf(p), 0);
+    paramBytes += tensors.reduce((a, t) => a + (numel(t.dims) * dtypeBits(t.dtype)) / 8, 0);
+    const q = params[0] ? quantized.get(params[0]) : undefined;
+    const layer: LayerSummary = {
+      name: params[0]
+        ? unquantizedName(params[0]).replace(/\.weight$/, '')
+        : n.name || n.outputs[0] || n.opType,
       node: n.name,
       op: n.opType,
       inputShape,
@@ -117,7 +139,9 @@ export function summarizeModel(model: Graph, options: SummaryOptions = {}): Mode
       macs: outputShape.length ? layerMacs(n, inputShape, outputShape, weightShape) : 0,
       zeros,
       sparsity: count ? zeros / count : 0,
-    });
+    };
+    if (q) layer.quantized = summarizeQuantized(graph, q);
+    layers.push(layer);
   }
   const params = layers.reduce((a, l) => a + l.params, 0);
   const zeros = layers.reduce((a, l) => a + l.zeros, 0);

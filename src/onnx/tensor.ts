@@ -1,7 +1,10 @@
 /**
  * Tensors as ONNX Runtime types them: a dtype name, the matching typed array and dims. float16
  * and bfloat16 are stored as their raw 16-bit patterns (Uint16Array) because JavaScript has no
- * native half type on Node 20; `toFloat32` decodes them.
+ * native half type on Node 20; `toFloat32` decodes them. int4 and uint4 hold one element per
+ * array entry (Int8Array / Uint8Array) so every pass indexes them like any tensor; ONNX files and
+ * ONNX Runtime pack them two per byte, low nibble first, and `tensorBytes` / `tensorFromBytes`
+ * pack and unpack at that boundary.
  */
 
 /** Element types prunefi reads and writes. */
@@ -18,7 +21,9 @@ export type DType =
   | 'uint32'
   | 'int64'
   | 'uint64'
-  | 'bool';
+  | 'bool'
+  | 'int4'
+  | 'uint4';
 
 /** The typed array that holds each dtype's data (as in onnxruntime's `Tensor.DataTypeMap`). */
 export interface DataTypeMap {
@@ -35,6 +40,8 @@ export interface DataTypeMap {
   int64: BigInt64Array;
   uint64: BigUint64Array;
   bool: Uint8Array;
+  int4: Int8Array;
+  uint4: Uint8Array;
 }
 
 /** A dense tensor. `data.length` always equals the product of `dims`. */
@@ -60,9 +67,42 @@ const CTORS: Record<DType, TypedArrayCtor> = {
   int64: BigInt64Array,
   uint64: BigUint64Array,
   bool: Uint8Array,
+  int4: Int8Array,
+  uint4: Uint8Array,
 };
 
-/** Bytes per element of a dtype. */
+/** Whether a dtype is stored two elements per byte (int4, uint4). */
+export const isPacked4 = (dtype: DType): dtype is 'int4' | 'uint4' => dtype === 'int4' || dtype === 'uint4';
+
+/** Bits per element of a dtype as ONNX stores it (4 for int4/uint4). */
+export function dtypeBits(dtype: DType): number {
+  return isPacked4(dtype) ? 4 : CTORS[dtype].BYTES_PER_ELEMENT * 8;
+}
+
+/** Packs int4/uint4 elements two per byte, low nibble first (ONNX IR), an odd count padded with 0. */
+export function packNibbles(values: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(Math.ceil(values.length / 2));
+  Array.from(values).forEach((v, i) => {
+    out[i >> 1] = (out[i >> 1] ?? 0) | ((v & 0xf) << ((i & 1) * 4));
+  });
+  return out;
+}
+
+/** Unpacks `n` int4 (sign-extended) or uint4 elements from bytes packed two per byte. */
+export function unpackNibbles(
+  dtype: 'int4' | 'uint4',
+  bytes: ArrayLike<number>,
+  n: number,
+): Int8Array | Uint8Array {
+  const out = dtype === 'int4' ? new Int8Array(n) : new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const nib = ((bytes[i >> 1] ?? 0) >> ((i & 1) * 4)) & 0xf;
+    out[i] = dtype === 'int4' ? (nib << 28) >> 28 : nib;
+  }
+  return out;
+}
+
+/** Bytes per element of a dtype (in memory: int4/uint4 take one byte per element here). */
 export function dtypeSize(dtype: DType): number {
   return CTORS[dtype].BYTES_PER_ELEMENT;
 }
@@ -106,8 +146,9 @@ export function cloneTensor<T extends DType>(t: Tensor<T>): Tensor<T> {
   return { dtype: t.dtype, dims: [...t.dims], data: t.data.slice() as DataTypeMap[T] };
 }
 
-/** A view of the tensor's bytes (little-endian, as ONNX raw_data stores them). */
+/** A view of the tensor's bytes (little-endian, as ONNX raw_data stores them; int4/uint4 packed, a copy). */
 export function tensorBytes(t: Tensor): Uint8Array {
+  if (isPacked4(t.dtype)) return packNibbles(t.data as Int8Array);
   const d = t.data;
   return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
@@ -120,11 +161,14 @@ export function tensorFromBytes<T extends DType>(
 ): Tensor<T> {
   const size = dtypeSize(dtype);
   const n = numel(dims);
-  if (bytes.byteLength !== n * size) {
+  const need = isPacked4(dtype) ? Math.ceil(n / 2) : n * size;
+  if (bytes.byteLength !== need) {
     throw new RangeError(
-      `raw data of ${bytes.byteLength} bytes does not fit a ${dtype} tensor of dims [${dims.join(', ')}] (${n * size} bytes)`,
+      `raw data of ${bytes.byteLength} bytes does not fit a ${dtype} tensor of dims [${dims.join(', ')}] (${need} bytes)`,
     );
   }
+  if (isPacked4(dtype))
+    return { dtype, dims: [...dims], data: unpackNibbles(dtype, bytes, n) as DataTypeMap[T] };
   const buf = new ArrayBuffer(n * size);
   new Uint8Array(buf).set(bytes);
   const Ctor = CTORS[dtype] as unknown as { new (b: ArrayBuffer): DataTypeMap[T] };

@@ -92,7 +92,7 @@ async function runRange(job: Job, ctx: WorkerContext, pool: PreparedPool): Promi
         version: PRUNEFI_VERSION,
         configHash: p.configHash,
         range: p.range,
-        golden: JSON.parse(store.meta('golden') ?? 'null') as GoldenMeta,
+        golden: store.metaJson('golden', null) as GoldenMeta,
         records: store.records(),
         worker: ctx.name,
       };

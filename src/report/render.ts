@@ -4,9 +4,10 @@
  * every figure as an SVG file. Output depends only on the input and the options: no clocks, no
  * randomness beyond the seeded bootstrap, so re-rendering reproduces the same bytes.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { errorMessage, PrunefiError } from '../core/errors.js';
+import { atomicWrite } from '../core/atomic.js';
+import { errorMessage, fileErrorHint, PrunefiError } from '../core/errors.js';
 import { acrossModels } from './across.js';
 import type { Figure } from './charts/frame.js';
 import { acrossAnswer, concludeReport, type GroupConclusion, shortAnswer } from './conclude.js';
@@ -140,16 +141,9 @@ export function renderReport(data: ReportData, outDir: string, options: RenderOp
   const content = buildReport(data, options);
   const dir = resolve(outDir);
   const figDir = join(dir, 'figures');
+  // Atomic: a full disk or a removed folder leaves every file of an earlier report whole.
   const write = (path: string, text: string): string => {
-    try {
-      writeFileSync(path, text);
-    } catch (err) {
-      throw new PrunefiError(
-        'IO',
-        `cannot write report file ${path}: ${errorMessage(err)}; check the folder exists and is writable`,
-        { cause: err },
-      );
-    }
+    atomicWrite(path, text, { what: `report file ${path}` });
     return path;
   };
   try {
@@ -157,7 +151,7 @@ export function renderReport(data: ReportData, outDir: string, options: RenderOp
   } catch (err) {
     throw new PrunefiError(
       'IO',
-      `cannot create report folder ${figDir}: ${errorMessage(err)}; choose a writable output path`,
+      `cannot create report folder ${figDir}: ${errorMessage(err)}; ${fileErrorHint(err)}`,
       { cause: err },
     );
   }
@@ -173,8 +167,7 @@ export function renderReport(data: ReportData, outDir: string, options: RenderOp
     numbers: content.numbers,
     derived: content.derived.groups,
   };
-  return {
-    html: write(join(dir, `${base}.html`), content.html),
+  const files = {
     data: write(join(dir, `${base}.json`), `${JSON.stringify(data, null, 2)}\n`),
     numbersCsv: write(join(dir, `${base}-numbers.csv`), ledgerCsv(content.numbers)),
     numbersJson: write(
@@ -182,6 +175,11 @@ export function renderReport(data: ReportData, outDir: string, options: RenderOp
       `${JSON.stringify(numbersJson, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`,
     ),
     tables: write(join(dir, `${base}-tables.tex`), content.tex),
+  };
+  return {
+    // The page that links the others last: a report that failed halfway keeps its old page.
+    html: write(join(dir, `${base}.html`), content.html),
+    ...files,
     figures,
     conclusions: content.conclusions,
     acrossAnswer: content.acrossAnswer,

@@ -50,7 +50,39 @@ const ORT_TYPES: Partial<Record<DType, ort.Tensor.Type>> = {
   int64: 'int64',
   uint64: 'uint64',
   bool: 'bool',
+  // onnxruntime-node 1.30 rejects int4/uint4 tensors ("Tensor.type is not supported"): they go in
+  // as the same integers in int8/uint8 (see `widenPackedInputs`).
+  int4: 'int8',
+  uint4: 'uint8',
 };
+
+/** The container onnxruntime-node takes a 4-bit input in: the same integers, one per byte. */
+const WIDER: Partial<Record<DType, DType>> = { int4: 'int8', uint4: 'uint8' };
+
+/**
+ * The model with its int4/uint4 graph inputs declared int8/uint8, and the 4-bit initializers read
+ * beside them (a DequantizeLinear's zero point must have its input's type) widened the same way:
+ * what the graph computes is unchanged, since DequantizeLinear decodes (q - zero point) * scale
+ * from the integers alone. Other models are returned as they are.
+ */
+function widenPackedInputs(model: Model): Model {
+  const g = model.graph;
+  const packed = new Set(g.inputs.filter((v) => WIDER[v.elemType]).map((v) => v.name));
+  if (packed.size === 0) return model;
+  const initializers = new Map(g.initializers);
+  for (const n of g.nodes) {
+    if (!n.inputs.some((i) => packed.has(i))) continue;
+    for (const i of n.inputs) {
+      const t = initializers.get(i);
+      const wide = t && WIDER[t.dtype];
+      if (wide) initializers.set(i, { dtype: wide, dims: t.dims, data: t.data });
+    }
+  }
+  const inputs = g.inputs.map((v) =>
+    packed.has(v.name) ? { ...v, elemType: WIDER[v.elemType] ?? v.elemType } : v,
+  );
+  return { ...model, graph: { ...g, inputs, initializers } };
+}
 
 function toOrt(name: string, t: Tensor): ort.Tensor {
   const type = ORT_TYPES[t.dtype];
@@ -59,6 +91,7 @@ function toOrt(name: string, t: Tensor): ort.Tensor {
       'RUNTIME',
       `input '${name}' has dtype ${t.dtype}, which onnxruntime-node cannot take as a tensor`,
     );
+  // int4/uint4 data is already one integer per byte (Int8Array/Uint8Array): fed as int8/uint8.
   return new ort.Tensor(type, t.data as ort.Tensor.DataTypeMap[typeof type], t.dims as number[]);
 }
 
@@ -91,7 +124,7 @@ export async function createSession(
   model: Model | Uint8Array,
   options: SessionOptions = {},
 ): Promise<Session> {
-  const bytes = model instanceof Uint8Array ? model : encodeModel(model);
+  const bytes = model instanceof Uint8Array ? model : encodeModel(widenPackedInputs(model));
   const device = options.device ?? 'cpu';
   const so: ort.InferenceSession.SessionOptions = {
     executionProviders: device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],

@@ -97,12 +97,9 @@ function openCampaign(path: string, models: Map<string, LoadedModel>): Campaign 
   const store = CampaignStore.open(path, true);
   try {
     const config = store.config as CampaignConfig;
-    const golden = JSON.parse(store.meta('golden') ?? 'null') as { images: number; correct: number } | null;
+    const golden = store.metaJson('golden', null) as { images: number; correct: number } | null;
     if (!golden)
-      throw inputError(
-        path,
-        `it has no fault-free reference yet; run 'prunefi campaign resume --db ${path}'`,
-      );
+      throw inputError(path, `it has no fault-free reference yet; run 'prunefi campaign resume ${path}'`);
     const key = `${config.model.hash}|${JSON.stringify(config.memory)}`;
     let loaded = models.get(key);
     if (!loaded) {
@@ -128,7 +125,7 @@ function openCampaign(path: string, models: Map<string, LoadedModel>): Campaign 
       model: loaded.model,
       layers: loaded.layers,
       weights: loaded.weights,
-      fault: faultInfo(config),
+      fault: faultInfo(config, loaded.memory),
       seconds: records.reduce((s, r) => s + r.seconds, 0),
     };
   } finally {
@@ -136,9 +133,10 @@ function openCampaign(path: string, models: Map<string, LoadedModel>): Campaign 
   }
 }
 
-function faultInfo(c: CampaignConfig): FaultModelInfo {
+function faultInfo(c: CampaignConfig, memory: StoredModel): FaultModelInfo {
   const f = {
-    numberFormat: c.memory.numberFormat,
+    // A quantized model's campaigns hit its own integers, whatever number format they name.
+    numberFormat: memory.formatLabel,
     storageFormat: c.memory.storage,
     faultType: typeof c.plan.type === 'string' ? c.plan.type : 'bit-flip',
     foldBn: c.memory.foldBn,

@@ -8,6 +8,7 @@ import { foldBatchNorm } from '../fault/fold-bn.js';
 import { StoredModel } from '../fault/memory.js';
 import { materializeIdentityConstants } from '../onnx/graph.js';
 import type { Model } from '../onnx/ir.js';
+import { quantizedWeights } from '../onnx/quant.js';
 import { summarizeModel } from '../onnx/summary.js';
 import type { BerSweep, BitSweep, FaultModelInfo, Provenance, ReportData, Variant } from '../report/model.js';
 import { runtimeVersion } from '../runtime/index.js';
@@ -34,8 +35,10 @@ export function variantLabel(method: string, target: number): string {
 function memoryBits(model: Model, numberFormat: string, foldBn: boolean): Record<string, number> {
   const m = foldBn ? foldBatchNorm(model).model : model;
   const out: Record<string, number> = {};
-  for (const storage of ['dense', 'csr', 'bitmask'])
-    out[storage] = new StoredModel(m.graph, { numberFormat, storage }).bits;
+  // A quantized model's integer words are stored dense (as the model stores them): prunefi does
+  // not lay them out in CSR or bitmask formats yet, so its report shows dense memory only.
+  const storages = quantizedWeights(m.graph).size > 0 ? ['dense'] : ['dense', 'csr', 'bitmask'];
+  for (const storage of storages) out[storage] = new StoredModel(m.graph, { numberFormat, storage }).bits;
   return out;
 }
 

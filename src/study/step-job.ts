@@ -8,9 +8,10 @@
  * source. Outputs (a model, or a campaign database) go back the same way, with the step's JSON
  * result in the job's return value; the coordinator stores both in its study folder.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { type Job, UnrecoverableError } from 'bullmq';
+import { atomicWrite } from '../core/atomic.js';
 import { errorMessage, PrunefiError } from '../core/errors.js';
 import { getArtifact, putArtifact } from '../queue/artifacts.js';
 import type { JobType, WorkerContext } from '../queue/job-types.js';
@@ -154,19 +155,19 @@ async function runStepJob(job: Job, ctx: WorkerContext): Promise<StepJobResult> 
     if (!input || !dep) throw new UnrecoverableError(`the job has no input for dependency '${id}'`);
     // The model goes where this worker's store keeps the dependency's, whatever path the coordinator used.
     const file = join(store.dir(dep), 'model.onnx');
-    writeFileSync(file, await getArtifact(ctx.redis, input.model, ctx.cacheDir, `the model of ${id}`));
+    atomicWrite(file, await getArtifact(ctx.redis, input.model, ctx.cacheDir, `the model of ${id}`), {
+      what: `the model of ${id}`,
+    });
     results.set(id, { ...(input.result as ModelResult & { seconds: number }), file: relative(dir, file) });
   }
   let run = step;
   if (step.params.kind === 'base' && !step.params.source.startsWith('zoo:')) {
     const identity = step.params.sourceIdentity;
     const file = join(dir, 'sources', `${identity}.onnx`);
-    mkdirSync(join(dir, 'sources'), { recursive: true });
-    if (!existsSync(file))
-      writeFileSync(
-        file,
-        await getArtifact(ctx.redis, identity, ctx.cacheDir, `model ${step.params.source}`),
-      );
+    if (!existsSync(file)) {
+      const bytes = await getArtifact(ctx.redis, identity, ctx.cacheDir, `model ${step.params.source}`);
+      atomicWrite(file, bytes, { mkdir: true, what: `model ${step.params.source}` });
+    }
     run = { ...step, params: { ...step.params, source: file } };
   }
   const data = new StudyData(

@@ -16,6 +16,7 @@ import { InterruptedError, type ProgressCallback } from '../core/progress.js';
 import { balancedIndices, batches, firstPerClass, imagesToTensor, labelsOf } from '../data/index.js';
 import type { ImageSet } from '../data/types.js';
 import { resolveModel } from '../models/index.js';
+import { labelNames } from '../onnx/classes.js';
 import { loadModel, saveModel } from '../onnx/file.js';
 import { checkModelFitsData, imageInput, logitsOutput } from '../onnx/io.js';
 import type { Model } from '../onnx/ir.js';
@@ -163,7 +164,15 @@ async function runBase(
   const dir = env.store.dir(step);
   let model = resolveModel(p.source, { seed: p.seed });
   const test = await env.data.test();
-  checkModelFitsData(model, test.shape, test.classes.length, p.source, test.name);
+  checkModelFitsData(model, test.shape, p.source, test.name);
+  // Every step of a study scores the same labelled data, so a base model must mean its outputs as
+  // the data's classes in order (names recorded in another order, or a subset, cannot be shared).
+  const names = labelNames(model, test.classes, p.source, test.name);
+  if (names?.some((n, i) => n !== test.classes[i]))
+    throw new PrunefiError(
+      'STUDY_CONFIG',
+      `model ${p.source} records its classes as ${names.join(', ')}, but ${test.name} labels them ${test.classes.join(', ')}; a study scores every model on the same labels: use a dataset with the model's classes in its order (or score this model alone with prunefi eval, which maps classes by name)`,
+    );
   let trainedEpochs: number | undefined;
   if (p.train) {
     const set = await env.data.train();

@@ -13,6 +13,7 @@ import { PrunefiError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
 import { Rng } from '../core/rng.js';
 import type { Normalization } from '../data/types.js';
+import { setModelClassNames } from '../onnx/classes.js';
 import type { Model } from '../onnx/ir.js';
 import { encodeModel } from '../onnx/proto.js';
 import { toFloat32 } from '../onnx/tensor.js';
@@ -519,6 +520,8 @@ async function run(
   if (last?.testAccuracy !== undefined) meta.set('prunefi.train.test_accuracy', last.testAccuracy.toFixed(4));
   if (last) meta.set('prunefi.train.train_accuracy', last.trainAccuracy.toFixed(4));
   meta.set('prunefi.train.parent_sha256', parentHash);
+  // The names the labels followed: what the trained outputs mean from now on.
+  if ('classes' in o.train) setModelClassNames(out, o.train.classes);
   return { model: out, weights, history, interrupted, globalStep };
 }
 

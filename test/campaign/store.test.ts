@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -167,6 +167,29 @@ test('a full disk stops with a clear error and leaves stored results intact', as
     assert.equal(integrity, 'ok');
     const r = await runCampaign({ store, evaluator, plan });
     assert.equal(r.done, 128);
+  } finally {
+    store.close();
+    await evaluator.release();
+  }
+});
+
+test('a database removed while its campaign runs stops the campaign instead of losing its results', async () => {
+  const dir = join(tempDir(), 'out');
+  mkdirSync(dir);
+  const config = campaignConfig(4);
+  const store = CampaignStore.openOrCreate(join(dir, 'gone.db'), config);
+  const { evaluator, plan } = await prepareCampaign(config, tinyResnet(), tinyImages(40), { threads: 1 });
+  try {
+    await runCampaign({ store, evaluator, plan, maxExperiments: 5 });
+    rmSync(dir, { recursive: true });
+    // SQLite would go on writing into the unlinked file; the store looks at most once a second.
+    await new Promise((r) => setTimeout(r, 1100));
+    await assert.rejects(
+      runCampaign({ store, evaluator, plan }),
+      (e: Error & { code?: string }) =>
+        e.code === 'CAMPAIGN_STORE' &&
+        /gone\.db was removed \(or its folder was\) while the campaign ran/.test(e.message),
+    );
   } finally {
     store.close();
     await evaluator.release();

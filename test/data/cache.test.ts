@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { cachePath, imageSetHash, readCache, writeCache } from '../../src/data/cache.js';
+import { type CacheEntry, cachePath, imageSetHash, readCache, writeCache } from '../../src/data/cache.js';
 import { loadDataset } from '../../src/data/index.js';
 import { assertPrunefiError } from '../helpers/assert.js';
 import { tempDir } from '../helpers/paths.js';
@@ -128,5 +128,52 @@ test('readCache/writeCache round-trip; a failed write throws IO and leaves nothi
       /could not write the dataset cache .*blocker/,
     );
     assert.ok(statSync(join(root, 'blocker')).isFile());
+  }
+});
+
+test('PRUNEFI_CACHE_MAX caps the cache: the least recently used entries go first, an entry over the cap is not kept', () => {
+  const root = tempDir('prunefi-cache-lru-');
+  const entry = (seed: number): CacheEntry => {
+    const images = randomBytes(1000, seed);
+    const labels = new Uint8Array(10);
+    return {
+      source: 'idx',
+      split: 'test',
+      count: 10,
+      shape: [1, 10, 10],
+      classes: ['0'],
+      images,
+      labels,
+      hash: imageSetHash([1, 10, 10], images, labels),
+    };
+  };
+  const saved = process.env.PRUNEFI_CACHE_MAX;
+  // Each entry is 1010 data bytes plus a header of about 150: three fit in 4000 bytes, four do not.
+  process.env.PRUNEFI_CACHE_MAX = '4000';
+  try {
+    const at = (k: string): string => cachePath(root, k);
+    for (const k of ['a', 'b', 'c']) writeCache(at(k), entry(k.charCodeAt(0)));
+    assert.deepEqual(entries(root).sort(), ['a.bin', 'b.bin', 'c.bin']);
+    // 'a' is used again, so 'b' is now the least recently used.
+    assert.ok(readCache(at('a')));
+    writeCache(at('d'), entry(4));
+    assert.deepEqual(entries(root).sort(), ['a.bin', 'c.bin', 'd.bin']);
+    assert.deepEqual(readCache(at('d')), entry(4));
+    process.env.PRUNEFI_CACHE_MAX = '1K';
+    writeCache(at('e'), entry(5));
+    assert.deepEqual(
+      entries(root).sort(),
+      ['a.bin', 'c.bin', 'd.bin'],
+      'an entry over the cap is not written',
+    );
+    process.env.PRUNEFI_CACHE_MAX = 'lots';
+    assertPrunefiError(
+      () => writeCache(at('f'), entry(6)),
+      'USAGE',
+      /PRUNEFI_CACHE_MAX="lots" is not a size/,
+    );
+  } finally {
+    if (saved === undefined) delete process.env.PRUNEFI_CACHE_MAX;
+    else process.env.PRUNEFI_CACHE_MAX = saved;
   }
 });

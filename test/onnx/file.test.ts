@@ -259,7 +259,7 @@ test('saving into a folder that does not exist is an IO error naming the path', 
     () => saveModel(buildZooModel('lenet5'), target),
     'IO',
     /no\/such\/m\.onnx/,
-    /folder exists/,
+    /its folder does not exist \(was it removed\?\): create it, or choose another output path/,
   );
 });
 

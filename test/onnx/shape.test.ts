@@ -169,3 +169,47 @@ test('the registry has one rule for each op the issue names, at opsets 13–18',
   ];
   for (const op of named) assert.ok(shapeRules.has(op), op);
 });
+
+const QUANT = join(REPO, 'test/fixtures/quant');
+
+for (const name of ['qoperator', 'lenet5-qdq-int8', 'lenet5-qdq-uint8', 'lenet5-qdq-int4']) {
+  test(`${name}.onnx (make-qdq.py): quantized ops' shapes and types equal ONNX Runtime's, batch 2`, async () => {
+    const model = loadModel(join(QUANT, `${name}.onnx`));
+    const info = inferShapes(model.graph, { batch: 2 });
+    assert.deepEqual(info.shapes.get('logits'), [2, 10]);
+    const side = name === 'qoperator' ? 8 : 28;
+    const input = f32(
+      [2, 1, side, side],
+      Array.from({ length: 2 * side * side }, (_, i) => Math.sin(i)),
+    );
+    const n = await checkAgainstRuntime(model, { input }, info);
+    assert.ok(n >= 8, `${n} values compared`);
+  });
+}
+
+test('quantized ops have rules; a scale that fits neither per-tensor, per-axis nor blocked is a one-line error', () => {
+  for (const op of [
+    'QuantizeLinear',
+    'DequantizeLinear',
+    'QLinearConv',
+    'QLinearMatMul',
+    'ConvInteger',
+    'MatMulInteger',
+    'DynamicQuantizeLinear',
+  ])
+    assert.ok(shapeRules.has(op), op);
+  const per = loadModel(join(QUANT, 'lenet5-qdq-int8.onnx'));
+  per.graph.initializers.set('conv1.weight_scale', f32([5], [1, 1, 1, 1, 1]));
+  assertPrunefiError(
+    () => inferShapes(per.graph),
+    'ONNX_UNSUPPORTED',
+    /cannot infer shapes at node 'conv1\.weight_DequantizeLinear' \(DequantizeLinear\): per-axis scales must be \[6\] \(axis 0 of \[6,1,5,5\]\), got \[5\]/,
+  );
+  const blocked = loadModel(join(QUANT, 'lenet5-qdq-int4.onnx'));
+  blocked.graph.initializers.set('fc3.weight_scale', f32([10, 5], new Float32Array(50).fill(1)));
+  assertPrunefiError(
+    () => inferShapes(blocked.graph),
+    'ONNX_UNSUPPORTED',
+    /blocked scales must be \[10,6\] \(block_size 16 along axis 1\), got \[10,5\]/,
+  );
+});

@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Rng } from '../../src/core/rng.js';
+import { loadModel } from '../../src/onnx/file.js';
+import { decodeModel, encodeModel } from '../../src/onnx/proto.js';
 import {
   bfloat16ToFloat,
   cloneTensor,
@@ -223,4 +225,29 @@ test('tensor helpers: shape checks, byte views, conversions', () => {
   assert.deepEqual([...toFloat32(h)], [1, -2, Math.fround(2 ** -24)]);
   assert.deepEqual([...toFloat32(tensor('bfloat16', [1], Uint16Array.from([0x3f80])))], [1]);
   assert.deepEqual(zeros('bool', [2, 2]).data, new Uint8Array(4));
+});
+
+test('int4 initializers: read unpacked one per entry, written back packed two per byte, low nibble first', () => {
+  const path = join(REPO, 'test/fixtures/quant/lenet5-qdq-int4.onnx');
+  const model = loadModel(path);
+  const q = model.graph.initializers.get('fc3.weight_quantized')!;
+  assert.equal(q.dtype, 'int4');
+  assert.equal(q.data.length, 840);
+  assert.ok(q.data.every((v) => v >= -8 && v <= 7));
+  assert.ok(q.data.some((v) => v < 0));
+  const packed = tensorBytes(q);
+  assert.equal(packed.length, 420);
+  for (let i = 0; i < 840; i++)
+    assert.equal((((packed[i >> 1]! >> (4 * (i & 1))) & 0xf) << 28) >> 28, q.data[i]);
+  // The file's own bytes are what prunefi writes back.
+  const again = decodeModel(encodeModel(model), 'round trip');
+  assert.deepEqual(again.graph.initializers.get('fc3.weight_quantized'), q);
+  assert.equal(again.opsetImports.find((o) => o.domain === '')?.version, 21);
+  const odd = tensorFromBytes('uint4', [3], Uint8Array.of(0x21, 0x0f));
+  assert.deepEqual([...odd.data], [1, 2, 15]);
+  assert.deepEqual([...tensorBytes(odd)], [0x21, 0x0f]);
+  assert.throws(
+    () => tensorFromBytes('int4', [3], Uint8Array.of(1)),
+    /raw data of 1 bytes does not fit a int4 tensor of dims \[3\] \(2 bytes\)/,
+  );
 });

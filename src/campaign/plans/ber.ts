@@ -1,6 +1,11 @@
 /** Bit error rates × trials: experiment i uses rates[i mod #rates]. */
-import { Rng } from '../../core/rng.js';
-import { FaultSpace, type FaultSpec, sampleFaults, type Targeting } from '../../fault/fault-models.js';
+import {
+  FaultSpace,
+  type FaultSpec,
+  faultModel,
+  sampleFaults,
+  type Targeting,
+} from '../../fault/fault-models.js';
 import { LENGTH_OPTION, TARGETING_OPTION, TYPE_OPTION } from './common.js';
 import type { PlanKind } from './types.js';
 
@@ -21,6 +26,10 @@ export const BER: PlanKind = {
     length: LENGTH_OPTION,
     targeting: TARGETING_OPTION,
   },
+  check(spec) {
+    // The fault model's own check, so a rate outside (0, 1) is refused in its words.
+    for (const ber of spec.rates as number[]) faultModel({ model: 'ber', ber });
+  },
   report: (spec) => ({ as: 'ber', rates: spec.rates as number[] }),
   build(spec, memory, rng) {
     const rates = spec.rates as number[];
@@ -36,7 +45,6 @@ export const BER: PlanKind = {
       true,
     );
     const specs: FaultSpec[] = rates.map((ber) => ({ model: 'ber', ber, type, length }));
-    for (const s of specs) sampleFaults(space, s, Rng.seeded(0)); // validates every rate up front
     return {
       spec,
       size: (spec.trials as number) * rates.length,

@@ -64,8 +64,8 @@ export const SINGLE_BIT: PlanKind = {
     );
     const checkOnly =
       checks.length > 0 && (targeting?.regions ?? []).every((n) => checks.some((r) => r.name === n));
-    const width = checkOnly ? Math.max(...checks.map((r) => r.bits)) : memory.numberFormat.bits;
-    const what = checkOnly ? 'check words' : memory.numberFormat.name;
+    const width = checkOnly ? Math.max(...checks.map((r) => r.bits)) : memory.wordBits;
+    const what = checkOnly ? 'check words' : memory.weightFormat.name;
     const bits = (spec.bits as number[] | undefined) ?? Array.from({ length: width }, (_, b) => b);
     for (const b of bits) {
       if (b >= width) {

@@ -67,6 +67,11 @@ export interface PlanKind extends RegistryEntry {
    * Absent: `{ kind, ...values, ...common }` restricted to the declared options.
    */
   fromCli?(values: Record<string, unknown>, common: PlanCliCommon): PlanSpec;
+  /**
+   * Memory-free checks beyond the options' declared types and bounds (FAULT_CONFIG), run by
+   * `checkPlanSpec`, so a bad value fails before a model or dataset is loaded.
+   */
+  check?(spec: PlanSpec): void;
   /** How the report shows this plan's campaigns, or undefined when it cannot. */
   report(spec: PlanSpec): PlanReport | undefined;
   /**

@@ -2,13 +2,13 @@
  * `prunefi campaign run|resume|status|export`: statistically planned fault-injection campaigns
  * stored in SQLite, resumable after any interruption.
  */
-import { writeFileSync } from 'node:fs';
 import { type CampaignConfig, campaignConfig, prepareCampaign } from '../../campaign/config.js';
 import { runCampaign, type StoppingSpec } from '../../campaign/engine.js';
 import type { ImageInput, SampleInput } from '../../campaign/evaluator.js';
 import { CampaignStore } from '../../campaign/store.js';
 import { recordJson, recordsCsv, summarizeCampaign } from '../../campaign/summary.js';
-import { PrunefiError } from '../../core/errors.js';
+import { describeHolder, holderState } from '../../campaign/writer-lock.js';
+import { atomicWrite } from '../../core/atomic.js';
 import type { Model } from '../../onnx/ir.js';
 import {
   engineOptions,
@@ -223,7 +223,7 @@ const statusCmd: Command = {
         (r) => (by === 'layer' ? r.layer : by === 'effect' ? r.effect : r.stratum),
         opt.num(a, 'confidence') ?? 0.95,
       );
-      const golden = JSON.parse(store.meta('golden') ?? '{}') as {
+      const golden = store.metaJson('golden', {}) as {
         accuracy?: number;
         images?: number;
         tokens?: number;
@@ -232,16 +232,23 @@ const statusCmd: Command = {
       // A sequence output scores tokens: its accuracy and SDC rates are also shown per token.
       const perToken = golden.tokens !== undefined && golden.tokens !== golden.images;
       const stopped = store.meta('stopped');
-      const memory = JSON.parse(store.meta('memory') ?? 'null') as { bits: number; checkBits: number } | null;
+      const m = store.metaJson('memory', null) as { bits?: unknown; checkBits?: unknown } | null;
+      const memory =
+        m && typeof m.bits === 'number' && typeof m.checkBits === 'number'
+          ? { bits: m.bits, checkBits: m.checkBits }
+          : null;
       const protect = (store.config as CampaignConfig).memory.protect ?? [];
       const protectedBy = protect.map((p) => p.name).join(', ');
+      const writer = store.writer();
+      const writerState = writer && holderState(writer);
       if (opt.bool(a, 'json')) {
         printJson(ctx, {
           db: store.path,
           config: store.config,
           golden,
-          stopped: stopped ? JSON.parse(stopped) : null,
+          stopped: stopped ? store.metaJson('stopped', null) : null,
           memory,
+          writer: writer ? { ...writer, state: writerState } : null,
           done: records.length,
           groups: rows,
         });
@@ -255,6 +262,12 @@ const statusCmd: Command = {
       if (memory)
         ctx.stdout.write(
           `memory: ${memoryLine(memory.bits, memory.checkBits)}${protect.length ? `, protected by ${protectedBy}` : ''}\n`,
+        );
+      if (writer)
+        ctx.stdout.write(
+          writerState === 'live'
+            ? `being written by ${describeHolder(writer)} (last renewed ${writer.renewed})\n`
+            : `writer lock left by ${describeHolder(writer)} (${writerState}): the next run or resume takes it over\n`,
         );
       ctx.stdout.write(
         `${table(
@@ -305,16 +318,11 @@ const exportCmd: Command = {
       const records = store.records();
       const text =
         opt.str(a, 'format') === 'json'
-          ? `${JSON.stringify({ config: store.config, configHash: store.configHash, golden: JSON.parse(store.meta('golden') ?? 'null'), experiments: records.map(recordJson) }, null, 1)}\n`
+          ? `${JSON.stringify({ config: store.config, configHash: store.configHash, golden: store.metaJson('golden', null), experiments: records.map(recordJson) }, null, 1)}\n`
           : recordsCsv(records);
       const out = opt.str(a, 'out');
-      if (out) {
-        try {
-          writeFileSync(out, text);
-        } catch (err) {
-          throw new PrunefiError('IO', `cannot write ${out}: ${(err as Error).message}`, { cause: err });
-        }
-      } else ctx.stdout.write(text);
+      if (out) atomicWrite(out, text);
+      else ctx.stdout.write(text);
       return 0;
     } finally {
       store.close();

@@ -1,6 +1,6 @@
 /** `prunefi eval`: top-1 accuracy and throughput of a model on a dataset split. */
 import { batches, type TensorSet, tensorBatches } from '../../data/index.js';
-import { checkModelFitsData, imageInput, logitsOutput } from '../../onnx/io.js';
+import { imageInput, logitsOutput } from '../../onnx/io.js';
 import type { Model } from '../../onnx/ir.js';
 import type { Tensor } from '../../onnx/tensor.js';
 import { classify, classifyFeeds, createSession } from '../../runtime/index.js';
@@ -8,8 +8,8 @@ import { type CliContext, type Command, opt, type ParsedArgs } from '../command.
 import { formatPercent } from '../format.js';
 import {
   dataOptions,
-  loadDataArg,
   loadModelArg,
+  loadModelData,
   loadTensorArg,
   printJson,
   runtimeOptions,
@@ -34,8 +34,7 @@ export const evalCommand: Command = {
     const tensors = loadTensorArg(a, model, modelArg);
     if (tensors) return evalTensors(a, ctx, model, modelArg, tensors, json);
     const split = opt.str(a, 'split');
-    const set = await loadDataArg(a, ctx, 'eval', split, json);
-    checkModelFitsData(model, set.shape, set.classes.length, modelArg, set.name);
+    const set = await loadModelData(a, ctx, 'eval', split, model, modelArg, { quiet: json });
     const session = await createSession(model, sessionOptions(a));
     const bar = ctx.progress('eval', json);
     const start = performance.now();

@@ -8,7 +8,7 @@ import { batches } from '../../data/batch.js';
 import { tensorBatches } from '../../data/tensorset.js';
 import { resolveModel } from '../../models/zoo.js';
 import { saveModel } from '../../onnx/file.js';
-import { checkModelFitsData, imageInput, logitsOutput } from '../../onnx/io.js';
+import { imageInput, logitsOutput } from '../../onnx/io.js';
 import type { Model } from '../../onnx/ir.js';
 import { parseMethodOption } from '../../prune/options.js';
 import { fileSha256 } from '../../prune/provenance.js';
@@ -27,7 +27,7 @@ import { formatInt, formatPercent, formatSI, table } from '../format.js';
 import {
   checkOutputPath,
   dataOptions,
-  loadDataArg,
+  loadModelData,
   loadTensorArg,
   runtimeOptions,
   sessionOptions,
@@ -89,9 +89,7 @@ export async function evalSet(
   if (!opt.str(args, 'data')) return undefined;
   const tensors = loadTensorArg(args, model, modelArg);
   if (tensors) return tensors.set;
-  const set = await loadDataArg(args, ctx, cmd, opt.str(args, 'split') ?? 'test');
-  checkModelFitsData(model, set.shape, set.classes.length, modelArg, set.name);
-  return set;
+  return loadModelData(args, ctx, cmd, opt.str(args, 'split') ?? 'test', model, modelArg);
 }
 
 /** Parses repeated `key=value` arguments of option `--name`. */
@@ -202,10 +200,14 @@ async function trainingSetup(
   args: ParsedArgs,
   ctx: CliContext,
   test: TrainSet | undefined,
+  model: Model,
+  modelArg: string,
 ): Promise<TrainingSetup> {
   // A tensor set has no splits: it calibrates and trains, as it evaluates.
   const train =
-    test && 'inputs' in test ? test : await loadDataArg(args, ctx, 'prune', 'train', false, 'train-limit');
+    test && 'inputs' in test
+      ? test
+      : await loadModelData(args, ctx, 'prune', 'train', model, modelArg, { limitOption: 'train-limit' });
   const trainBar = ctx.progress('train');
   const threads = opt.num(args, 'threads');
   return {
@@ -313,7 +315,7 @@ export const pruneCommand: Command = {
           `${finetuneEpochs > 0 && !method.needsData ? 'fine-tuning' : `pruning method '${method.name}'`} needs training data; pass --data with a dataset that has a training split`,
         );
       }
-      req.setup = await trainingSetup(args, ctx, set);
+      req.setup = await trainingSetup(args, ctx, set, model, arg);
     }
     req.finetuneEpochs = finetuneEpochs;
     const before = set ? await accuracyOf(model, set, evalOpts) : undefined;

@@ -156,6 +156,17 @@ async function execute(
       ctx.stdout.write(`report: ${result.report.html}\n`);
     }
     return result;
+  } catch (err) {
+    // A file that could not be written (a full disk, a removed folder): finished steps are kept.
+    if (err instanceof PrunefiError && err.code === 'IO')
+      throw new PrunefiError(
+        'IO',
+        `${err.message}; the study's finished steps are kept: run the same command again to continue`,
+        {
+          cause: err,
+        },
+      );
+    throw err;
   } finally {
     bar.done();
   }

@@ -4,9 +4,9 @@
  * and the trained inference model with the recipe in its metadata.
  */
 import { existsSync } from 'node:fs';
+import { PrunefiError } from '../../core/errors.js';
 import { saveModel } from '../../onnx/file.js';
 import { weightLayers } from '../../onnx/graph.js';
-import { checkModelFitsData } from '../../onnx/io.js';
 import type { Model } from '../../onnx/ir.js';
 import { nonzeroMask, PRUNE_METHODS } from '../../prune/index.js';
 import { PRUNE_META } from '../../prune/provenance.js';
@@ -22,8 +22,8 @@ import { formatDuration } from '../progress.js';
 import {
   checkOutputPath,
   dataOptions,
-  loadDataArg,
   loadModelArg,
+  loadModelData,
   loadTensorArg,
   printJson,
   trainLimitOption,
@@ -170,9 +170,13 @@ export const trainCommand: Command = {
         : undefined;
       preset = tensorRecipe();
     } else {
-      const images = await loadDataArg(a, ctx, 'train', 'train', json, 'train-limit');
-      testSet = await loadDataArg(a, ctx, 'train', opt.str(a, 'split') ?? 'test', json);
-      checkModelFitsData(model, images.shape, images.classes.length, modelArg, images.name);
+      const images = await loadModelData(a, ctx, 'train', 'train', model, modelArg, {
+        quiet: json,
+        limitOption: 'train-limit',
+      });
+      testSet = await loadModelData(a, ctx, 'train', opt.str(a, 'split') ?? 'test', model, modelArg, {
+        quiet: json,
+      });
       trainSet = images;
       preset = defaultRecipe(images);
     }
@@ -222,6 +226,15 @@ export const trainCommand: Command = {
     let result: Awaited<ReturnType<typeof train>>;
     try {
       result = await train(model, options);
+    } catch (err) {
+      // A checkpoint or model that could not be written (a full disk): say how to continue.
+      if (err instanceof PrunefiError && err.code === 'IO' && existsSync(checkpoint))
+        throw new PrunefiError(
+          'IO',
+          `${err.message}; the last checkpoint, ${checkpoint}, is intact: continue with the same command plus --resume ${checkpoint}`,
+          { cause: err },
+        );
+      throw err;
     } finally {
       bar.done();
     }

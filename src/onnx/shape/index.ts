@@ -1,6 +1,6 @@
 /**
  * Shape and type inference: a registry of one rule per ONNX op (`rule.ts` states the contract;
- * `elementwise`, `nn`, `reduce` and `shape-ops` hold the rules) and the driver that walks a graph
+ * `elementwise`, `nn`, `quant`, `reduce` and `shape-ops` hold the rules) and the driver that walks a graph
  * with them.
  */
 export { concreteInputShapes, type InferOptions, inferShapes, type ShapeInfo } from './infer.js';

@@ -19,6 +19,7 @@ import {
 import { tensorValue } from './shape-ops.js';
 import './elementwise.js';
 import './nn.js';
+import './quant.js';
 import './reduce.js';
 
 /** Concrete shapes and element types of every value, plus the values of small integer tensors. */

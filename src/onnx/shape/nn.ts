@@ -1,6 +1,7 @@
 /**
  * Neural-network layers: convolutions and pools (window geometry), normalizations, softmax,
- * matrix products (Gemm, batched and broadcast MatMul, Einsum), resampling and quantization.
+ * matrix products (Gemm, batched and broadcast MatMul, Einsum) and resampling (quantized ops are in
+ * `quant.ts`).
  */
 import { getFloat, getInt, getInts, getString } from '../ir.js';
 import { dtypeFromCode } from '../proto.js';
@@ -126,7 +127,7 @@ const gemm: ShapeRule = {
 };
 
 /** numpy matmul: 1-D operands get a temporary axis; batch dims broadcast. */
-function matmulShape(ctx: ShapeContext, a: number[], b: number[]): number[] {
+export function matmulShape(ctx: ShapeContext, a: number[], b: number[]): number[] {
   const a2 = a.length === 1 ? [1, a[0]!] : a;
   const b2 = b.length === 1 ? [b[0]!, 1] : b;
   if (a2[a2.length - 1] !== b2[b2.length - 2]) ctx.fail(`inner dims differ: [${a}] · [${b}]`);
@@ -142,13 +143,6 @@ const matmul: ShapeRule = {
   description: 'batched, broadcasting matrix product (numpy matmul)',
   reference: ref,
   infer: (ctx) => [facts(matmulShape(ctx, ctx.shape(0), ctx.shape(1)), ctx.type(0))],
-};
-
-const matmulInteger: ShapeRule = {
-  name: 'MatMulInteger',
-  description: 'integer matrix product with zero points (int32 result)',
-  reference: ref,
-  infer: (ctx) => [facts(matmulShape(ctx, ctx.shape(0), ctx.shape(1)), 'int32')],
 };
 
 /** The letters of one Einsum term, with '...' expanded to as many broadcast dims as it covers. */
@@ -268,28 +262,6 @@ const upsample: ShapeRule = {
   },
 };
 
-const quantize: ShapeRule = {
-  name: 'QuantizeLinear',
-  description: 'float to int8/uint8 with scale and zero point (type of the zero point)',
-  reference: ref,
-  infer(ctx) {
-    const code = getInt(ctx.node, 'output_dtype', 0);
-    const type: DType = code
-      ? dtypeFromCode(code, `node '${ctx.node.name}'`)
-      : ctx.has(2)
-        ? ctx.type(2)
-        : 'uint8';
-    return [facts(ctx.shape(0), type)];
-  },
-};
-
-const dequantize: ShapeRule = {
-  name: 'DequantizeLinear',
-  description: 'int8/uint8 to float with scale and zero point (type of the scale)',
-  reference: ref,
-  infer: (ctx) => [facts(ctx.shape(0), ctx.type(1))],
-};
-
 const lpNorm = (ctx: ShapeContext): number => getFloat(ctx.node, 'p', 2);
 
 registerShapeRules(
@@ -316,10 +288,7 @@ registerShapeRules(
   likeInput('Hardmax', 'one-hot of the maximum along an axis'),
   gemm,
   matmul,
-  matmulInteger,
   einsum,
   resize,
   upsample,
-  quantize,
-  dequantize,
 );
