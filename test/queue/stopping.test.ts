@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { REPO, tempDir } from '../helpers/paths.js';
-import { freePort, REDIS, start, startRedis } from '../helpers/redis.js';
+import { REDIS, readyRedis, start, stopProcesses } from '../helpers/redis.js';
 
 const MAIN = join(REPO, 'dist/src/cli/main.js');
 // 300 BER trials on 50 digits; this rule stops after 96 (the fourth look of 24).
@@ -69,10 +69,7 @@ test('sequential stopping on the queue stores what a single-process run stores, 
   timeout: 120_000,
 }, async () => {
   const dir = tempDir('prunefi-queue-stop-');
-  const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
-  const redis = startRedis(port, dir);
-  await redis.waitFor(/Ready to accept connections/);
+  const { url, server: redis } = await readyRedis(dir);
   const env = { ...process.env, PRUNEFI_CACHE: join(dir, 'cache') };
   const workers = [0, 1].map(() =>
     start([process.execPath, MAIN, 'worker', '--queue', url, '--threads', '1'], env),
@@ -108,9 +105,6 @@ test('sequential stopping on the queue stores what a single-process run stores, 
     assert.ok(a.rows.length < 300);
     assert.deepEqual(stored(join(dir, 'queued.sqlite')), a);
   } finally {
-    for (const w of workers) w.child.kill('SIGTERM');
-    await Promise.all(workers.map((w) => (w.child.exitCode === null ? once(w.child, 'exit') : null)));
-    redis.child.kill('SIGTERM');
-    await once(redis.child, 'exit');
+    await stopProcesses([...workers, redis]);
   }
 });
