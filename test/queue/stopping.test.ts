@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { storedMeta, storedOutcomes } from '../helpers/campaign-db.js';
 import { REPO, tempDir } from '../helpers/paths.js';
 import { REDIS, readyRedis, start, stopProcesses } from '../helpers/redis.js';
 
@@ -54,14 +55,7 @@ function storedCount(db: string): number {
 
 /** Every stored outcome but its time, by index, and the stop record. */
 function stored(db: string): { rows: unknown[]; stopped: unknown } {
-  const d = new Database(db, { readonly: true });
-  try {
-    const rows = d.prepare('SELECT * FROM experiments ORDER BY idx').all() as Record<string, unknown>[];
-    const stopped = d.prepare("SELECT value FROM meta WHERE key = 'stopped'").get();
-    return { rows: rows.map(({ seconds: _s, ...r }) => r), stopped };
-  } finally {
-    d.close();
-  }
+  return { rows: storedOutcomes(db), stopped: storedMeta(db, 'stopped') };
 }
 
 test('sequential stopping on the queue stores what a single-process run stores, and stops at the same look', {
