@@ -67,9 +67,15 @@ export async function runStepsOnQueue(o: QueuedStepsOptions): Promise<{ interrup
   const { redis, queue } = connection;
   // What a queued step reads from Redis, by hash, so it can be put again if Redis loses it.
   const artifacts = new Map<string, string>();
+  // A finished step's files never change, so each is read, hashed and put once, however many
+  // steps depend on it (a model feeds its evaluation and every campaign).
+  const hashes = new Map<string, string>();
   const putFile = async (file: string, what: string): Promise<string> => {
+    const known = hashes.get(file);
+    if (known !== undefined) return known;
     const hash = await putArtifact(redis, readFileSync(file), what);
     artifacts.set(hash, file);
+    hashes.set(file, hash);
     return hash;
   };
   try {
