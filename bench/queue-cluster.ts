@@ -11,12 +11,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import type { JobType } from '../src/queue/job-types.js';
 import { QUEUE_NAME } from '../src/queue/payload.js';
 import { runWorker } from '../src/queue/worker.js';
+import { startLocalRedis } from './local-redis.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -62,22 +62,8 @@ if (a['worker-of']) {
 const workers = Number(a.workers);
 const jobs = Number(a.jobs);
 const ms = Number(a.ms);
-const dir = mkdtempSync('/tmp/prunefi-cluster-bench-');
-const port = await new Promise<number>((done) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const p = (s.address() as { port: number }).port;
-    s.close(() => done(p));
-  });
-});
-const url = `redis://127.0.0.1:${port}`;
-const redis = spawn(
-  'redis-server',
-  ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''],
-  {
-    stdio: 'ignore',
-  },
-);
-await new Promise((r) => setTimeout(r, 500));
+const redis = await startLocalRedis('/tmp/prunefi-cluster-bench-');
+const { url, port } = redis;
 const children: ChildProcess[] = [];
 const queue = new Queue(QUEUE_NAME, { connection: { host: '127.0.0.1', port } });
 try {
@@ -118,5 +104,5 @@ try {
 } finally {
   await queue.close();
   for (const c of children) c.kill('SIGTERM');
-  redis.kill('SIGTERM');
+  redis.stop();
 }

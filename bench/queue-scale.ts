@@ -9,10 +9,9 @@
  * campaign runs once before timing, so artifacts are cached and no first-job setup is timed).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startLocalRedis } from './local-redis.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const MAIN = join(REPO, 'dist/src/cli/main.js');
@@ -22,20 +21,8 @@ const { values: a } = parseArgs({
     'per-bit': { type: 'string', default: '20' },
   },
 });
-const dir = mkdtempSync('/tmp/prunefi-queue-bench-');
-const port = await new Promise<number>((done) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const p = (s.address() as { port: number }).port;
-    s.close(() => done(p));
-  });
-});
-const url = `redis://127.0.0.1:${port}`;
-const redis = spawn(
-  'redis-server',
-  ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''],
-  { stdio: 'ignore' },
-);
-await new Promise((r) => setTimeout(r, 500));
+const redis = await startLocalRedis('/tmp/prunefi-queue-bench-');
+const { dir, url } = redis;
 const env = { ...process.env, PRUNEFI_CACHE: join(dir, 'cache') };
 const target = [
   '--model',
@@ -92,7 +79,7 @@ ws = workers(2);
 campaign([]);
 const two = campaign([]);
 await stop(ws);
-redis.kill('SIGTERM');
+redis.stop();
 const overhead = (t1 - t64) / (experiments - Math.ceil(experiments / 64));
 console.log(`campaign: zoo:lenet5, ${experiments} experiments, ${a['images-per-class']} images per class`);
 console.log(

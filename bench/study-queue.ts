@@ -9,10 +9,10 @@
  * its time) is identical.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startLocalRedis } from './local-redis.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const MAIN = join(REPO, 'dist/src/cli/main.js');
@@ -23,22 +23,8 @@ const { values: a } = parseArgs({
     models: { type: 'string' },
   },
 });
-const dir = mkdtempSync('/tmp/prunefi-study-queue-bench-');
-const port = await new Promise<number>((done) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const p = (s.address() as { port: number }).port;
-    s.close(() => done(p));
-  });
-});
-const url = `redis://127.0.0.1:${port}`;
-const redis = spawn(
-  'redis-server',
-  ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''],
-  {
-    stdio: 'ignore',
-  },
-);
-await new Promise((r) => setTimeout(r, 500));
+const redis = await startLocalRedis('/tmp/prunefi-study-queue-bench-');
+const { dir, url } = redis;
 const env = { ...process.env, PRUNEFI_CACHE: join(dir, 'cache') };
 const preset = [
   '--preset',
@@ -91,5 +77,5 @@ try {
   console.log(`every step result identical: ${results('queued') === results('single')}`);
 } finally {
   for (const w of workers) w.kill('SIGTERM');
-  redis.kill('SIGTERM');
+  redis.stop();
 }

@@ -11,20 +11,19 @@
  * coordinator has stored them and removed them. Every few seconds it also re-puts lost artifacts
  * and re-queues lost jobs (Redis restarted without persistence), and counts the live workers.
  */
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { CampaignConfig } from '../campaign/config.js';
 import { goldenMetaJson, memoryMetaJson } from '../campaign/engine.js';
 import type { ImageInput, SampleInput } from '../campaign/evaluator.js';
 import { storedModelOf } from '../campaign/evaluator.js';
 import { buildPlan } from '../campaign/plan.js';
 import type { CampaignStore, ExperimentRecord } from '../campaign/store.js';
-import { errorMessage, PrunefiError } from '../core/errors.js';
+import { PrunefiError } from '../core/errors.js';
 import { hashBytes } from '../core/hash.js';
 import type { ProgressCallback } from '../core/progress.js';
 import type { Model } from '../onnx/ir.js';
 import { encodeModel } from '../onnx/proto.js';
 import { hasArtifact, putArtifact } from './artifacts.js';
+import { connectCoordinator, sleep } from './coordinator-connection.js';
 import { Looks } from './looks.js';
 import {
   type EngineSpec,
@@ -32,13 +31,11 @@ import {
   PRUNEFI_VERSION,
   parseRangeJob,
   parseRangeResult,
-  QUEUE_NAME,
   RANGE_JOB,
   type RangeJob,
 } from './payload.js';
 import { encodeSamples } from './samples-codec.js';
 import { jobSize, medianSeconds, PROBE_EXPERIMENTS, splitRanges } from './sizing.js';
-import { parseQueueUrl, redisOptions } from './url.js';
 
 /** Options of `runQueuedCampaign`. */
 export interface QueuedCampaignOptions {
@@ -85,18 +82,6 @@ const RECONCILE_SECONDS = 2;
 
 const GOLDEN_KEYS = ['images', 'correct', 'tokens', 'tokenCorrect'] as const;
 
-function sleep(seconds: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, seconds * 1000);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 /**
  * Runs a campaign through the queue (see the module comment). Returns when every experiment of
  * the range is stored, or when the signal fires (queued jobs stay queued and running ones go on;
@@ -122,22 +107,9 @@ export async function runQueuedCampaign(o: QueuedCampaignOptions): Promise<Queue
   ) {
     throw new RangeError(`range [${from}, ${to}) must lie within the plan's ${plan.size} experiments`);
   }
-  const conn = parseQueueUrl(o.url);
   const log = o.log ?? (() => {});
-  const redis = new Redis(redisOptions(conn));
-  const queue = new Queue(QUEUE_NAME, { connection: redisOptions(conn) });
-  let offline = false;
-  const lost = (err: unknown): void => {
-    if (offline) return;
-    offline = true;
-    log(`coordinator: connection to ${conn.display} lost (${errorMessage(err)}); reconnecting`);
-  };
-  redis.on('error', lost);
-  queue.on('error', lost);
-  redis.on('ready', () => {
-    if (offline) log(`coordinator: reconnected to ${conn.display}`);
-    offline = false;
-  });
+  const connection = connectCoordinator(o.url, log);
+  const { redis, queue } = connection;
   try {
     const samplesHash = await putArtifact(redis, samplesBytes, 'the samples');
     await putArtifact(redis, modelBytes, 'the model');
@@ -220,7 +192,7 @@ export async function runQueuedCampaign(o: QueuedCampaignOptions): Promise<Queue
       uncovered = uncovered.filter((i) => i >= probe[1] || i < probe[0]);
     }
     log(
-      `coordinator: campaign ${store.configHash.slice(0, 12)} on ${conn.display}: ${total - doneInRange} of ${total} experiments to run, ${outstanding.size} job(s) queued${size === undefined ? ' (a probe job first, to size the rest)' : ` of ${size} experiments`}`,
+      `coordinator: campaign ${store.configHash.slice(0, 12)} on ${connection.display}: ${total - doneInRange} of ${total} experiments to run, ${outstanding.size} job(s) queued${size === undefined ? ' (a probe job first, to size the rest)' : ` of ${size} experiments`}`,
     );
 
     let workers = await queue.getWorkersCount();
@@ -315,7 +287,6 @@ export async function runQueuedCampaign(o: QueuedCampaignOptions): Promise<Queue
       jobSize: size ?? 0,
     };
   } finally {
-    await queue.close();
-    redis.disconnect();
+    await connection.close();
   }
 }

@@ -14,13 +14,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { atomicWrite } from '../core/atomic.js';
-import { errorMessage, PrunefiError } from '../core/errors.js';
+import { PrunefiError } from '../core/errors.js';
 import { getArtifact, hasArtifact, putArtifact } from '../queue/artifacts.js';
-import { PRUNEFI_VERSION, QUEUE_NAME } from '../queue/payload.js';
-import { parseQueueUrl, redisOptions } from '../queue/url.js';
+import { connectCoordinator, sleep } from '../queue/coordinator-connection.js';
+import { PRUNEFI_VERSION } from '../queue/payload.js';
 import type { StudyConfig } from './config.js';
 import type { Step } from './plan.js';
 import { parseStepJobResult, STUDY_STEP_JOB, type StepJob, stepJobId } from './step-job.js';
@@ -58,45 +56,26 @@ const ATTEMPTS = 3;
 const POLL_SECONDS = 0.25;
 const RECONCILE_SECONDS = 2;
 
-function sleep(seconds: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((done) => {
-    const t = setTimeout(finish, seconds * 1000);
-    function finish(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', finish);
-      done();
-    }
-    signal?.addEventListener('abort', finish, { once: true });
-  });
-}
-
 /**
  * Runs the steps `results` does not hold through the queue (see the module comment). Returns
  * `{ interrupted: true }` when the signal fires first: queued steps stay queued, running ones go
  * on, and the same command later stores their results.
  */
 export async function runStepsOnQueue(o: QueuedStepsOptions): Promise<{ interrupted: boolean }> {
-  const conn = parseQueueUrl(o.url);
   const log = o.log ?? (() => {});
-  const redis = new Redis(redisOptions(conn));
-  const queue = new Queue(QUEUE_NAME, { connection: redisOptions(conn) });
-  let offline = false;
-  const lost = (err: unknown): void => {
-    if (offline) return;
-    offline = true;
-    log(`coordinator: connection to ${conn.display} lost (${errorMessage(err)}); reconnecting`);
-  };
-  redis.on('error', lost);
-  queue.on('error', lost);
-  redis.on('ready', () => {
-    if (offline) log(`coordinator: reconnected to ${conn.display}`);
-    offline = false;
-  });
+  const connection = connectCoordinator(o.url, log);
+  const { redis, queue } = connection;
   // What a queued step reads from Redis, by hash, so it can be put again if Redis loses it.
   const artifacts = new Map<string, string>();
+  // A finished step's files never change, so each is read, hashed and put once, however many
+  // steps depend on it (a model feeds its evaluation and every campaign).
+  const hashes = new Map<string, string>();
   const putFile = async (file: string, what: string): Promise<string> => {
+    const known = hashes.get(file);
+    if (known !== undefined) return known;
     const hash = await putArtifact(redis, readFileSync(file), what);
     artifacts.set(hash, file);
+    hashes.set(file, hash);
     return hash;
   };
   try {
@@ -167,7 +146,7 @@ export async function runStepsOnQueue(o: QueuedStepsOptions): Promise<{ interrup
     await release();
     const pending = o.steps.filter((s) => !o.results.has(s.id)).length;
     log(
-      `coordinator: study '${o.config.name}' on ${conn.display}: ${pending} of ${o.steps.length} steps to run, ${outstanding.size} queued now (the rest once their inputs are done)`,
+      `coordinator: study '${o.config.name}' on ${connection.display}: ${pending} of ${o.steps.length} steps to run, ${outstanding.size} queued now (the rest once their inputs are done)`,
     );
     let workers = await queue.getWorkersCount();
     const report = (): void =>
@@ -221,7 +200,6 @@ export async function runStepsOnQueue(o: QueuedStepsOptions): Promise<{ interrup
       throw new Error('internal: the queue finished with steps left');
     return { interrupted: false };
   } finally {
-    await queue.close();
-    redis.disconnect();
+    await connection.close();
   }
 }

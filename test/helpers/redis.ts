@@ -76,3 +76,23 @@ export function startRedis(port: number, dir: string): ReturnType<typeof start> 
     process.env,
   );
 }
+
+/** A redis-server (see `startRedis`) on a free port, once it accepts connections. */
+export async function readyRedis(
+  dir: string,
+): Promise<{ port: number; url: string; server: ReturnType<typeof start> }> {
+  const port = await freePort();
+  const server = startRedis(port, dir);
+  await server.waitFor(/Ready to accept connections/);
+  return { port, url: `redis://127.0.0.1:${port}`, server };
+}
+
+/** Stops child processes with SIGTERM and waits until every one has exited. */
+export async function stopProcesses(processes: readonly { child: ChildProcess }[]): Promise<void> {
+  for (const p of processes) p.child.kill('SIGTERM');
+  await Promise.all(
+    processes.map((p) =>
+      p.child.exitCode === null && p.child.signalCode === null ? once(p.child, 'exit') : null,
+    ),
+  );
+}

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
+import { storedMeta, storedOutcomes } from '../helpers/campaign-db.js';
 import { REPO, tempDir } from '../helpers/paths.js';
 import { freePort, REDIS, start, startRedis } from '../helpers/redis.js';
 
@@ -32,17 +32,6 @@ const TARGET = [
   '--threads',
   '1',
 ];
-
-/** Every stored column but the timing, by index. */
-function outcomes(db: string): unknown[] {
-  const d = new Database(db, { readonly: true });
-  try {
-    const rows = d.prepare('SELECT * FROM experiments ORDER BY idx').all() as Record<string, unknown>[];
-    return rows.map(({ seconds: _s, ...r }) => r);
-  } finally {
-    d.close();
-  }
-}
 
 test('scale-out: 3 workers, one SIGKILLed mid-job, Redis restarted: the database equals a single-process run', {
   skip: REDIS ? false : 'redis-server is not installed (apt-get install redis-server)',
@@ -117,16 +106,11 @@ test('scale-out: 3 workers, one SIGKILLed mid-job, Redis restarted: the database
     assert.match(others, finished, 'the killed job was retried by another worker');
     assert.match(others, /connection .* lost|reconnected/, 'the workers saw Redis go away');
     assert.match(coordinator.out(), /384\/384 experiments stored/);
-    assert.deepEqual(outcomes(join(dir, 'queued.sqlite')), outcomes(join(dir, 'single.sqlite')));
-    const golden = (db: string): unknown => {
-      const d = new Database(db, { readonly: true });
-      try {
-        return d.prepare("SELECT value FROM meta WHERE key = 'golden'").get();
-      } finally {
-        d.close();
-      }
-    };
-    assert.deepEqual(golden(join(dir, 'queued.sqlite')), golden(join(dir, 'single.sqlite')));
+    assert.deepEqual(storedOutcomes(join(dir, 'queued.sqlite')), storedOutcomes(join(dir, 'single.sqlite')));
+    assert.deepEqual(
+      storedMeta(join(dir, 'queued.sqlite'), 'golden'),
+      storedMeta(join(dir, 'single.sqlite'), 'golden'),
+    );
 
     // SIGTERM stops a worker cleanly (exit 0) once its running jobs are done.
     workers[1]!.child.kill('SIGTERM');

@@ -11,8 +11,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { storedMeta, storedOutcomes } from '../helpers/campaign-db.js';
 import { REPO, tempDir } from '../helpers/paths.js';
-import { freePort, REDIS, start, startRedis } from '../helpers/redis.js';
+import { REDIS, readyRedis, start, stopProcesses } from '../helpers/redis.js';
 
 const MAIN = join(REPO, 'dist/src/cli/main.js');
 // 300 BER trials on 50 digits; this rule stops after 96 (the fourth look of 24).
@@ -54,14 +55,7 @@ function storedCount(db: string): number {
 
 /** Every stored outcome but its time, by index, and the stop record. */
 function stored(db: string): { rows: unknown[]; stopped: unknown } {
-  const d = new Database(db, { readonly: true });
-  try {
-    const rows = d.prepare('SELECT * FROM experiments ORDER BY idx').all() as Record<string, unknown>[];
-    const stopped = d.prepare("SELECT value FROM meta WHERE key = 'stopped'").get();
-    return { rows: rows.map(({ seconds: _s, ...r }) => r), stopped };
-  } finally {
-    d.close();
-  }
+  return { rows: storedOutcomes(db), stopped: storedMeta(db, 'stopped') };
 }
 
 test('sequential stopping on the queue stores what a single-process run stores, and stops at the same look', {
@@ -69,10 +63,7 @@ test('sequential stopping on the queue stores what a single-process run stores, 
   timeout: 120_000,
 }, async () => {
   const dir = tempDir('prunefi-queue-stop-');
-  const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
-  const redis = startRedis(port, dir);
-  await redis.waitFor(/Ready to accept connections/);
+  const { url, server: redis } = await readyRedis(dir);
   const env = { ...process.env, PRUNEFI_CACHE: join(dir, 'cache') };
   const workers = [0, 1].map(() =>
     start([process.execPath, MAIN, 'worker', '--queue', url, '--threads', '1'], env),
@@ -108,9 +99,6 @@ test('sequential stopping on the queue stores what a single-process run stores, 
     assert.ok(a.rows.length < 300);
     assert.deepEqual(stored(join(dir, 'queued.sqlite')), a);
   } finally {
-    for (const w of workers) w.child.kill('SIGTERM');
-    await Promise.all(workers.map((w) => (w.child.exitCode === null ? once(w.child, 'exit') : null)));
-    redis.child.kill('SIGTERM');
-    await once(redis.child, 'exit');
+    await stopProcesses([...workers, redis]);
   }
 });

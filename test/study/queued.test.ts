@@ -16,7 +16,7 @@ import { Queue } from 'bullmq';
 import { PRUNEFI_VERSION, QUEUE_NAME } from '../../src/queue/payload.js';
 import { STUDY_STEP_JOB } from '../../src/study/step-job.js';
 import { REPO, tempDir } from '../helpers/paths.js';
-import { freePort, REDIS, start, startRedis } from '../helpers/redis.js';
+import { REDIS, readyRedis, start, stopProcesses } from '../helpers/redis.js';
 
 const MAIN = join(REPO, 'dist/src/cli/main.js');
 
@@ -64,10 +64,7 @@ test('study --queue: 2 workers, the coordinator SIGKILLed and rerun: every resul
   const dir = tempDir('prunefi-study-queue-');
   const config = join(dir, 'study.json');
   writeFileSync(config, JSON.stringify(CONFIG));
-  const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
-  const redis = startRedis(port, dir);
-  await redis.waitFor(/Ready to accept connections/);
+  const { port, url, server: redis } = await readyRedis(dir);
   const env = { ...process.env, PRUNEFI_CACHE: join(dir, 'coordinator-cache') };
   const workers = [0, 1].map((i) =>
     start(
@@ -162,9 +159,6 @@ test('study --queue: 2 workers, the coordinator SIGKILLed and rerun: every resul
       await queue.close();
     }
   } finally {
-    for (const w of workers) w.child.kill('SIGTERM');
-    await Promise.all(workers.map((w) => (w.child.exitCode === null ? once(w.child, 'exit') : null)));
-    redis.child.kill('SIGTERM');
-    await once(redis.child, 'exit');
+    await stopProcesses([...workers, redis]);
   }
 });
