@@ -52,6 +52,8 @@ interface Edge {
   from: string;
   file: string;
   to: string;
+  /** The imported file, relative to src (for permissions restricted to one file). */
+  toFile: string;
   typeOnly: boolean;
   /** Set when the stage is reached through src/index.ts. */
   via?: string;
@@ -63,12 +65,13 @@ function edgesOf(rel: string, text: string): Edge[] {
   const edges: Edge[] = [];
   for (const { spec, typeOnly } of importsIn(text)) {
     if (spec === '') {
-      edges.push({ from, file: rel, to: '(computed import())', typeOnly });
+      edges.push({ from, file: rel, to: '(computed import())', toFile: '', typeOnly });
       continue;
     }
     if (!spec.startsWith('.')) continue;
-    const to = stageOf(relative(SRC, resolve(SRC, dirname(rel), spec)));
-    if (to !== undefined && to !== from) edges.push({ from, file: rel, to, typeOnly });
+    const toFile = relative(SRC, resolve(SRC, dirname(rel), spec)).replace(/\.js$/, '.ts');
+    const to = stageOf(toFile);
+    if (to !== undefined && to !== from) edges.push({ from, file: rel, to, toFile, typeOnly });
   }
   return edges;
 }
@@ -89,6 +92,8 @@ interface Permission {
   stage: string;
   may: string[];
   typesOnly: Set<string>;
+  /** Stages that may be imported through one file only ('(tensor.ts only: …)'), mapped to that file. */
+  oneFile: Map<string, string>;
 }
 
 /** DESIGN.md's architecture table, top (cli) to bottom (core). */
@@ -100,16 +105,20 @@ function designTable(): Permission[] {
     const cell = r[2]!.trim();
     if (cell === 'everything below') {
       const below = rows.slice(i + 1).map((b) => b[1]!);
-      return { stage, may: below.filter((s) => s !== 'core'), typesOnly: new Set<string>() };
+      return { stage, may: below.filter((s) => s !== 'core'), typesOnly: new Set<string>(), oneFile: new Map<string, string>() };
     }
     const may: string[] = [];
     const typesOnly = new Set<string>();
-    // A permission is a stage name, optionally followed by a note; '(types only …)' restricts it.
+    const oneFile = new Map<string, string>();
+    // A permission is a stage name, optionally followed by a note; '(types only …)' and
+    // '(name.ts only …)' restrict it.
     for (const m of cell.matchAll(/(?:^|,)\s*([a-z]+)(?:\s*\(([^)]*)\))?/g)) {
       may.push(m[1]!);
       if (m[2]?.startsWith('types only')) typesOnly.add(m[1]!);
+      const file = m[2]?.match(/^([\w-]+\.ts) only/)?.[1];
+      if (file) oneFile.set(m[1]!, `${m[1]}/${file}`);
     }
-    return { stage, may, typesOnly };
+    return { stage, may, typesOnly, oneFile };
   });
 }
 
@@ -147,10 +156,21 @@ test('every stage imports only what DESIGN.md allows it (src/core/ is open to al
     .filter((e) => {
       if (e.to === 'core') return false;
       const p = permissionOf(e.from);
-      return !p?.may.includes(e.to) || (p.typesOnly.has(e.to) && !e.typeOnly);
+      const file = p?.oneFile.get(e.to);
+      return (
+        !p?.may.includes(e.to) ||
+        (p.typesOnly.has(e.to) && !e.typeOnly) ||
+        (file !== undefined && e.toFile !== file)
+      );
     })
     .map((e) => {
-      const how = permissionOf(e.from)?.typesOnly.has(e.to) ? ' values (only its types are allowed)' : '';
+      const p = permissionOf(e.from);
+      const file = p?.oneFile.get(e.to);
+      const how = p?.typesOnly.has(e.to)
+        ? ' values (only its types are allowed)'
+        : file
+          ? ` through ${e.toFile} (only src/${file} is allowed)`
+          : '';
       return `src/${e.file} imports ${e.to}${how}${e.via ? ` via ${e.via}` : ''}`;
     });
   assert.deepEqual(violations, []);

@@ -10,7 +10,7 @@
  * message says how to write it in C order instead.
  */
 import { PrunefiError } from '../core/errors.js';
-import type { DataTypeMap, DType, Tensor } from '../onnx/tensor.js';
+import { type DType, dtypeSize, type Tensor, tensorFromBytes } from '../onnx/tensor.js';
 
 /** NumPy has no 4-bit arrays. */
 type NpyType = Exclude<DType, 'int4' | 'uint4'>;
@@ -29,24 +29,6 @@ const NPY_TYPES: Readonly<Record<string, NpyType>> = {
   u4: 'uint32',
   u8: 'uint64',
   b1: 'bool',
-};
-
-type Ctor = { new (buffer: ArrayBuffer): DataTypeMap[DType]; readonly BYTES_PER_ELEMENT: number };
-
-const CTORS: Record<NpyType, Ctor> = {
-  float32: Float32Array,
-  float64: Float64Array,
-  float16: Uint16Array,
-  bfloat16: Uint16Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  int64: BigInt64Array,
-  uint64: BigUint64Array,
-  bool: Uint8Array,
 };
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
@@ -130,8 +112,7 @@ export function parseNpy(bytes: Uint8Array, file: string): Tensor {
       `${file} is stored in Fortran (column-major) order, which prunefi does not read; save it in C order: numpy.save(file, numpy.ascontiguousarray(arr))`,
     );
   }
-  const ctor = CTORS[dtype];
-  const size = ctor.BYTES_PER_ELEMENT;
+  const size = dtypeSize(dtype);
   const count = header.shape.reduce((a, b) => a * b, 1);
   const dataStart = start + headerLen;
   if (bytes.length - dataStart < count * size) {
@@ -140,11 +121,13 @@ export function parseNpy(bytes: Uint8Array, file: string): Tensor {
       `its shape (${header.shape.join(', ')}) needs ${count * size} data bytes but it has ${bytes.length - dataStart}; the file is truncated`,
     );
   }
-  // A copy: the data offset inside a file (or a zip member) need not be aligned to the element size.
-  const out = new Uint8Array(count * size);
-  out.set(bytes.subarray(dataStart, dataStart + count * size));
+  const data = bytes.subarray(dataStart, dataStart + count * size);
   if (m[1] === '>' && size > 1) {
-    for (let o = 0; o < out.length; o += size) out.subarray(o, o + size).reverse();
+    // Big-endian: swap each element's bytes in a copy (tensorFromBytes reads little-endian).
+    const swapped = data.slice();
+    for (let o = 0; o < swapped.length; o += size) swapped.subarray(o, o + size).reverse();
+    return tensorFromBytes(dtype, header.shape, swapped);
   }
-  return { dtype, dims: header.shape, data: new ctor(out.buffer) };
+  // tensorFromBytes copies, so the data's offset in a file (or zip member) need not be aligned.
+  return tensorFromBytes(dtype, header.shape, data);
 }
