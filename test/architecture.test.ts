@@ -105,7 +105,12 @@ function designTable(): Permission[] {
     const cell = r[2]!.trim();
     if (cell === 'everything below') {
       const below = rows.slice(i + 1).map((b) => b[1]!);
-      return { stage, may: below.filter((s) => s !== 'core'), typesOnly: new Set<string>(), oneFile: new Map<string, string>() };
+      return {
+        stage,
+        may: below.filter((s) => s !== 'core'),
+        typesOnly: new Set<string>(),
+        oneFile: new Map<string, string>(),
+      };
     }
     const may: string[] = [];
     const typesOnly = new Set<string>();

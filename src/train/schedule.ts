@@ -74,7 +74,10 @@ export function oneCycle(
     for (let i = 0; i < phases.length; i++) {
       const p = phases[i]!;
       if (step <= p.end || i === phases.length - 1) {
-        const t = (step - start) / (p.end - start);
+        // A phase one step long (a one-step warm-up) has no span: it is at its end at once
+        // (PyTorch's OneCycleLR divides by zero there).
+        const span = p.end - start;
+        const t = span > 0 ? (step - start) / span : 1;
         return { lr: annealCos(p.lr[0]!, p.lr[1]!, t), momentum: annealCos(p.m[0]!, p.m[1]!, t) };
       }
       start = p.end;

@@ -150,3 +150,23 @@ test('prunefi sensitivity measures accuracy per layer and sparsity', async () =>
   assert.equal(noData.code, 2);
   assert.match(noData.stderr, /pass --data/);
 });
+
+test("prune's fine-tuning takes train's recipe options (optimizer, warm-up, smoothing) under the same names", async () => {
+  const out = join(dir, 'finetuned.onnx');
+  const r = await cli(
+    'prune',
+    'zoo:lenet5',
+    ...['-m', 'magnitude', '-s', '0.5', '--data', 'mnist', '--limit', '50', '--train-limit', '32'],
+    ...['--finetune-epochs', '1', '--optimizer', 'adamw', '--train-batch', '16', '--warmup', '0.5'],
+    ...['--label-smoothing', '0.1', '-o', out],
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const recipe = JSON.parse((await loadModel(out)).metadata.get('prunefi.train.recipe')!) as Record<
+    string,
+    unknown
+  >;
+  assert.deepEqual(
+    [recipe.optimizer, recipe.batchSize, recipe.warmupEpochs, recipe.labelSmoothing, recipe.lr],
+    ['adamw', 16, 0.5, 0.1, 0.01],
+  );
+});

@@ -139,3 +139,14 @@ test('masked optimizer state is zeroed and stays zero', () => {
     for (const [, b] of opt.state().buffers) assert.deepEqual([b[1], b[3]], [0, 0], opt.kind);
   }
 });
+
+test('one-cycle with a one-step rise gives finite rates (PyTorch divides by zero there)', () => {
+  // Two steps, the first the whole warm-up: the rise phase has no span.
+  const sched = schedules
+    .get('onecycle')
+    .create({ lr: 0.01, momentum: 0.9, totalSteps: 2, stepsPerEpoch: 2, warmupSteps: 1 });
+  const lrs = [0, 1].map((t) => sched(t).lr);
+  assert.ok(lrs.every(Number.isFinite), `rates ${lrs.join(', ')}`);
+  assert.equal(lrs[0], 0.01, 'the one-step rise ends at the peak');
+  assert.ok(lrs[1]! < 1e-7, 'and the last step is at the floor');
+});

@@ -21,9 +21,9 @@ import { createSession, type SessionOptions } from '../../runtime/session.js';
 import { trainProgressView } from '../../train/loop.js';
 import { FINETUNE_RECIPE } from '../../train/recipe.js';
 import type { TrainSet } from '../../train/samples.js';
-import { schedules } from '../../train/schedule.js';
 import { type CliContext, type Command, type OptionSpec, opt, type ParsedArgs } from '../command.js';
 import { formatInt, formatPercent, formatSI, table } from '../format.js';
+import { recipeFromOptions, recipeOptions } from '../recipe-options.js';
 import {
   checkOutputPath,
   dataOptions,
@@ -162,37 +162,7 @@ const TRAIN_OPTIONS: Record<string, OptionSpec> = {
     description: 'fine-tune after pruning for this many epochs',
   },
   ...trainLimitOption,
-  lr: {
-    type: 'number',
-    min: 0,
-    default: FINETUNE_RECIPE.lr,
-    description: 'peak learning rate of fine-tuning',
-  },
-  'train-batch': {
-    type: 'int',
-    min: 1,
-    default: FINETUNE_RECIPE.batchSize,
-    description: 'training batch size',
-  },
-  momentum: {
-    type: 'number',
-    min: 0,
-    max: 1,
-    default: FINETUNE_RECIPE.momentum,
-    description: 'SGD momentum',
-  },
-  'weight-decay': {
-    type: 'number',
-    min: 0,
-    default: FINETUNE_RECIPE.weightDecay,
-    description: 'weight decay',
-  },
-  schedule: {
-    type: 'string',
-    choices: schedules.names(),
-    default: FINETUNE_RECIPE.schedule,
-    description: 'learning-rate schedule of fine-tuning',
-  },
+  ...recipeOptions('fine-tuning', 'train-batch', FINETUNE_RECIPE),
 };
 
 /** Loads the training split and builds the recipe from the options. */
@@ -213,14 +183,7 @@ async function trainingSetup(
   return {
     train,
     ...(test ? { test } : {}),
-    recipe: {
-      ...FINETUNE_RECIPE,
-      lr: opt.num(args, 'lr') ?? FINETUNE_RECIPE.lr,
-      batchSize: opt.num(args, 'train-batch') ?? FINETUNE_RECIPE.batchSize,
-      momentum: opt.num(args, 'momentum') ?? FINETUNE_RECIPE.momentum,
-      weightDecay: opt.num(args, 'weight-decay') ?? FINETUNE_RECIPE.weightDecay,
-      schedule: opt.str(args, 'schedule') ?? FINETUNE_RECIPE.schedule,
-    },
+    recipe: recipeFromOptions(args, 'train-batch', FINETUNE_RECIPE),
     ...(threads !== undefined ? { threads } : {}),
     signal: ctx.signal,
     onTrainProgress: (stage, p) => trainBar.update(trainProgressView(p, stage)),

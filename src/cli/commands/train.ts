@@ -12,13 +12,12 @@ import { nonzeroMask, PRUNE_METHODS } from '../../prune/index.js';
 import { PRUNE_META } from '../../prune/provenance.js';
 import { trainableParameters } from '../../train/index.js';
 import { type TrainOptions, train, trainProgressView } from '../../train/loop.js';
-import { optimizers } from '../../train/optim.js';
 import { defaultRecipe, type TrainRecipe, tensorRecipe } from '../../train/recipe.js';
 import type { TrainSet } from '../../train/samples.js';
-import { schedules } from '../../train/schedule.js';
 import { type Command, opt } from '../command.js';
 import { formatPercent } from '../format.js';
 import { formatDuration } from '../progress.js';
+import { recipeFromOptions, recipeOptions } from '../recipe-options.js';
 import {
   checkOutputPath,
   dataOptions,
@@ -71,39 +70,7 @@ export const trainCommand: Command = {
       description: 'where to write the trained model',
     },
     epochs: { type: 'int', min: 1, default: 10, description: 'epochs to train' },
-    lr: {
-      type: 'number',
-      min: 0,
-      description: 'learning rate (peak for onecycle); default by data, see below',
-    },
-    batch: { type: 'int', min: 1, description: 'training batch size (default by data)' },
-    optimizer: { type: 'string', choices: optimizers.names(), description: 'optimizer (default by data)' },
-    momentum: { type: 'number', min: 0, max: 1, description: 'SGD momentum / AdamW beta1 (default 0.9)' },
-    nesterov: { type: 'boolean', description: 'Nesterov momentum (sgd)' },
-    'weight-decay': {
-      type: 'number',
-      min: 0,
-      description: 'weight decay, decoupled for adamw (default 5e-4)',
-    },
-    schedule: {
-      type: 'string',
-      choices: schedules.names(),
-      description: 'learning-rate schedule (default onecycle)',
-    },
-    warmup: {
-      type: 'number',
-      min: 0,
-      default: 0,
-      placeholder: 'epochs',
-      description: 'linear warm-up (epochs)',
-    },
-    'label-smoothing': {
-      type: 'number',
-      min: 0,
-      max: 0.99,
-      default: 0,
-      description: 'cross-entropy label smoothing',
-    },
+    ...recipeOptions('training', 'batch'),
     augment: {
       type: 'string',
       choices: ['auto', 'on', 'off'],
@@ -200,15 +167,7 @@ export const trainCommand: Command = {
       train: trainSet,
       ...(testSet ? { test: testSet } : {}),
       epochs: opt.num(a, 'epochs') ?? 10,
-      batchSize: opt.num(a, 'batch') ?? preset.batchSize,
-      optimizer: opt.str(a, 'optimizer') ?? preset.optimizer,
-      lr: opt.num(a, 'lr') ?? preset.lr,
-      momentum: opt.num(a, 'momentum') ?? preset.momentum ?? 0.9,
-      weightDecay: opt.num(a, 'weight-decay') ?? preset.weightDecay ?? 5e-4,
-      ...(opt.bool(a, 'nesterov') ? { nesterov: true } : {}),
-      schedule: opt.str(a, 'schedule') ?? preset.schedule,
-      warmupEpochs: opt.num(a, 'warmup') ?? 0,
-      labelSmoothing: opt.num(a, 'label-smoothing') ?? 0,
+      ...recipeFromOptions(a, 'batch', preset),
       seed: opt.num(a, 'seed') ?? 0,
       ...(augment ? { augment } : {}),
       checkpoint,
