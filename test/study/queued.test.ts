@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Queue } from 'bullmq';
@@ -17,6 +17,7 @@ import { PRUNEFI_VERSION, QUEUE_NAME } from '../../src/queue/payload.js';
 import { STUDY_STEP_JOB } from '../../src/study/step-job.js';
 import { REPO, tempDir } from '../helpers/paths.js';
 import { REDIS, readyRedis, start, stopProcesses } from '../helpers/redis.js';
+import { reportNumbers, stepResults } from '../helpers/study-results.js';
 
 const MAIN = join(REPO, 'dist/src/cli/main.js');
 
@@ -37,25 +38,6 @@ const CONFIG = {
   seed: 3,
   threads: 1,
 };
-
-/** Every stored step result but its time, by step id. */
-function stepResults(dir: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const root = join(dir, 'artifacts');
-  for (const kind of readdirSync(root))
-    for (const key of readdirSync(join(root, kind))) {
-      const r = JSON.parse(readFileSync(join(root, kind, key, 'result.json'), 'utf8'));
-      const { seconds: _s, ...result } = r.result;
-      out[r.id] = { key: r.key, result };
-    }
-  return out;
-}
-
-/** The report's numbers but its provenance (step times, host, command). */
-function reportNumbers(dir: string): unknown {
-  const r = JSON.parse(readFileSync(join(dir, 'report-numbers.json'), 'utf8'));
-  return { ...r, numbers: r.numbers.filter((n: { section: string }) => n.section !== 'provenance') };
-}
 
 test('study --queue: 2 workers, the coordinator SIGKILLed and rerun: every result equals a single-process run', {
   skip: REDIS ? false : 'redis-server is not installed (apt-get install redis-server)',
