@@ -68,7 +68,7 @@ export function variantVerdict(d: Derived, g: GroupStats, variantId: string): Gl
   if (variantId === g.baselineId) return 'reference';
   if (unranked(d, g).has(variantId)) return 'not ranked (lost clean accuracy)';
   const c = g.comparisons.find((x) => x.family === 'vs-unpruned' && x.a === variantId);
-  if (!c || !c.testable) return 'not testable';
+  if (!c?.testable) return 'not testable';
   if (!c.significant) return 'no clear difference';
   return c.ratio.value > 1 ? 'more tolerant' : 'less tolerant';
 }
