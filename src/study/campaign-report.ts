@@ -142,8 +142,10 @@ function faultInfo(c: CampaignConfig, memory: StoredModel): FaultModelInfo {
     foldBn: c.memory.foldBn,
   };
   // A protected campaign is a fault model of its own: its sweeps never merge with unprotected ones.
-  const protect = (c.memory.protect ?? []).map((p) => p.name).join('+');
-  return { label: `${faultModelLabel(f)}${protect ? ` protected by ${protect}` : ''}`, ...f };
+  return {
+    label: faultModelLabel({ ...f, ...(c.memory.protect ? { protect: c.memory.protect } : {}) }),
+    ...f,
+  };
 }
 
 /** How the report shows a campaign: as its plan kind says (BER curves or a single-fault sweep). */

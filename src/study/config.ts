@@ -11,6 +11,8 @@ import type { Registry, RegistryEntry } from '../core/registry.js';
 import type { ImageSet } from '../data/types.js';
 import { FAULT_TYPES } from '../fault/fault-types.js';
 import { NUMBER_FORMATS } from '../fault/number-formats.js';
+import { parseProtections } from '../fault/protect/registry.js';
+import type { ProtectSpec } from '../fault/protect/types.js';
 import { STORAGE_FORMATS } from '../fault/storage-formats.js';
 import { parseZooSpec } from '../models/zoo.js';
 import { resolveOptions } from '../prune/options.js';
@@ -65,6 +67,11 @@ export interface FaultModelConfig {
   storageFormat: string;
   faultType: string;
   foldBn: boolean;
+  /**
+   * Protections of the stored weights (`--protect`'s syntax in the JSON: 'secded72,clip'),
+   * absent without any, so an unprotected fault model's steps keep their content keys.
+   */
+  protect?: ProtectSpec[];
 }
 
 /** Campaign plans run for every variant × fault model. */
@@ -134,6 +141,20 @@ function str(o: Json, key: string, path: string, def?: string): string {
   const v = o[key] ?? def;
   if (typeof v !== 'string' || v === '') fail(`${path}.${key}`, 'a non-empty string', v);
   return v;
+}
+
+/** A fault model's protections, in `--protect`'s syntax; checked against the registry now. */
+function protections(o: Json, path: string): ProtectSpec[] {
+  const v = o.protect ?? '';
+  if (typeof v !== 'string')
+    fail(`${path}.protect`, "a string in --protect's syntax (e.g. 'secded72,clip')", v);
+  try {
+    return parseProtections(v);
+  } catch (err) {
+    throw new PrunefiError('STUDY_CONFIG', `study config: ${path}.protect: ${errorMessage(err)}`, {
+      cause: err,
+    });
+  }
 }
 
 function num(
@@ -347,12 +368,14 @@ export function parseStudyConfig(raw: unknown): StudyConfig {
   const faultModels = list(o, 'faultModels', 'config').map((f, i) => {
     const p = `config.faultModels[${i}]`;
     const fo = obj(f, p);
-    checkKeys(fo, p, ['numberFormat', 'storageFormat', 'faultType', 'foldBn']);
+    checkKeys(fo, p, ['numberFormat', 'storageFormat', 'faultType', 'foldBn', 'protect']);
+    const protect = protections(fo, p);
     return {
       numberFormat: str(fo, 'numberFormat', p, 'float32'),
       storageFormat: str(fo, 'storageFormat', p, 'dense'),
       faultType: str(fo, 'faultType', p, 'bit-flip'),
       foldBn: bool(fo, 'foldBn', p, true),
+      ...(protect.length ? { protect } : {}),
     };
   });
   const co = obj(o.campaigns, 'config.campaigns');

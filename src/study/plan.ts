@@ -95,7 +95,8 @@ export function variantId(model: string, method: string, sparsity: number): stri
 
 /** Short label of a fault model, used in step ids and the report. */
 export function faultModelLabel(f: FaultModelConfig): string {
-  return `${f.numberFormat} ${f.storageFormat} ${f.faultType}${f.foldBn ? '' : ' unfolded-bn'}`;
+  const protect = (f.protect ?? []).map((p) => p.name).join('+');
+  return `${f.numberFormat} ${f.storageFormat} ${f.faultType}${f.foldBn ? '' : ' unfolded-bn'}${protect ? ` protected by ${protect}` : ''}`;
 }
 
 function key(kind: StepKind, params: StepParams, depKeys: string[]): string {

@@ -310,6 +310,7 @@ async function campaign(
       storage: fm.storageFormat,
       faultScales: false,
       foldBn: fm.foldBn,
+      ...(fm.protect ? { protect: fm.protect } : {}),
     },
     plan,
     seed,
