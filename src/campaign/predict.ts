@@ -123,7 +123,7 @@ export function predictIndependent(d: SingleBitData, ber: number, confidence = 0
   }
   const z = normalCritical(confidence);
   const acc = (sum: number): number =>
-    (d.goldenCorrect / d.images) * Math.exp(d.words * Math.max(0, sum) * Math.log1p(-ber));
+    (d.goldenCorrect / d.images) * Math.exp(d.words * sum * Math.log1p(-ber));
   const h = z * Math.sqrt(v);
   return {
     estimate: acc(s),
