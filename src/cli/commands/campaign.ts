@@ -1,5 +1,5 @@
 /**
- * `prunefi campaign run|resume|status|export`: statistically planned fault-injection campaigns
+ * `prunefi campaign run|resume|status|export|predict`: statistically planned fault-injection campaigns
  * stored in SQLite, resumable after any interruption.
  */
 import { type CampaignConfig, campaignConfig, prepareCampaign } from '../../campaign/config.js';
@@ -31,6 +31,7 @@ import {
 } from '../command.js';
 import { formatInt, formatPercent, table } from '../format.js';
 import { dataOptions, printJson } from '../shared.js';
+import { predictCmd } from './campaign-predict.js';
 import { executeQueued, queueOptions } from './queued.js';
 
 /** Stored bits, and the share of them that protections' check words take. */
@@ -334,5 +335,5 @@ const exportCmd: Command = {
 export const campaignCommand: Command = {
   name: 'campaign',
   summary: 'statistically planned, resumable fault-injection campaigns (SQLite)',
-  subcommands: [runCmd, resumeCmd, statusCmd, exportCmd],
+  subcommands: [runCmd, resumeCmd, statusCmd, exportCmd, predictCmd],
 };
