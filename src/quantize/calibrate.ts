@@ -48,7 +48,7 @@ function percentileThreshold(s: SideStats, p: number): number {
   const width = absMax(s) / BINS;
   let acc = 0;
   for (let i = 0; i < BINS; i++) {
-    acc += s.hist[i]!;
+    acc += s.hist[i] ?? 0;
     if (acc >= (total * p) / 100) return (i + 1) * width;
   }
   return absMax(s);
@@ -57,7 +57,9 @@ function percentileThreshold(s: SideStats, p: number): number {
 /** KL(P‖Q) of the first `i` bins clipped at bin i, Q quantized into `levels` groups. */
 function klAt(hist: Float64Array, i: number, levels: number): number {
   const p = Float64Array.from(hist.subarray(0, i));
-  for (let j = i; j < hist.length; j++) p[i - 1]! += hist[j]!;
+  let outliers = 0;
+  for (let j = i; j < hist.length; j++) outliers += hist[j] ?? 0;
+  p[i - 1] = (p[i - 1] ?? 0) + outliers;
   const q = new Float64Array(i);
   const per = i / levels;
   for (let g = 0; g < levels; g++) {
@@ -66,19 +68,21 @@ function klAt(hist: Float64Array, i: number, levels: number): number {
     let sum = 0;
     let nonzero = 0;
     for (let j = lo; j < hi; j++) {
-      sum += hist[j]!;
-      if (hist[j]! > 0) nonzero++;
+      const h = hist[j] ?? 0;
+      sum += h;
+      if (h > 0) nonzero++;
     }
-    for (let j = lo; j < hi; j++) if (hist[j]! > 0) q[j] = sum / nonzero;
+    for (let j = lo; j < hi; j++) if ((hist[j] ?? 0) > 0) q[j] = sum / nonzero;
   }
   const ps = p.reduce((a, b) => a + b, 0);
   const qs = q.reduce((a, b) => a + b, 0);
   let kl = 0;
   for (let j = 0; j < i; j++) {
-    if (p[j]! <= 0) continue;
+    const pj = (p[j] ?? 0) / ps;
+    if (pj <= 0) continue;
     // The outlier mass moved into the last bin can meet an empty Q bin: smooth it, as TensorRT does.
-    const qj = Math.max(q[j]! / qs, 1e-12);
-    kl += (p[j]! / ps) * Math.log(p[j]! / ps / qj);
+    const qj = Math.max((q[j] ?? 0) / qs, 1e-12);
+    kl += pj * Math.log(pj / qj);
   }
   return kl;
 }
@@ -162,7 +166,7 @@ export async function collectStats(
     for (const b of batches(set, { batchSize: options.batchSize ?? 64 })) {
       if (options.signal?.aborted) throw new InterruptedError('calibration interrupted; nothing was written');
       const out = await session.run({ [input]: b.x }, names);
-      for (const n of names) visit(stats.get(n)!, out[n]!.data as Float32Array);
+      for (const [n, st] of stats) visit(st, out[n]?.data as Float32Array);
       done += b.y.length;
       options.onPass?.(k, done);
     }
@@ -179,14 +183,20 @@ export async function collectStats(
         const up = BINS / (s.pos.max || 1);
         const down = BINS / (s.neg.max || 1);
         for (const v of x) {
-          if (v > 0) s.pos.hist[Math.min(BINS - 1, Math.floor(v * up))]! += 1;
-          else if (v < 0) s.neg.hist[Math.min(BINS - 1, Math.floor(-v * down))]! += 1;
+          if (v > 0) bump(s.pos.hist, v * up);
+          else if (v < 0) bump(s.neg.hist, -v * down);
         }
       });
   } finally {
     await session.release();
   }
   return stats;
+}
+
+/** Counts one value at fractional bin position `at` (the largest value falls in the last bin). */
+function bump(hist: Float64Array, at: number): void {
+  const k = Math.min(BINS - 1, Math.floor(at));
+  hist[k] = (hist[k] ?? 0) + 1;
 }
 
 /** Integer type of quantized activations. */

@@ -5,7 +5,7 @@
  * are per output channel and symmetric, s = max|w|/127, q = round(w/s): with zero point 0 a zero
  * weight is exactly q = 0, so a pruned model keeps every zero it had.
  */
-import { nameGenerator, weightLayers } from '../onnx/graph.js';
+import { getInitializer, nameGenerator, weightLayers } from '../onnx/graph.js';
 import { attrInt, type Graph, type Node, node } from '../onnx/ir.js';
 import { numel, tensor, toFloat32 } from '../onnx/tensor.js';
 
@@ -32,8 +32,8 @@ export function channelScales(w: Float32Array, dims: readonly number[], axis: nu
   let all = 0;
   for (let i = 0; i < w.length; i++) {
     const c = Math.floor(i / stride) % d;
-    const a = Math.abs(w[i]!);
-    if (a > max[c]!) max[c] = a;
+    const a = Math.abs(w[i] ?? 0);
+    if (a > (max[c] ?? 0)) max[c] = a;
     if (a > all) all = a;
   }
   // A tensor that is entirely zero still needs a positive scale for DequantizeLinear; 1 decodes 0.
@@ -58,17 +58,17 @@ export function quantizeWeightsInt8(graph: Graph): QuantizedLayer[] {
       layer.node.inputs[1] = prior;
       continue;
     }
-    const t = graph.initializers.get(layer.weight)!;
+    const t = getInitializer(graph, layer.weight);
     if (t.dtype !== 'float32' || t.dims.length < 2) continue;
     const w = toFloat32(t);
     const axis = layer.outAxis;
     const scales = channelScales(w, t.dims, axis);
-    const d = t.dims[axis]!;
+    const d = t.dims[axis] ?? 1;
     const stride = numel(t.dims.slice(axis + 1));
     const q = new Int8Array(w.length);
     for (let i = 0; i < w.length; i++) {
-      const s = scales[Math.floor(i / stride) % d]!;
-      q[i] = Math.max(-QMAX, Math.min(QMAX, Math.round(w[i]! / s)));
+      const s = scales[Math.floor(i / stride) % d] ?? 1;
+      q[i] = Math.max(-QMAX, Math.min(QMAX, Math.round((w[i] ?? 0) / s)));
     }
     const qName = fresh(`${layer.weight}_quantized`);
     const sName = fresh(`${layer.weight}_scale`);

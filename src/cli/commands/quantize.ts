@@ -66,7 +66,8 @@ export const quantizeCommand: Command = {
   },
   help: 'Example: prunefi quantize ../shared/models/alexnet_cifar.onnx --data ../shared/datasets/cifar10-jpeg -o alexnet-int8.onnx --calibration percentile',
   async run(a, ctx) {
-    const modelArg = a.positionals[0]!;
+    // A required positional: the parser refuses the command without it.
+    const modelArg = a.positionals[0] ?? '';
     const out = opt.str(a, 'output');
     if (!out) throw usageError('quantize', 'quantize needs -o <file> for the quantized model');
     checkOutputPath(out, '-o');
