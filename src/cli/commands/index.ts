@@ -8,6 +8,7 @@ import { injectCommand } from './inject.js';
 import { methodsCommand } from './methods.js';
 import { protectionsCommand } from './protections.js';
 import { pruneCommand } from './prune.js';
+import { quantizeCommand } from './quantize.js';
 import { datasetsCommand, modelsCommand } from './registries.js';
 import { reportCommand } from './report.js';
 import { sensitivityCommand } from './sensitivity.js';
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   datasetsCommand,
   trainCommand,
   pruneCommand,
+  quantizeCommand,
   methodsCommand,
   sensitivityCommand,
   injectCommand,
