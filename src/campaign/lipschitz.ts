@@ -10,12 +10,15 @@
  * (the change of one image is part of the change of the batch).
  */
 import { type Graph, getFloat, getInt, getInts, type Node } from '../onnx/ir.js';
+import { inferShapes } from '../onnx/shape/index.js';
 import type { Tensor } from '../onnx/tensor.js';
 
 /** What a rule can read besides its node: the graph's constant float32 tensors. */
 export interface LipschitzContext {
   /** A float32 initializer (a constant weight of the suffix), or undefined. */
   constant(name: string): Tensor<'float32'> | undefined;
+  /** A value's inferred shape, or undefined when shape inference could not give it. */
+  shape(name: string): readonly number[] | undefined;
 }
 
 /**
@@ -27,6 +30,21 @@ export type LipschitzRule = (node: Node, gains: readonly number[], ctx: Lipschit
 /** Only input 0 is perturbed (shape, axes and other control inputs carry no change). */
 function onlyFirst(gains: readonly number[]): boolean {
   return gains.every((g, i) => i === 0 || g === 0);
+}
+
+/**
+ * Whether every perturbed input of an elementwise op has the output's shape: a broadcast input's
+ * change is repeated (√repeats times its norm), which the elementwise rules below do not cover.
+ */
+function unbroadcast(n: Node, gains: readonly number[], ctx: LipschitzContext): boolean {
+  const out = ctx.shape(n.outputs[0]!);
+  return (
+    out !== undefined &&
+    gains.every((g, i) => {
+      const s = ctx.shape(n.inputs[i]!);
+      return g === 0 || (s !== undefined && s.length === out.length && s.every((d, j) => d === out[j]));
+    })
+  );
 }
 
 /** A rule for an op that scales its one perturbed input (input 0) by at most `factor(node)`. */
@@ -162,12 +180,12 @@ export const LIPSCHITZ_RULES: Readonly<Record<string, LipschitzRule>> = {
   GlobalMaxPool: passThrough,
   GlobalAveragePool: passThrough,
   // Residual joins: the triangle inequality.
-  Add: (_n, g) => g[0]! + g[1]!,
-  Sub: (_n, g) => g[0]! + g[1]!,
+  Add: (n, g, ctx) => (unbroadcast(n, g, ctx) ? g[0]! + g[1]! : null),
+  Sub: (n, g, ctx) => (unbroadcast(n, g, ctx) ? g[0]! + g[1]! : null),
   Concat: (_n, g) => Math.sqrt(g.reduce((s, x) => s + x * x, 0)),
   Mul: (n, g, ctx) => {
     const [a, b] = g as [number, number];
-    if (a > 0 && b > 0) return null;
+    if ((a > 0 && b > 0) || !unbroadcast(n, g, ctx)) return null;
     const c = ctx.constant(n.inputs[a > 0 ? 1 : 0]!);
     return c ? maxAbs(c) * Math.max(a, b) : null;
   },
@@ -207,11 +225,19 @@ export const LIPSCHITZ_RULES: Readonly<Record<string, LipschitzRule>> = {
  * some node the change reaches has no rule or its rule cannot bound it.
  */
 export function suffixGain(graph: Graph, from: string, after: number): { gain: number; peak: number } | null {
+  let shapes: Map<string, number[]>;
+  try {
+    shapes = inferShapes(graph, { partial: true }).shapes;
+  } catch {
+    // Without shapes the elementwise rules refuse, so such graphs drop nothing.
+    shapes = new Map();
+  }
   const ctx: LipschitzContext = {
     constant(name) {
       const t = graph.initializers.get(name);
       return t?.dtype === 'float32' ? (t as Tensor<'float32'>) : undefined;
     },
+    shape: (name) => shapes.get(name),
   };
   const gains = new Map<string, number>([[from, 1]]);
   let peak = 1;

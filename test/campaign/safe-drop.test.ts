@@ -15,7 +15,7 @@ import { withOutputs } from '../../src/fault/cut.js';
 import type { Fault, StoredModel } from '../../src/fault/memory.js';
 import { buildZooModel } from '../../src/models/zoo.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
-import { attrInt, type Model } from '../../src/onnx/ir.js';
+import { attrInt, attrInts, type Model } from '../../src/onnx/ir.js';
 import { f32, type Tensor } from '../../src/onnx/tensor.js';
 import { createSession } from '../../src/runtime/session.js';
 import { tinyImages, tinyResnet } from '../fault/tiny.js';
@@ -312,4 +312,17 @@ test('spectral bounds cover the largest singular value; an op without a rule giv
   const graph = b.build().graph;
   assert.equal(suffixGain(graph, h, 0), null, 'Exp has no Lipschitz rule');
   assert.ok(suffixGain(graph, graph.nodes[1]!.outputs[0]!, 1), 'after Exp, Gemm alone is bounded');
+  // A perturbed [N, 1] added to [N, 4] repeats its change four times: the triangle rule does not hold.
+  const d = new GraphBuilder('broadcast-relu');
+  const xd = d.input('input', 'float32', ['batch', 4]);
+  const yd = d.op('Gemm', [xd, d.initializer('w', f32([1, 4], [1, 2, 3, 4]))], { transB: attrInt(1) });
+  d.output(d.op('Add', [d.op('Relu', [xd]), d.op('Relu', [yd])], {}, { output: 'logits' }), 'float32', [
+    'batch',
+    4,
+  ]);
+  assert.equal(
+    suffixGain(d.build().graph, yd, 0),
+    null,
+    'a perturbed [N, 1] broadcast over 4 features is refused',
+  );
 });
