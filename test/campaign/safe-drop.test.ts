@@ -15,7 +15,7 @@ import { withOutputs } from '../../src/fault/cut.js';
 import type { Fault, StoredModel } from '../../src/fault/memory.js';
 import { buildZooModel } from '../../src/models/zoo.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
-import { attrInt, attrInts, type Model } from '../../src/onnx/ir.js';
+import { attrInt, type Model } from '../../src/onnx/ir.js';
 import { f32, type Tensor } from '../../src/onnx/tensor.js';
 import { createSession } from '../../src/runtime/session.js';
 import { tinyImages, tinyResnet } from '../fault/tiny.js';
