@@ -257,7 +257,7 @@ export class Evaluator {
     let d = delta;
     if (delta && this.safeDrop) {
       const ta = performance.now();
-      const kept = this.safeDrop.filter(delta, single!.nodeIndex);
+      const kept = this.safeDrop.filter(delta, single?.nodeIndex ?? 0);
       this.timings.analysis += (performance.now() - ta) / 1000;
       this.recordDrop(faults, kept.dropped, kept.rows.length);
       d = kept;
@@ -276,7 +276,9 @@ export class Evaluator {
 
   /** Counts a single-fault experiment in the per-bit dropping statistics (when dropping is on). */
   private recordDrop(faults: readonly Fault[], dropped: number, ran: number): void {
-    if (this.safeDrop && faults.length === 1) this.safeDrop.record(faults[0]!.bit, this.images, dropped, ran);
+    const [only] = faults;
+    if (this.safeDrop && only && faults.length === 1)
+      this.safeDrop.record(only.bit, this.images, dropped, ran);
   }
 
   /**

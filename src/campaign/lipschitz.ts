@@ -37,11 +37,11 @@ function onlyFirst(gains: readonly number[]): boolean {
  * change is repeated (√repeats times its norm), which the elementwise rules below do not cover.
  */
 function unbroadcast(n: Node, gains: readonly number[], ctx: LipschitzContext): boolean {
-  const out = ctx.shape(n.outputs[0]!);
+  const out = ctx.shape(n.outputs[0] ?? '');
   return (
     out !== undefined &&
     gains.every((g, i) => {
-      const s = ctx.shape(n.inputs[i]!);
+      const s = ctx.shape(n.inputs[i] ?? '');
       return g === 0 || (s !== undefined && s.length === out.length && s.every((d, j) => d === out[j]));
     })
   );
@@ -49,7 +49,7 @@ function unbroadcast(n: Node, gains: readonly number[], ctx: LipschitzContext): 
 
 /** A rule for an op that scales its one perturbed input (input 0) by at most `factor(node)`. */
 function scaling(factor: (n: Node) => number): LipschitzRule {
-  return (n, g) => (onlyFirst(g) ? factor(n) * g[0]! : null);
+  return (n, g) => (onlyFirst(g) ? factor(n) * (g[0] ?? 0) : null);
 }
 
 /**
@@ -70,8 +70,8 @@ function windowOverlap(n: Node, kernel: readonly number[]): number {
   );
   const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
   return kernel.reduce((m, k, i) => {
-    const s = strides[i]!;
-    return m * Math.ceil(k / (s / gcd(s, dilations[i]!)));
+    const s = strides[i] ?? 0;
+    return m * Math.ceil(k / (s / gcd(s, dilations[i] ?? 0)));
   }, 1);
 }
 
@@ -82,7 +82,7 @@ function windowOverlap(n: Node, kernel: readonly number[]): number {
  */
 const windowReduction: LipschitzRule = (n, g) => {
   if (!onlyFirst(g) || n.outputs.length > 1) return null;
-  return Math.sqrt(windowOverlap(n, getInts(n, 'kernel_shape', []))) * g[0]!;
+  return Math.sqrt(windowOverlap(n, getInts(n, 'kernel_shape', []))) * (g[0] ?? 0);
 };
 
 /**
@@ -98,8 +98,8 @@ export function spectralBound(a: ArrayLike<number>, m: number, n: number): numbe
   for (let i = 0; i < s; i++)
     for (let j = i; j < s; j++) {
       let acc = 0;
-      if (m <= n) for (let k = 0; k < n; k++) acc += a[i * n + k]! * a[j * n + k]!;
-      else for (let k = 0; k < m; k++) acc += a[k * n + i]! * a[k * n + j]!;
+      if (m <= n) for (let k = 0; k < n; k++) acc += (a[i * n + k] ?? 0) * (a[j * n + k] ?? 0);
+      else for (let k = 0; k < m; k++) acc += (a[k * n + i] ?? 0) * (a[k * n + j] ?? 0);
       g[i * s + j] = acc;
       g[j * s + i] = acc;
     }
@@ -111,19 +111,19 @@ export function spectralBound(a: ArrayLike<number>, m: number, n: number): numbe
     for (const v of h) f += v * v;
     f = Math.sqrt(f);
     if (f === 0) return 0;
-    for (let i = 0; i < h.length; i++) h[i]! /= f;
+    for (let i = 0; i < h.length; i++) h[i] = (h[i] ?? 0) / f;
     const next = new Float64Array(s * s);
     for (let i = 0; i < s; i++)
       for (let k = 0; k < s; k++) {
-        const hik = h[i * s + k]!;
+        const hik = h[i * s + k] ?? 0;
         if (hik === 0) continue;
-        for (let j = 0; j < s; j++) next[i * s + j]! += hik * h[k * s + j]!;
+        for (let j = 0; j < s; j++) next[i * s + j] = (next[i * s + j] ?? 0) + hik * (h[k * s + j] ?? 0);
       }
     h = next;
     logScale = 2 * (logScale + Math.log(f));
   }
   let trace = 0;
-  for (let i = 0; i < s; i++) trace += h[i * s + i]!;
+  for (let i = 0; i < s; i++) trace += h[i * s + i] ?? 0;
   if (trace <= 0) return 0;
   const lambda = Math.exp((logScale + Math.log(trace)) / 2 ** J);
   return Math.sqrt(lambda) * (1 + 1e-6);
@@ -136,14 +136,14 @@ export function spectralBound(a: ArrayLike<number>, m: number, n: number): numbe
  * Σ over taps of σ(W[:, :, i, j]) (each tap is a 1×1 conv of a shifted, strided input).
  */
 function convNorm(n: Node, w: Tensor<'float32'>): number {
-  const [O, Cg, ...kernel] = w.dims as number[];
+  const [O = 0, Cg = 0, ...kernel] = w.dims;
   const taps = kernel.reduce((a, b) => a * b, 1);
-  const whole = Math.sqrt(windowOverlap(n, kernel)) * spectralBound(w.data, O!, Cg! * taps);
+  const whole = Math.sqrt(windowOverlap(n, kernel)) * spectralBound(w.data, O, Cg * taps);
   let perTap = 0;
-  const tap = new Float64Array(O! * Cg!);
+  const tap = new Float64Array(O * Cg);
   for (let t = 0; t < taps; t++) {
-    for (let i = 0; i < O! * Cg!; i++) tap[i] = w.data[i * taps + t]!;
-    perTap += spectralBound(tap, O!, Cg!);
+    for (let i = 0; i < O * Cg; i++) tap[i] = w.data[i * taps + t] ?? 0;
+    perTap += spectralBound(tap, O, Cg);
   }
   return Math.min(whole, perTap);
 }
@@ -180,41 +180,43 @@ export const LIPSCHITZ_RULES: Readonly<Record<string, LipschitzRule>> = {
   GlobalMaxPool: passThrough,
   GlobalAveragePool: passThrough,
   // Residual joins: the triangle inequality.
-  Add: (n, g, ctx) => (unbroadcast(n, g, ctx) ? g[0]! + g[1]! : null),
-  Sub: (n, g, ctx) => (unbroadcast(n, g, ctx) ? g[0]! + g[1]! : null),
+  Add: (n, g, ctx) => (unbroadcast(n, g, ctx) ? (g[0] ?? 0) + (g[1] ?? 0) : null),
+  Sub: (n, g, ctx) => (unbroadcast(n, g, ctx) ? (g[0] ?? 0) + (g[1] ?? 0) : null),
   Concat: (_n, g) => Math.sqrt(g.reduce((s, x) => s + x * x, 0)),
   Mul: (n, g, ctx) => {
     const [a, b] = g as [number, number];
     if ((a > 0 && b > 0) || !unbroadcast(n, g, ctx)) return null;
-    const c = ctx.constant(n.inputs[a > 0 ? 1 : 0]!);
+    const c = ctx.constant(n.inputs[a > 0 ? 1 : 0] ?? '');
     return c ? maxAbs(c) * Math.max(a, b) : null;
   },
   Conv: (n, g, ctx) => {
-    const w = ctx.constant(n.inputs[1]!);
-    return onlyFirst(g) && w && w.dims.length >= 3 ? convNorm(n, w) * g[0]! : null;
+    const w = ctx.constant(n.inputs[1] ?? '');
+    return onlyFirst(g) && w && w.dims.length >= 3 ? convNorm(n, w) * (g[0] ?? 0) : null;
   },
   // ‖ΔA·B‖_F ≤ ‖ΔA‖_F·σ(B), transposed or not.
   Gemm: (n, g, ctx) => {
-    const b = ctx.constant(n.inputs[1]!);
+    const b = ctx.constant(n.inputs[1] ?? '');
     if (!onlyFirst(g) || !b || b.dims.length !== 2) return null;
-    return Math.abs(getFloat(n, 'alpha', 1)) * spectralBound(b.data, b.dims[0]!, b.dims[1]!) * g[0]!;
+    return (
+      Math.abs(getFloat(n, 'alpha', 1)) * spectralBound(b.data, b.dims[0] ?? 0, b.dims[1] ?? 0) * (g[0] ?? 0)
+    );
   },
   MatMul: (n, g, ctx) => {
-    const b = ctx.constant(n.inputs[1]!);
+    const b = ctx.constant(n.inputs[1] ?? '');
     if (!onlyFirst(g) || !b || b.dims.length !== 2) return null;
-    return spectralBound(b.data, b.dims[0]!, b.dims[1]!) * g[0]!;
+    return spectralBound(b.data, b.dims[0] ?? 0, b.dims[1] ?? 0) * (g[0] ?? 0);
   },
   // Inference BatchNorm scales each channel by scale/√(var + ε).
   BatchNormalization: (n, g, ctx) => {
-    const scale = ctx.constant(n.inputs[1]!);
-    const variance = ctx.constant(n.inputs[4]!);
+    const scale = ctx.constant(n.inputs[1] ?? '');
+    const variance = ctx.constant(n.inputs[4] ?? '');
     if (!onlyFirst(g) || !scale || !variance || getInt(n, 'training_mode', 0) === 1) return null;
     const eps = getFloat(n, 'epsilon', 1e-5);
     let m = 0;
     scale.data.forEach((s, i) => {
-      m = Math.max(m, Math.abs(s) / Math.sqrt(variance.data[i]! + eps));
+      m = Math.max(m, Math.abs(s) / Math.sqrt((variance.data[i] ?? 0) + eps));
     });
-    return Number.isFinite(m) ? m * g[0]! : null;
+    return Number.isFinite(m) ? m * (g[0] ?? 0) : null;
   },
 };
 
@@ -241,17 +243,16 @@ export function suffixGain(graph: Graph, from: string, after: number): { gain: n
   };
   const gains = new Map<string, number>([[from, 1]]);
   let peak = 1;
-  for (let i = after + 1; i < graph.nodes.length; i++) {
-    const n = graph.nodes[i]!;
+  for (const n of graph.nodes.slice(after + 1)) {
     const g = n.inputs.map((v) => (v ? (gains.get(v) ?? 0) : 0));
     if (g.every((x) => x === 0)) continue;
     const rule = LIPSCHITZ_RULES[n.opType];
     const out = rule && (!n.domain || n.domain === 'ai.onnx') ? rule(n, g, ctx) : null;
     if (out === null || !Number.isFinite(out)) return null;
-    gains.set(n.outputs[0]!, out);
+    gains.set(n.outputs[0] ?? '', out);
     peak = Math.max(peak, out);
     // Other outputs (indices, masks, statistics) have no bound: anything reading them is refused.
     for (const o of n.outputs.slice(1)) if (o) gains.set(o, Number.POSITIVE_INFINITY);
   }
-  return { gain: gains.get(graph.outputs[0]!.name) ?? 0, peak };
+  return { gain: gains.get(graph.outputs[0]?.name ?? '') ?? 0, peak };
 }

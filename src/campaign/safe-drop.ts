@@ -62,7 +62,7 @@ export class SafeDrop {
     const k = d.golden.classes * d.golden.positions;
     const keep: number[] = [];
     for (let r = 0; r < d.rows.length; r++) {
-      const img = d.rows[r]!;
+      const img = d.rows[r] ?? 0;
       const change = changeNorm(d.faulty, r * y.size, y.data, img * y.size, y.size);
       const bound = marginBound(gains.gain, change, d.golden.logits, img * k, k);
       // A change that could take some intermediate value near float32's range (3.4e38) might
@@ -75,7 +75,7 @@ export class SafeDrop {
     keep.forEach((r, i) => {
       faulty.set(d.faulty.subarray(r * y.size, (r + 1) * y.size), i * y.size);
     });
-    const rows = Int32Array.from(keep, (r) => d.rows[r]!);
+    const rows = Int32Array.from(keep, (r) => d.rows[r] ?? 0);
     return { ...d, rows, faulty, dropped: d.rows.length - keep.length };
   }
 
@@ -99,8 +99,11 @@ export class SafeDrop {
 
   /** The suffix gains from a layer's output, computed once per layer (null: no bound). */
   private gain(value: string, after: number): { gain: number; peak: number } | null {
-    if (!this.gains.has(value)) this.gains.set(value, suffixGain(this.graph, value, after));
-    return this.gains.get(value)!;
+    const known = this.gains.get(value);
+    if (known !== undefined) return known;
+    const gains = suffixGain(this.graph, value, after);
+    this.gains.set(value, gains);
+    return gains;
   }
 }
 
@@ -114,7 +117,7 @@ function changeNorm(
 ): number {
   let s = 0;
   for (let i = 0; i < size; i++) {
-    const d = faulty[fb + i]! - golden[gb + i]!;
+    const d = (faulty[fb + i] ?? 0) - (golden[gb + i] ?? 0);
     s += d * d;
   }
   return Number.isFinite(s) ? Math.sqrt(s) : Number.POSITIVE_INFINITY;
@@ -133,7 +136,7 @@ export function marginBound(
   k: number,
 ): number {
   let m = 0;
-  for (let i = 0; i < k; i++) m = Math.max(m, Math.abs(logits[base + i]!));
+  for (let i = 0; i < k; i++) m = Math.max(m, Math.abs(logits[base + i] ?? 0));
   return Math.SQRT2 * gain * change * (1 + RELATIVE_SLACK) + ABSOLUTE_SLACK * (1 + m);
 }
 
@@ -149,7 +152,7 @@ export function goldenMargin(golden: Golden, img: number): number {
     let first = Number.NEGATIVE_INFINITY;
     let second = Number.NEGATIVE_INFINITY;
     for (let i = p * c; i < (p + 1) * c; i++) {
-      const v = golden.logits[i]!;
+      const v = golden.logits[i] ?? 0;
       if (!Number.isFinite(v)) return Number.NaN;
       if (v > first) {
         second = first;
