@@ -80,7 +80,7 @@ export async function prepareCampaign(
   config: CampaignConfig,
   model: Model,
   input: ImageInput | SampleInput,
-  runtime: Pick<EvaluatorOptions, 'mode' | 'threads' | 'batch' | 'cacheMiB' | 'onProgress'> = {},
+  runtime: Pick<EvaluatorOptions, 'mode' | 'threads' | 'batch' | 'cacheMiB' | 'safeDrop' | 'onProgress'> = {},
 ): Promise<PreparedCampaign> {
   const evaluator = await Evaluator.create(model, input, { ...config.memory, ...runtime });
   try {

@@ -14,6 +14,8 @@
  * - for faults in one layer, only images whose golden input to the layer is non-zero somewhere
  *   the changed weights read are inferred: a weight multiplied only by zeros (a pruned channel, a
  *   ReLU-dead input) cannot change that image.
+ * - with `safeDrop`, delta-path images whose golden top-1 margin exceeds a sound bound on the
+ *   fault's logit change are scored as golden without inference (`safe-drop.ts`).
  * Naive mode runs the whole graph for every image, with the faulty layers' weights as inputs.
  * This class is the façade over the parts: `golden.ts` (the golden pass and its cache),
  * `suffix-sessions.ts` (sessions per cut point, working weights), `delta.ts` (the delta path, with
@@ -40,6 +42,7 @@ import { affectedImages } from './affected.js';
 import { DeltaPath } from './delta.js';
 import { GoldenCache } from './golden.js';
 import { type Golden, goldenOutcome, type Outcome, type OutcomeMeta, scoreOutcome } from './outcome.js';
+import { type DropStats, SafeDrop } from './safe-drop.js';
 import { allRows, type ImageInput, type SampleInput, samplesOf } from './samples.js';
 import { injectionOptimization, SuffixSessions } from './suffix-sessions.js';
 
@@ -83,6 +86,12 @@ export interface EvaluatorOptions extends MemoryOptions {
    * of the few weights that differ, and run the graph only after that layer (default true).
    */
   delta?: boolean;
+  /**
+   * Fast mode with `delta`: score as golden, without inference, every image whose golden top-1
+   * margin exceeds a sound bound on how far the fault can move its logits (default false: outcomes
+   * stay identical, but the logits and `maxLogitDeviation` then cover the inferred images only).
+   */
+  safeDrop?: boolean;
   /** Reports the golden passes (they take as long as a few full inferences). */
   onProgress?: ProgressCallback;
 }
@@ -106,6 +115,8 @@ export class Evaluator {
   private readonly suffixes: SuffixSessions;
   /** Fast mode with `delta` on; otherwise undefined. */
   private readonly deltaPath: DeltaPath | undefined;
+  /** Proven-safe dropping on the delta path (`safeDrop`); otherwise undefined. */
+  private readonly safeDrop: SafeDrop | undefined;
   /** Seconds `create` took (the golden pass). */
   private readonly createSeconds: number;
   /** Seconds spent per phase of `evaluate` (excluding setup): fault decoding and image analysis, inference. */
@@ -131,6 +142,7 @@ export class Evaluator {
       this.mode === 'fast' && options.delta !== false
         ? new DeltaPath(model.graph, memory, parts.cache, parts.suffixes, parts.golden.classes)
         : undefined;
+    this.safeDrop = this.deltaPath && options.safeDrop ? new SafeDrop(model.graph, parts.cache) : undefined;
   }
 
   /**
@@ -206,6 +218,11 @@ export class Evaluator {
     });
   }
 
+  /** What proven-safe dropping did, per bit of single-fault experiments (empty when it is off). */
+  get dropStats(): DropStats[] {
+    return this.safeDrop?.perBit() ?? [];
+  }
+
   /** Releases every session. */
   release(): Promise<void> {
     return this.suffixes.release();
@@ -227,6 +244,7 @@ export class Evaluator {
         corrected,
         detected,
       });
+      this.recordDrop(faults, 0, 0);
       return detail
         ? { ...o, predictions: this.golden.predictions.slice(), logits: this.golden.logits.slice() }
         : o;
@@ -235,7 +253,15 @@ export class Evaluator {
     const single = layers.length === 1 ? layers[0]! : undefined;
     const weightsChanged = changes.reduce((s, c) => s + c.positions.length, 0);
     const meta = { wordsChanged, weightsChanged, corrected, detected };
-    const d = single && this.deltaPath ? await this.deltaPath.output(single, changes) : null;
+    const delta = single && this.deltaPath ? await this.deltaPath.output(single, changes) : null;
+    let d = delta;
+    if (delta && this.safeDrop) {
+      const ta = performance.now();
+      const kept = this.safeDrop.filter(delta, single?.nodeIndex ?? 0);
+      this.timings.analysis += (performance.now() - ta) / 1000;
+      this.recordDrop(faults, kept.dropped, kept.rows.length);
+      d = kept;
+    } else this.recordDrop(faults, 0, 1);
     if (d) {
       const tb = performance.now();
       const logits = d.suffix
@@ -246,6 +272,13 @@ export class Evaluator {
       return this.finish(d.golden, d.rows, logits, meta, detail);
     }
     return this.evaluateSuffix(layers, single, changes, meta, detail);
+  }
+
+  /** Counts a single-fault experiment in the per-bit dropping statistics (when dropping is on). */
+  private recordDrop(faults: readonly Fault[], dropped: number, ran: number): void {
+    const [only] = faults;
+    if (this.safeDrop && only && faults.length === 1)
+      this.safeDrop.record(only.bit, this.images, dropped, ran);
   }
 
   /**

@@ -63,6 +63,11 @@ export const memoryOptions: Record<string, OptionSpec> = {
 /** Options that change speed, never results. */
 export const engineOptions: Record<string, OptionSpec> = {
   naive: { type: 'boolean', description: 'full inference per experiment (for comparison; same outcomes)' },
+  'safe-drop': {
+    type: 'boolean',
+    description:
+      "score images as golden without inference when their top-1 margin exceeds a sound bound on the fault's logit change (same outcomes; logits of dropped images stay golden)",
+  },
   threads: { type: 'int', min: 1, placeholder: 'N', description: 'ONNX Runtime threads per session' },
   batch: { type: 'int', min: 1, default: 250, description: 'images per runtime call' },
   'cache-mib': {
@@ -173,11 +178,14 @@ export function parseMemory(a: ParsedArgs): CampaignConfig['memory'] {
 
 /** Evaluator options from the engine options. */
 export function parseEngine(a: ParsedArgs, ctx: CliContext, quiet: boolean): Partial<EvaluatorOptions> {
+  if (opt.bool(a, 'safe-drop') && opt.bool(a, 'naive'))
+    throw new PrunefiError('USAGE', '--safe-drop skips inference in fast mode: use it without --naive');
   const bar = ctx.progress('golden', quiet);
   const o: Partial<EvaluatorOptions> = {
     mode: opt.bool(a, 'naive') ? 'naive' : 'fast',
     batch: opt.num(a, 'batch') ?? 250,
     cacheMiB: opt.num(a, 'cache-mib') ?? 4096,
+    safeDrop: opt.bool(a, 'safe-drop'),
     onProgress: (p) => bar.update(p),
   };
   const threads = opt.num(a, 'threads');

@@ -178,3 +178,45 @@ test('tensor datasets: eval scores per token, a BERT campaign runs on int64 ids,
   assert.equal(wrong.code, 2);
   assert.match(wrong.stderr, /takes input 'attention_mask' .* has no array of that name/);
 });
+
+test('prunefi campaign run --safe-drop: the same stored outcomes, a per-bit table; not with --naive', async () => {
+  const dir = tempDir();
+  const run = (db: string, ...extra: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+    cli(
+      'campaign',
+      'run',
+      '--db',
+      join(dir, db),
+      ...target,
+      '--plan',
+      'single-bit',
+      '--per-bit',
+      '3',
+      '--bits',
+      '0,1,2,29,30,31',
+      ...extra,
+    );
+  const plain = await run('plain.sqlite', '--json');
+  assert.equal(plain.code, 0, plain.stderr);
+  const dropped = await run('drop.sqlite', '--safe-drop');
+  assert.equal(dropped.code, 0, dropped.stderr);
+  assert.match(
+    dropped.stdout,
+    /proven-safe dropping[^\n]*\n\s*bit\s+experiments\s+images dropped\s+experiments dropped/,
+  );
+  const outcomes = async (db: string): Promise<unknown[]> => {
+    const r = await cli('campaign', 'export', join(dir, db), '--format', 'json');
+    return (JSON.parse(r.stdout).experiments as Record<string, unknown>[]).map((e) => [
+      e.index,
+      e.sdc,
+      e.criticalSdc,
+      e.correct,
+      e.nanImages,
+      e.infImages,
+    ]);
+  };
+  assert.deepEqual(await outcomes('drop.sqlite'), await outcomes('plain.sqlite'));
+  const naive = await run('naive.sqlite', '--safe-drop', '--naive');
+  assert.equal(naive.code, 2);
+  assert.match(naive.stderr, /--safe-drop skips inference in fast mode: use it without --naive/);
+});

@@ -5,10 +5,12 @@
 import { type CampaignConfig, campaignConfig, prepareCampaign } from '../../campaign/config.js';
 import { runCampaign, type StoppingSpec } from '../../campaign/engine.js';
 import type { ImageInput, SampleInput } from '../../campaign/evaluator.js';
+import type { DropStats } from '../../campaign/safe-drop.js';
 import { CampaignStore } from '../../campaign/store.js';
 import { recordJson, recordsCsv, summarizeCampaign } from '../../campaign/summary.js';
 import { describeHolder, holderState } from '../../campaign/writer-lock.js';
 import { atomicWrite } from '../../core/atomic.js';
+import { PrunefiError } from '../../core/errors.js';
 import type { Model } from '../../onnx/ir.js';
 import {
   engineOptions,
@@ -51,6 +53,17 @@ function parseRange(a: ParsedArgs): [number, number] | undefined {
   return [Number(m[1]), Number(m[2])];
 }
 
+/** What proven-safe dropping did per bit: the share of images and of experiments it decided. */
+function dropTable(stats: readonly DropStats[]): string {
+  const rows = stats.map((s) => [
+    String(s.bit),
+    formatInt(s.experiments),
+    formatPercent(s.imagesDropped / s.images),
+    formatPercent(s.experimentsDropped / s.experiments),
+  ]);
+  return `proven-safe dropping (images and experiments decided without inference):\n${table(['bit', 'experiments', 'images dropped', 'experiments dropped'], rows)}\n`;
+}
+
 async function execute(
   a: ParsedArgs,
   ctx: CliContext,
@@ -59,8 +72,11 @@ async function execute(
   model: Model,
   input: ImageInput | SampleInput,
 ): Promise<number> {
-  if (opt.str(a, 'queue') !== undefined)
+  if (opt.str(a, 'queue') !== undefined) {
+    if (opt.bool(a, 'safe-drop'))
+      throw new PrunefiError('USAGE', '--safe-drop runs in-process only: use it without --queue');
     return executeQueued(a, ctx, store, config, model, input, parseRange(a));
+  }
   const json = opt.bool(a, 'json');
   const prepared = await prepareCampaign(config, model, input, parseEngine(a, ctx, json));
   const bar = ctx.progress('campaign', json);
@@ -87,6 +103,8 @@ async function execute(
       setupSeconds: prepared.evaluator.setupSeconds,
       memoryBits: prepared.evaluator.memory.bits,
       checkBits: prepared.evaluator.memory.checkBits,
+      // Proven-safe dropping, per bit of this call's single-fault experiments (empty when off).
+      dropped: prepared.evaluator.dropStats,
     };
     if (json) printJson(ctx, line);
     else {
@@ -94,6 +112,7 @@ async function execute(
         `${r.done}/${r.planned} experiments stored in ${store.path} (${r.ranNow} now, ${r.seconds.toFixed(1)} s)${r.stoppedEarly ? '; stopped early: every SDC-rate interval is narrow enough' : ''}\n`,
       );
       ctx.stdout.write(`memory: ${memoryLine(line.memoryBits, line.checkBits)}\n`);
+      if (line.dropped.length) ctx.stdout.write(dropTable(line.dropped));
       if (r.interrupted)
         ctx.stdout.write(`interrupted: continue with 'prunefi campaign resume ${store.path}'\n`);
     }
