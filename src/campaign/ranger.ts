@@ -37,9 +37,11 @@ export interface RangerBound {
 }
 
 function activations(model: Model): { tensor: string; negative: boolean }[] {
-  return model.graph.nodes
-    .filter((n) => (n.domain === '' || n.domain === 'ai.onnx') && n.opType in RANGER_ACTIVATIONS)
-    .map((n) => ({ tensor: n.outputs[0]!, negative: RANGER_ACTIVATIONS[n.opType]!.negative }));
+  return model.graph.nodes.flatMap((n) => {
+    const act = n.domain === '' || n.domain === 'ai.onnx' ? RANGER_ACTIVATIONS[n.opType] : undefined;
+    const tensor = n.outputs[0];
+    return act && tensor !== undefined ? [{ tensor, negative: act.negative }] : [];
+  });
 }
 
 /**
@@ -68,7 +70,7 @@ export async function profileRangerBounds(model: Model, images: Tensor): Promise
       acts.map((a) => a.tensor),
     );
     return acts.map((a) => {
-      const data = out[a.tensor]!.data as Float32Array;
+      const data = (out[a.tensor]?.data ?? []) as Float32Array;
       let min = Number.POSITIVE_INFINITY;
       let max = Number.NEGATIVE_INFINITY;
       for (const v of data) {
@@ -97,7 +99,8 @@ export function withRanger(model: Model, bounds: readonly RangerBound[]): Model 
   const g = out.graph;
   for (const b of bounds) {
     const at = g.nodes.findIndex((n) => n.outputs[0] === b.tensor);
-    if (at < 0)
+    const node = g.nodes[at];
+    if (!node)
       throw new PrunefiError(
         'ONNX_UNSUPPORTED',
         `Ranger bound for '${b.tensor}', which no node of this model outputs: profile this model's bounds`,
@@ -105,7 +108,6 @@ export function withRanger(model: Model, bounds: readonly RangerBound[]): Model 
     const raw = `${b.tensor}.ranger_in`;
     const lo = `${b.tensor}.ranger_min`;
     const hi = `${b.tensor}.ranger_max`;
-    const node = g.nodes[at]!;
     g.nodes[at] = { ...node, outputs: [raw, ...node.outputs.slice(1)] };
     g.initializers.set(lo, f32([], [b.min]));
     g.initializers.set(hi, f32([], [b.max]));
