@@ -32,6 +32,12 @@ export {
   type PlanReport,
   type PlanSpec,
 } from './plan.js';
+export {
+  profileRangerBounds,
+  RANGER_ACTIVATIONS,
+  type RangerBound,
+  withRanger,
+} from './ranger.js';
 export { CampaignStore, type ExperimentRecord } from './store.js';
 export { type GroupSummary, recordJson, recordsCsv, summarizeCampaign } from './summary.js';
 export { type ImageCampaignTarget, imageCampaignTarget } from './target.js';
