@@ -119,7 +119,7 @@ export function readHardeningTable(store: CampaignStore, memory: StoredModel): H
     if (r.sdc > 0) cell.sdc++;
     cells.set(key, cell);
   }
-  const empty = perBit.findIndex((n) => n === 0);
+  const empty = perBit.indexOf(0);
   if (empty >= 0)
     throw mismatch(
       path,
@@ -266,7 +266,7 @@ export function planHardening(
     );
   const cellsOf = new Map<string, HardeningCell[]>();
   for (const c of table.cells) cellsOf.set(c.tensor, [...(cellsOf.get(c.tensor) ?? []), c]);
-  const valueOf = (t: string): number[] => {
+  const removedPerBit = (t: string): number[] => {
     const v = new Array<number>(B).fill(0);
     for (const c of cellsOf.get(t) ?? []) v[c.bit] = c.sdc / (table.perBit[c.bit] ?? 1) / B;
     return v;
@@ -279,7 +279,7 @@ export function planHardening(
   let front: State[] = [{ cost: 0, value: 0, prev: -1, option: -1 }];
   let states = 1;
   for (const tensor of table.tensors) {
-    const opts = options(h, code, tensor.words, B, coverage, valueOf(tensor.name)).filter(
+    const opts = options(h, code, tensor.words, B, coverage, removedPerBit(tensor.name)).filter(
       (o) => o.cost <= budgetBits,
     );
     if (opts.length === 0) continue;
