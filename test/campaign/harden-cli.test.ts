@@ -26,6 +26,11 @@ interface PlanJson {
   verify: string;
 }
 
+/** `campaign run` on zoo:lenet5 and the bundled MNIST digits. */
+function campaignRun(db: string): string[] {
+  return ['campaign', 'run', '--db', db, '--model', 'zoo:lenet5', '--data', 'mnist'];
+}
+
 function records(db: string): ExperimentRecord[] {
   const store = CampaignStore.open(db, true);
   try {
@@ -49,23 +54,8 @@ test('protect plan: a plan under budget, and its measurement removes exactly the
   const dir = tempDir();
   const db = join(dir, 'single.sqlite');
   const run = await cli(
-    'campaign',
-    'run',
-    '--db',
-    db,
-    '--model',
-    'zoo:lenet5',
-    '--data',
-    'mnist',
-    '--images-per-class',
-    '2',
-    '--plan',
-    'single-bit',
-    '--per-bit',
-    '6',
-    '--threads',
-    '1',
-    '--json',
+    ...campaignRun(db),
+    ...['--images-per-class', '2', '--plan', 'single-bit', '--per-bit', '6', '--threads', '1', '--json'],
   );
   assert.equal(run.code, 0, run.stderr);
   const args = ['protect', 'plan', '--db', db, '--protection', 'exponent-tmr:k=9:top=31', '--budget', '5%'];
@@ -127,35 +117,11 @@ test('protect plan: a plan under budget, and its measurement removes exactly the
       /protects its memory; protect plan needs a finished single-bit/,
     ],
     [
-      [
-        'campaign',
-        'run',
-        '--db',
-        join(dir, 'x.sqlite'),
-        '--model',
-        'zoo:lenet5',
-        '--data',
-        'mnist',
-        '--protect-regions',
-        'fc3.weight',
-      ],
-      /--protect-regions says where --protect applies/,
+      [...campaignRun(join(dir, 'x.sqlite')), '--protect-regions', 'fc3.weight'],
+      /says where --protect applies/,
     ],
     [
-      [
-        'campaign',
-        'run',
-        '--db',
-        join(dir, 'x.sqlite'),
-        '--model',
-        'zoo:lenet5',
-        '--data',
-        'mnist',
-        '--protect',
-        'clip',
-        '--protect-regions',
-        'fc3.weight',
-      ],
+      [...campaignRun(join(dir, 'x.sqlite')), '--protect', 'clip', '--protect-regions', 'fc3.weight'],
       /--protect clip names none/,
     ],
   ];
