@@ -12,7 +12,7 @@
  */
 import { PrunefiError } from '../core/errors.js';
 import type { StoredModel } from '../fault/memory.js';
-import { PROTECTIONS } from '../fault/protect/registry.js';
+import { hardeningCodes, PROTECTIONS } from '../fault/protect/registry.js';
 import { formatProtectRegions } from '../fault/protect/scope.js';
 import type { Hardening, ProtectSpec } from '../fault/protect/types.js';
 import type { Interval } from '../stats/interval.js';
@@ -241,10 +241,7 @@ export function planHardening(
   if (!h)
     throw new PrunefiError(
       'FAULT_CONFIG',
-      `protection ${spec.name} is not a memory code that covers chosen bits; protect plan takes ${PROTECTIONS.list()
-        .filter((x) => x.hardening)
-        .map((x) => x.name)
-        .join(', ')}`,
+      `protection ${spec.name} is not a memory code that covers chosen bits; protect plan takes ${hardeningCodes().join(', ')}`,
     );
   if (!Number.isFinite(budgetBits) || budgetBits < 0)
     throw new RangeError(`budgetBits must be a number of bits >= 0, got ${budgetBits}`);

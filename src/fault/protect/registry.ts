@@ -20,6 +20,13 @@ export const PROTECTIONS = new Registry<Protection>('protection', [
   CLIP,
 ]);
 
+/** The memory codes that can cover chosen tensors and bits (those declaring `hardening`). */
+export function hardeningCodes(): string[] {
+  return PROTECTIONS.list()
+    .filter((p) => p.hardening)
+    .map((p) => p.name);
+}
+
 function protectError(name: string, what: string): PrunefiError {
   return new PrunefiError('FAULT_CONFIG', `protection ${name}: ${what}`);
 }
@@ -70,10 +77,7 @@ export function checkProtections(specs: unknown): ProtectSpec[] {
       if (!p.hardening)
         throw protectError(
           name,
-          `it covers no chosen part of a memory; --protect-regions applies to ${PROTECTIONS.list()
-            .filter((x) => x.hardening)
-            .map((x) => x.name)
-            .join(', ')}`,
+          `it covers no chosen part of a memory; --protect-regions applies to ${hardeningCodes().join(', ')}`,
         );
       if (typeof regions !== 'string')
         throw protectError(name, 'regions must be a string (--protect-regions syntax)');

@@ -52,7 +52,7 @@ export interface ValueGuard {
  * bits of a word it can cover, what that costs in check bits, and the spec covering bits lo..hi.
  */
 export interface Hardening {
-  /** 'range': any contiguous bit range of a word, its cost growing with the range; 'word': whole words only. */
+  /** 'range': any contiguous bit range of a word, its cost set by the range's width alone; 'word': whole words only. */
   readonly covers: 'range' | 'word';
   /** Widest range it covers per word (tmr: its k's maximum); 'word' codes: the word. */
   readonly maxBits?: number;
