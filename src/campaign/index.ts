@@ -19,6 +19,15 @@ export {
   type ImageInput,
   type SampleInput,
 } from './evaluator.js';
+export {
+  type HardeningCell,
+  type HardeningChoice,
+  type HardeningPlan,
+  type HardeningTable,
+  type HardeningTensor,
+  planHardening,
+  readHardeningTable,
+} from './harden.js';
 export type { Outcome } from './outcome.js';
 export {
   buildPlan,

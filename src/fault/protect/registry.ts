@@ -6,6 +6,7 @@ import { PrunefiError, unknownName } from '../../core/errors.js';
 import { Registry } from '../../core/registry.js';
 import { CLIP } from './clip.js';
 import { PARITY } from './parity.js';
+import { formatProtectRegions, parseProtectRegions } from './scope.js';
 import { SECDED39, SECDED72 } from './secded.js';
 import { EXPONENT_TMR } from './tmr.js';
 import type { Protection, ProtectOption, ProtectSpec } from './types.js';
@@ -18,6 +19,13 @@ export const PROTECTIONS = new Registry<Protection>('protection', [
   EXPONENT_TMR,
   CLIP,
 ]);
+
+/** The memory codes that can cover chosen tensors and bits (those declaring `hardening`). */
+export function hardeningCodes(): string[] {
+  return PROTECTIONS.list()
+    .filter((p) => p.hardening)
+    .map((p) => p.name);
+}
 
 function protectError(name: string, what: string): PrunefiError {
   return new PrunefiError('FAULT_CONFIG', `protection ${name}: ${what}`);
@@ -39,7 +47,7 @@ function checkValue(name: string, key: string, o: ProtectOption, v: unknown): nu
 
 /**
  * Checks protection specs (stored configs and command lines) and returns them with every
- * default filled in, in the order they compose: memory codes first (in the given order, each
+ * default filled in (and a memory code's region list, key `regions`, in canonical form), in the order they compose: memory codes first (in the given order, each
  * decoding what the one before corrected), then value guards, which read decoded weights. A
  * protection named twice, or two codes storing the same check region, is an error.
  */
@@ -54,7 +62,7 @@ export function checkProtections(specs: unknown): ProtectSpec[] {
         'FAULT_CONFIG',
         `a protection must be an object with a name, got ${JSON.stringify(s)}`,
       );
-    const { name, ...values } = s as { name: string } & Record<string, unknown>;
+    const { name, regions, ...values } = s as { name: string } & Record<string, unknown>;
     const p = PROTECTIONS.get(name);
     if (seen.has(name)) throw protectError(name, 'it is named twice; give each protection once');
     seen.add(name);
@@ -64,6 +72,16 @@ export function checkProtections(specs: unknown): ProtectSpec[] {
     for (const [key, o] of Object.entries(p.options)) {
       const v = values[key] ?? o.default;
       if (v !== undefined) spec[key] = checkValue(name, key, o, v);
+    }
+    if (regions !== undefined) {
+      if (!p.hardening)
+        throw protectError(
+          name,
+          `it covers no chosen part of a memory; --protect-regions applies to ${hardeningCodes().join(', ')}`,
+        );
+      if (typeof regions !== 'string')
+        throw protectError(name, 'regions must be a string (--protect-regions syntax)');
+      spec.regions = formatProtectRegions(parseProtectRegions(regions));
     }
     out.push({ spec, stage: p.stage === 'bits' ? 0 : 1 });
   }
@@ -106,4 +124,13 @@ export function parseProtections(text: string): ProtectSpec[] {
       return spec;
     });
   return checkProtections(specs);
+}
+
+/**
+ * A checked spec in `--protect`'s syntax, every option written out (`exponent-tmr:k=1:top=30`);
+ * its region list is `--protect-regions`' and is left out.
+ */
+export function formatProtection(spec: ProtectSpec): string {
+  const { name, regions: _regions, ...options } = spec;
+  return [name, ...Object.entries(options).map(([k, v]) => `${k}=${v}`)].join(':');
 }
