@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { boundedMeanInterval } from '../../src/stats/bounded-mean.js';
 import { tInterval } from '../../src/stats/bootstrap.js';
+import { boundedMeanInterval } from '../../src/stats/bounded-mean.js';
 import { assertClose } from '../helpers/assert.js';
 
 test('bounded mean: a sample with spread gets the t interval, truncated to the bounds', () => {
