@@ -21,6 +21,15 @@ export {
   type SampleInput,
 } from './evaluator.js';
 export { profileRanger, protectedGraph, type RangerProfile } from './graph-protect.js';
+export {
+  type HardeningCell,
+  type HardeningChoice,
+  type HardeningPlan,
+  type HardeningTable,
+  type HardeningTensor,
+  planHardening,
+  readHardeningTable,
+} from './harden.js';
 export type { Outcome } from './outcome.js';
 export {
   buildPlan,

@@ -38,35 +38,53 @@ export interface SingleBitData {
   losses: Float64Array[];
 }
 
-function unfit(path: string, what: string): PrunefiError {
+function unfit(path: string, what: string, command = 'campaign predict'): PrunefiError {
   return new PrunefiError(
     'CAMPAIGN_CONFIG_MISMATCH',
-    `${path} ${what}; campaign predict needs a finished single-bit bit-flip campaign over every bit of dense, unprotected weights ('prunefi campaign run --plan single-bit')`,
+    `${path} ${what}; ${command} needs a finished single-bit bit-flip campaign over every bit of dense, unprotected weights ('prunefi campaign run --plan single-bit')`,
   );
 }
 
+/** What a complete single-bit sweep stored: its golden score and memory size. */
+export interface SingleBitSweep {
+  config: CampaignConfig;
+  golden: { images: number; correct: number };
+  memoryBits: number;
+}
+
 /**
- * Reads and checks the single-bit campaign a prediction starts from: a single-bit bit-flip plan
- * over every bit position of dense, unprotected, untargeted memory (so one experiment at bit b
- * stands for a uniform draw over every stored word's bit b, and a BER flip of any stored bit is a
- * flip of some word's bit b), with its golden score and memory size stored and at least two
- * experiments per bit (a variance needs two).
+ * Checks that `store` holds a single-bit bit-flip plan over every bit position of dense,
+ * unprotected, untargeted memory (so one experiment at bit b stands for a uniform draw over every
+ * stored word's bit b), with its golden score and memory size stored; `command` is named in the
+ * error.
  */
-export function readSingleBit(store: CampaignStore): SingleBitData {
+export function checkSingleBitSweep(store: CampaignStore, command: string): SingleBitSweep {
   const config = store.config as CampaignConfig;
   const plan = config.plan;
   const path = store.path;
-  if (plan.kind !== 'single-bit') throw unfit(path, `holds a '${plan.kind}' campaign`);
-  if ((plan.type ?? 'bit-flip') !== 'bit-flip') throw unfit(path, `injects '${plan.type}' faults`);
-  if (plan.bits !== undefined) throw unfit(path, 'sweeps only some bit positions (--bits)');
-  if (plan.targeting !== undefined) throw unfit(path, 'targets part of the memory');
-  if (config.memory.storage !== 'dense') throw unfit(path, `stores weights as '${config.memory.storage}'`);
-  if (config.memory.protect?.length) throw unfit(path, 'protects its memory');
+  const fail = (what: string): PrunefiError => unfit(path, what, command);
+  if (plan.kind !== 'single-bit') throw fail(`holds a '${plan.kind}' campaign`);
+  if ((plan.type ?? 'bit-flip') !== 'bit-flip') throw fail(`injects '${plan.type}' faults`);
+  if (plan.bits !== undefined) throw fail('sweeps only some bit positions (--bits)');
+  if (plan.targeting !== undefined) throw fail('targets part of the memory');
+  if (config.memory.storage !== 'dense') throw fail(`stores weights as '${config.memory.storage}'`);
+  if (config.memory.protect?.length) throw fail('protects its memory');
   const golden = store.metaJson('golden', null) as { images?: unknown; correct?: unknown } | null;
   const memory = store.metaJson('memory', null) as { bits?: unknown } | null;
   if (typeof golden?.images !== 'number' || typeof golden.correct !== 'number' || golden.correct <= 0)
-    throw unfit(path, 'has no golden score with a correct image');
-  if (typeof memory?.bits !== 'number') throw unfit(path, 'has no stored memory size');
+    throw fail('has no golden score with a correct image');
+  if (typeof memory?.bits !== 'number') throw fail('has no stored memory size');
+  return { config, golden: { images: golden.images, correct: golden.correct }, memoryBits: memory.bits };
+}
+
+/**
+ * Reads and checks the single-bit campaign a prediction starts from (see `checkSingleBitSweep`;
+ * a BER flip of any stored bit is then a flip of some word's bit b), with at least two
+ * experiments per bit (a variance needs two).
+ */
+export function readSingleBit(store: CampaignStore): SingleBitData {
+  const path = store.path;
+  const { config, golden, memoryBits } = checkSingleBitSweep(store, 'campaign predict');
   const wordBits = NUMBER_FORMATS.get(config.memory.numberFormat).bits;
   const lists: number[][] = Array.from({ length: wordBits }, () => []);
   for (const r of store.records()) lists[r.bit]?.push((golden.correct - r.correct) / golden.correct);
@@ -80,7 +98,7 @@ export function readSingleBit(store: CampaignStore): SingleBitData {
     path,
     images: golden.images,
     goldenCorrect: golden.correct,
-    words: memory.bits / wordBits,
+    words: memoryBits / wordBits,
     losses: lists.map((l) => Float64Array.from(l)),
   };
 }

@@ -17,7 +17,7 @@ import { isTensorSpec } from '../data/index.js';
 import type { Targeting } from '../fault/fault-models.js';
 import { FAULT_TYPES } from '../fault/fault-types.js';
 import { NUMBER_FORMATS } from '../fault/number-formats.js';
-import { parseProtections } from '../fault/protect/registry.js';
+import { checkProtections, PROTECTIONS, parseProtections } from '../fault/protect/registry.js';
 import { REGION_NAMES, type RegionName, STORAGE_FORMATS } from '../fault/storage-formats.js';
 import type { Model } from '../onnx/ir.js';
 import { encodeModel } from '../onnx/proto.js';
@@ -61,6 +61,12 @@ export const memoryOptions: Record<string, OptionSpec> = {
     placeholder: 'name[:key=value],...',
     description:
       "protections of the stored weights, e.g. secded72:interleave=2,clip (see 'prunefi protections'); memory codes decode first, then value guards",
+  },
+  'protect-regions': {
+    type: 'string',
+    placeholder: 'tensor[:lo-hi],...',
+    description:
+      "only these tensors (and bits of their words) get --protect's memory codes, e.g. conv1.weight:30,fc.weight (as 'protect plan' prints)",
   },
 };
 
@@ -173,10 +179,22 @@ export function parseMemory(a: ParsedArgs): CampaignConfig['memory'] {
     foldBn: (opt.str(a, 'fold-bn') ?? String(DEFAULT_MEMORY.foldBn)) === 'true',
   };
   const text = opt.str(a, 'protect');
+  const regions = opt.str(a, 'protect-regions');
   if (text !== undefined) {
-    const protect = parseProtections(text);
+    let protect = parseProtections(text);
+    if (regions !== undefined) {
+      if (!protect.some((p) => PROTECTIONS.get(p.name).hardening))
+        throw new PrunefiError(
+          'USAGE',
+          `--protect-regions restricts memory codes; --protect ${text} names none`,
+        );
+      protect = checkProtections(
+        protect.map((p) => (PROTECTIONS.get(p.name).hardening ? { ...p, regions } : p)),
+      );
+    }
     if (protect.length) memory.protect = protect;
-  }
+  } else if (regions !== undefined)
+    throw new PrunefiError('USAGE', '--protect-regions says where --protect applies: give --protect too');
   return memory;
 }
 

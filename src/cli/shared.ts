@@ -6,11 +6,11 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { CLASS_LISTS } from '../core/class-names.js';
 import { PrunefiError, unknownName } from '../core/errors.js';
-import type { ImageSet, TensorSet } from '../data/index.js';
+import type { ImageChannels, ImageSet, TensorSet } from '../data/index.js';
 import { isTensorSpec, loadDataset, loadTensorSet, matchTensorSet, relabel } from '../data/index.js';
 import { resolveModel } from '../models/index.js';
 import { labelNames } from '../onnx/classes.js';
-import { checkModelFitsData } from '../onnx/io.js';
+import { checkModelFitsData, imageInput } from '../onnx/io.js';
 import type { Model } from '../onnx/ir.js';
 import type { Tensor } from '../onnx/tensor.js';
 import { parseDevice, type SessionOptions } from '../runtime/session.js';
@@ -88,23 +88,24 @@ export const trainLimitOption: Record<string, OptionSpec> = {
 
 /**
  * Loads `--data` for `split` with a decoding progress bar. `limitOption` names the option that
- * limits the images (`limit` for evaluation sets, `train-limit` for training sets).
+ * limits the images (`limit` for evaluation sets, `train-limit` for training sets); `channels`
+ * are the planes image files decode to (the model's input channels).
  */
 export async function loadDataArg(
   a: ParsedArgs,
   ctx: CliContext,
   cmdPath: string,
   split: string | undefined,
-  quiet = false,
-  limitOption = 'limit',
+  options: { quiet?: boolean; limitOption?: string; channels?: ImageChannels } = {},
 ): Promise<ImageSet> {
   const spec = opt.required<string>(a, 'data', cmdPath);
-  const bar = ctx.progress(`decode ${split ?? ''}`.trim(), quiet);
-  const limit = opt.num(a, limitOption);
+  const bar = ctx.progress(`decode ${split ?? ''}`.trim(), options.quiet ?? false);
+  const limit = opt.num(a, options.limitOption ?? 'limit');
   const cacheDir = opt.str(a, 'cache-dir');
   try {
     return await loadDataset(spec, {
       ...(split !== undefined ? { split } : {}),
+      ...(options.channels !== undefined ? { channels: options.channels } : {}),
       ...(limit !== undefined ? { limit } : {}),
       ...(cacheDir !== undefined ? { cacheDir } : {}),
       onProgress: (done, total) => bar.update({ unit: 'images', done, total }),
@@ -145,10 +146,10 @@ export function parseClasses(a: ParsedArgs, cmdPath: string): readonly string[] 
 }
 
 /**
- * Loads `--data` for `split` (as `loadDataArg`) for `model`: checked against its input, and
- * labelled by the model's class names (`--classes`, else the names it records; `classes`
- * overrides both, for a stored campaign), so a subset or another order of its classes is scored
- * as the model means them.
+ * Loads `--data` for `split` (as `loadDataArg`) for `model`: image files decoded to its input's
+ * channels (grey for a 1-channel model, else RGB), checked against its input, and labelled by the
+ * model's class names (`--classes`, else the names it records; `classes` overrides both, for a
+ * stored campaign), so a subset or another order of its classes is scored as the model means them.
  */
 export async function loadModelData(
   a: ParsedArgs,
@@ -159,7 +160,10 @@ export async function loadModelData(
   modelName: string,
   options: { quiet?: boolean; limitOption?: string; classes?: readonly string[] } = {},
 ): Promise<ImageSet> {
-  const set = await loadDataArg(a, ctx, cmdPath, split, options.quiet, options.limitOption);
+  const set = await loadDataArg(a, ctx, cmdPath, split, {
+    ...options,
+    ...(imageInput(model).shape?.[1] === 1 ? { channels: 1 } : {}),
+  });
   checkModelFitsData(model, set.shape, modelName, set.name);
   const names = labelNames(
     model,

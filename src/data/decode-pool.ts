@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { PrunefiError } from '../core/errors.js';
 import { checkAllocation } from '../core/limits.js';
-import { decodeImage } from './decode.js';
+import { decodeImage, type ImageChannels } from './decode.js';
 
 /** One image to decode; `name` is how messages name it (path, or `archive: member`). */
 export interface EncodedImage {
@@ -18,7 +18,7 @@ export interface EncodedImage {
   readonly bytes: Uint8Array;
 }
 
-/** Images decoded into one buffer: count × 3 × height × width. */
+/** Images decoded into one buffer: count × channels × height × width. */
 export interface DecodedImages {
   readonly width: number;
   readonly height: number;
@@ -32,6 +32,8 @@ export interface DecodeOptions {
    * the workers, else the calling thread. 1 always decodes on the calling thread.
    */
   threads?: number;
+  /** Planes per image: 3 (RGB, the default) or 1 (grey, PIL's `convert('L')`). */
+  channels?: ImageChannels;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -40,6 +42,7 @@ export interface ChunkRequest {
   id: number;
   bytes: Uint8Array;
   offsets: Uint32Array;
+  channels: ImageChannels;
 }
 
 /** A worker's answer: planes of every image, or the first failure. */
@@ -64,13 +67,16 @@ class Assembler {
   height = -1;
   images: Uint8Array | undefined;
 
-  constructor(private readonly items: readonly EncodedImage[]) {}
+  constructor(
+    private readonly items: readonly EncodedImage[],
+    private readonly channels: ImageChannels,
+  ) {}
 
   put(index: number, width: number, height: number, planes: Uint8Array): void {
     if (this.images === undefined) {
       this.width = width;
       this.height = height;
-      const bytes = this.items.length * 3 * width * height;
+      const bytes = this.items.length * this.channels * width * height;
       checkAllocation('DATA_INVALID', bytes, `${this.items.length} images of ${width}×${height} pixels`);
       this.images = new Uint8Array(bytes);
     } else if (width !== this.width || height !== this.height) {
@@ -91,12 +97,16 @@ class Assembler {
   }
 }
 
-function decodeHere(items: readonly EncodedImage[], options: DecodeOptions): DecodedImages {
-  const out = new Assembler(items);
+function decodeHere(
+  items: readonly EncodedImage[],
+  channels: ImageChannels,
+  options: DecodeOptions,
+): DecodedImages {
+  const out = new Assembler(items, channels);
   for (let i = 0; i < items.length; i++) {
     let img: ReturnType<typeof decodeImage>;
     try {
-      img = decodeImage(items[i]!.bytes);
+      img = decodeImage(items[i]!.bytes, channels);
     } catch (err) {
       throw decodeError(items[i]!.name, (err as Error).message);
     }
@@ -106,21 +116,27 @@ function decodeHere(items: readonly EncodedImage[], options: DecodeOptions): Dec
   return out.result();
 }
 
-function chunkRequest(items: readonly EncodedImage[], start: number, id: number): ChunkRequest {
+function chunkRequest(
+  items: readonly EncodedImage[],
+  start: number,
+  id: number,
+  channels: ImageChannels,
+): ChunkRequest {
   const end = Math.min(items.length, start + CHUNK);
   const offsets = new Uint32Array(end - start + 1);
   for (let i = start; i < end; i++) offsets[i - start + 1] = offsets[i - start]! + items[i]!.bytes.length;
   const bytes = new Uint8Array(offsets[end - start]!);
   for (let i = start; i < end; i++) bytes.set(items[i]!.bytes, offsets[i - start]!);
-  return { id, bytes, offsets };
+  return { id, bytes, offsets, channels };
 }
 
 async function decodeInWorkers(
   items: readonly EncodedImage[],
   threads: number,
+  channels: ImageChannels,
   options: DecodeOptions,
 ): Promise<DecodedImages> {
-  const out = new Assembler(items);
+  const out = new Assembler(items, channels);
   const chunks = Math.ceil(items.length / CHUNK);
   const workers: Worker[] = [];
   let next = 0;
@@ -130,7 +146,7 @@ async function decodeInWorkers(
       let finished = 0;
       const feed = (w: Worker): void => {
         if (next >= chunks) return;
-        const req = chunkRequest(items, next * CHUNK, next);
+        const req = chunkRequest(items, next * CHUNK, next, channels);
         next++;
         w.postMessage(req, [req.bytes.buffer as ArrayBuffer, req.offsets.buffer as ArrayBuffer]);
       };
@@ -144,7 +160,7 @@ async function decodeInWorkers(
             if (r.error) throw decodeError(items[start + r.error.index]!.name, r.error.message);
             let at = 0;
             for (let i = 0; i < r.widths.length; i++) {
-              const len = 3 * r.widths[i]! * r.heights[i]!;
+              const len = channels * r.widths[i]! * r.heights[i]!;
               out.put(start + i, r.widths[i]!, r.heights[i]!, r.data.subarray(at, at + len));
               at += len;
             }
@@ -166,8 +182,9 @@ async function decodeInWorkers(
 }
 
 /**
- * Decodes `items` in order into one NCHW uint8 buffer (3 channels). A file that fails to decode
- * is a `PrunefiError('DATA_DECODE')` naming it; an image of another size is `DATA_INVALID`.
+ * Decodes `items` in order into one NCHW uint8 buffer (`options.channels` planes each, default 3).
+ * A file that fails to decode is a `PrunefiError('DATA_DECODE')` naming it; an image of another
+ * size is `DATA_INVALID`.
  */
 export async function decodeImages(
   items: readonly EncodedImage[],
@@ -176,8 +193,10 @@ export async function decodeImages(
   if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
     throw new RangeError(`threads must be a positive integer, got ${options.threads}`);
   }
+  const channels = options.channels ?? 3;
+  if (channels !== 1 && channels !== 3) throw new RangeError(`channels must be 1 or 3, got ${channels}`);
   const auto = items.length >= MIN_FOR_WORKERS ? Math.min(availableParallelism(), 4) : 1;
   const threads = options.threads ?? auto;
-  if (threads === 1 || items.length === 0) return decodeHere(items, options);
-  return decodeInWorkers(items, threads, options);
+  if (threads === 1 || items.length === 0) return decodeHere(items, channels, options);
+  return decodeInWorkers(items, threads, channels, options);
 }

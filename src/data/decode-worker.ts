@@ -1,5 +1,5 @@
 /**
- * Worker side of the decode pool: decodes a chunk of images and sends back their RGB planes.
+ * Worker side of the decode pool: decodes a chunk of images and sends back their planes (RGB, or grey).
  * Errors are sent back as data (the index and message) so the main thread can name the file.
  */
 import { parentPort } from 'node:worker_threads';
@@ -17,7 +17,7 @@ port.on('message', (req: ChunkRequest) => {
   let total = 0;
   for (let i = 0; i < n; i++) {
     try {
-      const img = decodeImage(req.bytes.subarray(req.offsets[i]!, req.offsets[i + 1]!));
+      const img = decodeImage(req.bytes.subarray(req.offsets[i]!, req.offsets[i + 1]!), req.channels);
       planes.push(img.data);
       widths[i] = img.width;
       heights[i] = img.height;

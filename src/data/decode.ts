@@ -1,6 +1,7 @@
 /**
- * Decodes one JPEG or PNG file to 8-bit RGB planes (CHW), as torchvision's ImageFolder loader does
- * with PIL's `convert('RGB')`: grayscale is replicated to three channels and alpha is dropped.
+ * Decodes one JPEG or PNG file to 8-bit planes (CHW), as torchvision's ImageFolder loader does with
+ * PIL: RGB by `convert('RGB')` (grayscale is replicated to three channels, alpha is dropped), or
+ * one grey plane by `convert('L')` for models that take one channel.
  * Sequential and progressive JPEGs give PIL's pixels exactly (see jpeg.ts); the rare flavours it
  * leaves out (CMYK, arithmetic coding, 12-bit) go through jpeg-js.
  * Runs in decode workers as well as on the main thread, so it imports nothing heavy.
@@ -10,7 +11,10 @@ import { PNG } from 'pngjs';
 import { checkAllocation, memoryLimit } from '../core/limits.js';
 import { decodeJpeg } from './jpeg.js';
 
-/** A decoded image: `data` holds 3 planes of height × width bytes (R, G, B). */
+/** How many planes an image decodes to: 1 (grey, PIL's `convert('L')`) or 3 (R, G, B). */
+export type ImageChannels = 1 | 3;
+
+/** A decoded image: `data` holds 1 or 3 planes of height × width bytes (grey, or R, G, B). */
 export interface DecodedImage {
   readonly width: number;
   readonly height: number;
@@ -53,10 +57,31 @@ function rgbaToPlanes(rgba: Uint8Array, width: number, height: number): Uint8Arr
 }
 
 /**
- * Decodes one image by its content (the extension is not trusted). Throws a plain Error with the
- * decoder's explanation; callers wrap it with the file name.
+ * RGB planes to one grey plane by ITU-R 601-2 luma in Pillow's fixed point (its `rgb2l`: weights
+ * 19595, 38470 and 7471 of 65536, rounded), so the pixels are PIL's `convert('L')` exactly. The
+ * weights sum to 65536, so an image that was grey before it was replicated to RGB comes back as it
+ * was stored.
  */
-export function decodeImage(bytes: Uint8Array): DecodedImage {
+export function rgbToGrey(rgb: Uint8Array, pixels: number): Uint8Array {
+  const out = new Uint8Array(pixels);
+  for (let p = 0; p < pixels; p++) {
+    out[p] =
+      ((rgb[p] ?? 0) * 19595 + (rgb[pixels + p] ?? 0) * 38470 + (rgb[2 * pixels + p] ?? 0) * 7471 + 0x8000) >>
+      16;
+  }
+  return out;
+}
+
+/**
+ * Decodes one image by its content (the extension is not trusted) to `channels` planes. Throws a
+ * plain Error with the decoder's explanation; callers wrap it with the file name.
+ */
+export function decodeImage(bytes: Uint8Array, channels: ImageChannels = 3): DecodedImage {
+  const rgb = decodeRgb(bytes);
+  return channels === 3 ? rgb : { ...rgb, data: rgbToGrey(rgb.data, rgb.width * rgb.height) };
+}
+
+function decodeRgb(bytes: Uint8Array): DecodedImage {
   if (isJpeg(bytes)) {
     // libjpeg-exact for the usual files; jpeg-js for the rare flavours jpeg.ts leaves out.
     const exact = decodeJpeg(bytes);

@@ -9,6 +9,8 @@
  * Single wrapper folders (`cifar10/train/...`) are looked through. Classes sorted by name are the
  * label order; images are ordered by class, then by path — the order PyTorch scripts get from
  * sorting archive members, so "the first n images of each class" selects the same files.
+ * Images decode to RGB, or to one grey plane when the caller asks for one channel (a model that
+ * takes grey input): torchvision's `convert('RGB')` and `convert('L')`.
  */
 import { PrunefiError } from '../core/errors.js';
 import { IMAGE_EXTENSIONS, isImageName } from './decode.js';
@@ -103,13 +105,15 @@ async function loadImages(
     name: describe(tree, i.path),
     bytes: tree.read(i.path),
   }));
+  const channels = ctx.channels ?? 3;
   const decoded = await decodeImages(items, {
+    channels,
     ...(ctx.threads !== undefined ? { threads: ctx.threads } : {}),
     ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
   });
   return {
     count: chosen.length,
-    shape: [3, decoded.height, decoded.width],
+    shape: [channels, decoded.height, decoded.width],
     classes,
     images: decoded.images,
     labels: Uint8Array.from(chosen, (i) => index.get(i.cls)!),
@@ -148,6 +152,7 @@ export const imageFolderSource: DatasetSource = {
   reference: "torchvision.datasets.ImageFolder's layout",
   usage:
     'a folder or .tar/.tar.gz of <class>/<image> or <split>/<class>/<image>, or a folder of <split>.tar.gz',
+  convertsChannels: true,
   recognise: (tree) => tree.paths.some((p) => isImageName(p) || (!p.includes('/') && isArchiveName(p))),
   splits: (tree) => splitsOf(layoutOf(tree)),
   inputs: (tree, split) => {
@@ -159,6 +164,8 @@ export const imageFolderSource: DatasetSource = {
     }
     return layout.images.filter((i) => i.split === split).map((i) => i.path);
   },
-  normalization: (shape) => (shape[0] === 3 && shape[1] === 32 && shape[2] === 32 ? 'cifar10' : 'imagenet'),
+  // Grey folders are most often digits (MNIST's statistics, as the mnist and IDX sources use).
+  normalization: (shape) =>
+    shape[0] === 1 ? 'mnist' : shape[1] === 32 && shape[2] === 32 ? 'cifar10' : 'imagenet',
   load: loadSplit,
 };

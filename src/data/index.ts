@@ -9,7 +9,7 @@ export {
 } from './batch.js';
 export { cacheRoot, imageSetHash } from './cache.js';
 export { CIFAR10_CLASSES } from './cifar.js';
-export { DECODER_VERSION, IMAGE_EXTENSIONS } from './decode.js';
+export { DECODER_VERSION, IMAGE_EXTENSIONS, type ImageChannels } from './decode.js';
 export { FASHION_CLASSES, parseIdx } from './idx.js';
 export { SPLIT_NAMES, WHOLE_SPLIT } from './imagefolder.js';
 export { relabel } from './labels.js';

@@ -10,7 +10,7 @@ import { PrunefiError } from '../core/errors.js';
 import { Registry } from '../core/registry.js';
 import { type CacheEntry, cachePath, cacheRoot, imageSetHash, readCache, writeCache } from './cache.js';
 import { cifar10BinarySource } from './cifar.js';
-import { DECODER_VERSION } from './decode.js';
+import { DECODER_VERSION, type ImageChannels } from './decode.js';
 import { fashionMnistSource, idxSourceEntry } from './idx.js';
 import { imageFolderSource } from './imagefolder.js';
 import { mnistSource } from './mnist.js';
@@ -41,6 +41,11 @@ export interface LoadOptions {
   limit?: number;
   /** Decoding threads for image folders (default: one per core, at most 4). */
   threads?: number;
+  /**
+   * Channels image files decode to: 3 (RGB, the default) or 1 (grey, PIL's `convert('L')`), the
+   * model's input channels. Formats that store their channel count (IDX, CIFAR-10) ignore it.
+   */
+  channels?: ImageChannels;
   /** Called while images are decoded (not on cache hits). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -166,12 +171,15 @@ export async function loadDataset(spec: string, options: LoadOptions = {}): Prom
   if (options.limit !== undefined && (!Number.isSafeInteger(options.limit) || options.limit < 1)) {
     throw new RangeError(`limit must be a positive integer, got ${options.limit}`);
   }
+  const channels = options.channels ?? 3;
+  if (channels !== 1 && channels !== 3) throw new RangeError(`channels must be 1 or 3, got ${channels}`);
   const target = parseSpec(spec);
   const stat = statSync(target.path, { throwIfNoEntry: false });
   if (!stat) throw notFound(spec, target.path);
   const useCache = options.cache !== false;
   const root = cacheRoot(options.cacheDir);
   const ctx = {
+    channels,
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   };
@@ -191,6 +199,8 @@ export async function loadDataset(spec: string, options: LoadOptions = {}): Prom
     const split = chooseSplit(source, tree, options.split, what);
     key = () => {
       const parts: (string | Uint8Array)[] = [`v${DECODER_VERSION}`, source.name, split];
+      // Grey decodes key apart; RGB keeps the key caches had before channels could be chosen.
+      if (source.convertsChannels && channels === 1) parts.push('grey');
       for (const p of source.inputs(tree, split)) parts.push(p, sha256(tree.read(p)));
       return sha256(...parts);
     };
@@ -198,8 +208,15 @@ export async function loadDataset(spec: string, options: LoadOptions = {}): Prom
   } else if (isArchiveName(target.path)) {
     const bytes = readFileSync(target.path);
     // The archive is only unpacked on a cache miss: its hash alone identifies the result.
+    // The source is known only once unpacked, so a grey request keys apart whatever it holds.
     key = () =>
-      sha256(`v${DECODER_VERSION}`, target.source?.name ?? 'auto', options.split ?? '', sha256(bytes));
+      sha256(
+        `v${DECODER_VERSION}`,
+        target.source?.name ?? 'auto',
+        options.split ?? '',
+        sha256(bytes),
+        ...(channels === 1 ? ['grey'] : []),
+      );
     decode = async () => {
       const tree = archiveTree(bytes, target.path);
       const source = recognise(tree, target.source);

@@ -3,6 +3,7 @@
  * image folders), described for `prunefi datasets` and able to recognise and load a file tree.
  */
 import type { RegistryEntry } from '../core/registry.js';
+import type { ImageChannels } from './decode.js';
 import type { FileTree } from './tree.js';
 
 /** A split decoded to memory, before it becomes an `ImageSet`. */
@@ -17,6 +18,8 @@ export interface RawSplit {
 /** Options that reach a source's loader. */
 export interface LoadContext {
   threads?: number;
+  /** Planes image files decode to (see `DatasetSource.convertsChannels`); default 3. */
+  channels?: ImageChannels;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -26,6 +29,11 @@ export interface DatasetSource extends RegistryEntry {
   readonly locate?: () => string;
   /** The forms of `--data` this source accepts, for help and error messages. */
   readonly usage: string;
+  /**
+   * True for sources of image files, which decode to the channels asked for (`LoadContext.channels`)
+   * as PIL converts them; the other formats store their channel count and ignore the request.
+   */
+  readonly convertsChannels?: boolean;
   /**
    * True when this source can read the tree. `named` is true when the user named this source
    * (`<source>:<path>`): only the files matter then, not guesses from folder names.

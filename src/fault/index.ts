@@ -33,8 +33,16 @@ export {
 } from './memory.js';
 export { NUMBER_FORMATS, type NumberFormat } from './number-formats.js';
 export { type Decoded, type DecodeStatus, type SecDedCode, secDedCode } from './protect/hamming.js';
-export { checkProtections, PROTECTIONS, parseProtections } from './protect/registry.js';
-export type { MemoryCode, Protection, ProtectOption, ProtectSpec, ValueGuard } from './protect/types.js';
+export { checkProtections, formatProtection, PROTECTIONS, parseProtections } from './protect/registry.js';
+export { formatProtectRegions, type ProtectRegion, parseProtectRegions } from './protect/scope.js';
+export type {
+  Hardening,
+  MemoryCode,
+  Protection,
+  ProtectOption,
+  ProtectSpec,
+  ValueGuard,
+} from './protect/types.js';
 export {
   REGION_NAMES,
   type Region,

@@ -13,6 +13,7 @@ import { faultLayers } from './layers.js';
 import { FLOAT32, NUMBER_FORMATS, type NumberFormat, type WordFormat } from './number-formats.js';
 import { type DecodeCounts, decodeCodes, protectTensor } from './protect/apply.js';
 import { checkProtections, PROTECTIONS } from './protect/registry.js';
+import { parseProtectRegions } from './protect/scope.js';
 import type { MemoryCode, ProtectSpec, ValueGuard } from './protect/types.js';
 import {
   graphValue,
@@ -180,7 +181,7 @@ export class StoredTensor {
     this.codes = [];
     this.guards = [];
     this.golden = this.decode(regions);
-    const p = protectTensor(protect, values, format, this.golden);
+    const p = protectTensor(protect, name, values, format, this.golden);
     this.codes = p.codes;
     this.guards = p.guards;
     this.regions = [...regions, ...p.codes.map((c) => c.region)];
@@ -497,6 +498,10 @@ export class StoredModel {
       this.layers.push(layer);
     }
     this.tensors = [...this.byName.values()];
+    for (const spec of this.protect)
+      if (spec.regions !== undefined)
+        for (const r of parseProtectRegions(String(spec.regions)))
+          this.tensor(r.tensor, `--protect-regions of ${spec.name}`);
   }
 
   /** The stored tensor called `name`; an unknown name is a FAULT_LIST error listing close names. */

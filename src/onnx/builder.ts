@@ -7,6 +7,7 @@
  * `/layer1/layer1.0/conv1/Conv_output_0`, and a reused base name gets `_1`, `_2`, ... suffixes.
  * Models built here and models exported by PyTorch therefore look alike to every later stage.
  */
+import { nth } from '../core/checked.js';
 import { PrunefiError } from '../core/errors.js';
 import { nameGenerator, topoSort } from './graph.js';
 import type { Attribute, Dim, Graph, Model, Node } from './ir.js';
@@ -124,10 +125,13 @@ export class GraphBuilder {
     options: Omit<NodeOptions, 'outputs'> & { output?: string } = {},
   ): string {
     const { output, ...rest } = options;
-    return this.node(opType, inputs, attributes, {
-      ...rest,
-      outputs: output === undefined ? 1 : [output],
-    })[0]!;
+    return nth(
+      this.node(opType, inputs, attributes, {
+        ...rest,
+        outputs: output === undefined ? 1 : [output],
+      }),
+      0,
+    );
   }
 
   /** Declares an already defined value as a graph output, with its type and (optional) shape. */

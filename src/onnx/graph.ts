@@ -2,6 +2,7 @@
  * Graph queries and edits that every stage needs: producer/consumer maps, topological order,
  * the weight tensors of compute layers, copies, and fresh names.
  */
+import { nth } from '../core/checked.js';
 import { PrunefiError } from '../core/errors.js';
 import type { Graph, Model, Node } from './ir.js';
 import { cloneTensor, type Tensor } from './tensor.js';
@@ -46,7 +47,7 @@ export function topoSort(graph: Graph): Node[] {
       } else i++;
     }
     if (pending.length === before) {
-      const n = pending[0]!;
+      const n = nth(pending, 0);
       const missing = n.inputs.filter((x) => !defined.has(x));
       throw new PrunefiError(
         'ONNX_INVALID',

@@ -4,6 +4,7 @@
  * layer weights and biases, embeddings, position embeddings and norm scales, but not BatchNorm
  * running statistics (buffers, not parameters).
  */
+import { mustGet, nth } from '../core/checked.js';
 import { type AssumedDim, resolveDynamicDims } from './dynamic-dims.js';
 import { cloneGraph, materializeIdentityConstants } from './graph.js';
 import { type Graph, getInt, type Node } from './ir.js';
@@ -73,9 +74,9 @@ function layerMacs(n: Node, inShape: number[], outShape: number[], wShape: numbe
       // Every output element is a dot product over (C_in / group) × kernel.
       return numel(outShape) * numel(wShape.slice(1));
     case 'ConvTranspose':
-      return numel(inShape) * wShape[1]! * numel(wShape.slice(2));
+      return numel(inShape) * nth(wShape, 1) * numel(wShape.slice(2));
     case 'Gemm': {
-      const k = getInt(n, 'transA', 0) ? inShape[0]! : inShape[1]!;
+      const k = getInt(n, 'transA', 0) ? nth(inShape, 0) : nth(inShape, 1);
       return numel(outShape) * k;
     }
     case 'MatMul':
@@ -111,7 +112,7 @@ export function summarizeModel(model: Graph, options: SummaryOptions = {}): Mode
   // A quantized weight's zeros are the integers equal to their zero point.
   const zerosOf = (p: string) => {
     const q = quantized.get(p);
-    return q ? quantizedZeros(graph, q) : countZeros(graph.initializers.get(p)!);
+    return q ? quantizedZeros(graph, q) : countZeros(mustGet(graph.initializers, p));
   };
   const layers: LayerSummary[] = [];
   let paramBytes = 0;
@@ -159,7 +160,7 @@ export function summarizeModel(model: Graph, options: SummaryOptions = {}): Mode
     inputShapes: Object.fromEntries(
       graph.inputs
         .filter((v) => shapes.has(v.name) && !graph.initializers.has(v.name))
-        .map((v) => [v.name, shapes.get(v.name)!]),
+        .map((v) => [v.name, mustGet(shapes, v.name)]),
     ),
   };
   if (info.unresolved) summary.shapeError = info.unresolved.message;

@@ -7,6 +7,7 @@
  * of a projection, so in any later layout it is the axis holding the stride headDim·(channel
  * stride). Those Reshapes are the ones whose targets change when heads go.
  */
+import { mustGet, nth } from '../core/checked.js';
 import { PrunefiError } from '../core/errors.js';
 import { consumers, type WeightLayer, weightLayers } from '../onnx/graph.js';
 import { type Graph, getInts, type Node } from '../onnx/ir.js';
@@ -86,7 +87,7 @@ export function findAttention(graph: Graph): { blocks: AttentionBlock[]; notes: 
       if (p.opType === 'Slice') {
         const starts = info.consts.get(p.inputs[1] ?? '');
         if (starts?.length !== 1) return null;
-        offset += starts[0]!;
+        offset += nth(starts, 0);
       }
       path.push(p);
       // Through the operand that is an activation (a bias, scale or mask is the other one).
@@ -96,7 +97,7 @@ export function findAttention(graph: Graph): { blocks: AttentionBlock[]; notes: 
       // Only a choice between operands needs a look ahead; one operand is simply followed.
       const act = next.length === 1 ? next : next.filter((x) => back(x) !== null);
       if (act.length !== 1) return null;
-      v = act[0]!;
+      v = nth(act, 0);
     }
     return null;
   };
@@ -106,12 +107,12 @@ export function findAttention(graph: Graph): { blocks: AttentionBlock[]; notes: 
     for (let v = value, hops = 0; hops < 8; hops++) {
       const cs = readers(v);
       if (cs.length !== 1) return null;
-      const c = cs[0]!;
+      const c = nth(cs, 0);
       const layer = layers.get(c);
       if (layer && c.inputs[0] === v) return { layer, path };
       if (!['Reshape', 'Transpose'].includes(c.opType)) return null;
       path.push(c);
-      v = c.outputs[0]!;
+      v = nth(c.outputs, 0);
     }
     return null;
   };
@@ -119,7 +120,7 @@ export function findAttention(graph: Graph): { blocks: AttentionBlock[]; notes: 
   const blocks: AttentionBlock[] = [];
   const notes: string[] = [];
   for (const s of graph.nodes.filter((n) => n.opType === 'Softmax')) {
-    const name = s.name || s.outputs[0]!;
+    const name = s.name || nth(s.outputs, 0);
     // QKᵀ: the MatMul of two activations behind the Softmax (through scaling and the mask Add).
     // Exporters put the scores first: Div(scores, √d), Add(scores, mask).
     let qk: Node | undefined;
@@ -131,25 +132,25 @@ export function findAttention(graph: Graph): { blocks: AttentionBlock[]; notes: 
         v = isConst(p.inputs[0]!) ? p.inputs[1]! : p.inputs[0]!;
       else break;
     }
-    const av = readers(s.outputs[0]!).find((c) => c.opType === 'MatMul' && c.inputs[0] === s.outputs[0]);
+    const av = readers(nth(s.outputs, 0)).find((c) => c.opType === 'MatMul' && c.inputs[0] === s.outputs[0]);
     if (!qk || !av) {
       notes.push(`${name}: not an attention Softmax (no QKᵀ and AV MatMuls around it)`);
       continue;
     }
-    const q = back(qk.inputs[0]!);
-    const k = back(qk.inputs[1]!);
-    const v = back(av.inputs[1]!);
-    const out = forward(av.outputs[0]!);
-    const headDim = info.shapes.get(av.outputs[0]!)?.at(-1);
+    const q = back(nth(qk.inputs, 0));
+    const k = back(nth(qk.inputs, 1));
+    const v = back(nth(av.inputs, 1));
+    const out = forward(nth(av.outputs, 0));
+    const headDim = info.shapes.get(nth(av.outputs, 0))?.at(-1);
     if (!q || !k || !v || !out || !headDim) {
       notes.push(`${name}: attention whose q, k, v or output projection the head analysis cannot follow`);
       continue;
     }
-    const width = (t: Trace) => info.shapes.get(t.layer.node.outputs[0]!)?.at(-1) ?? 0;
+    const width = (t: Trace) => info.shapes.get(nth(t.layer.node.outputs, 0))?.at(-1) ?? 0;
     const e =
       out.layer.outAxis === 1
-        ? graph.initializers.get(out.layer.weight)!.dims[0]!
-        : graph.initializers.get(out.layer.weight)!.dims[1]!;
+        ? nth(mustGet(graph.initializers, out.layer.weight).dims, 0)
+        : nth(mustGet(graph.initializers, out.layer.weight).dims, 1);
     const heads = e / headDim;
     if (!Number.isInteger(heads) || heads < 1 || [q, k, v].some((t) => t.offset + e > width(t))) {
       notes.push(`${name}: head width ${headDim} does not divide the projections' ${e} channels`);
@@ -183,25 +184,25 @@ const stridesOf = (dims: readonly number[]) =>
 
 /** The head axis after a Reshape from `from` to `to`: the axis holding the head's flat stride. */
 function reshapeHeadAxis(h: HeadAxis, from: number[], to: number[], node: Node): HeadAxis {
-  const stride = stridesOf(from)[h.axis]! * h.inner;
+  const stride = nth(stridesOf(from), h.axis) * h.inner;
   const t = stridesOf(to);
-  const axis = to.findIndex((d, i) => t[i]! <= stride && stride < t[i]! * d);
-  if (axis < 0 || stride % t[axis]! !== 0)
+  const axis = to.findIndex((d, i) => nth(t, i) <= stride && stride < nth(t, i) * d);
+  if (axis < 0 || stride % nth(t, axis) !== 0)
     throw new PrunefiError('PRUNE_UNSUPPORTED', `Reshape '${node.name}' splits a head across axes`);
-  return { axis, inner: stride / t[axis]! };
+  return { axis, inner: stride / nth(t, axis) };
 }
 
 function follow(h: HeadAxis, n: Node, info: ShapeInfo, reshapes: { node: Node; axis: number }[]): HeadAxis {
   if (n.opType === 'Reshape') {
-    const from = info.shapes.get(n.inputs[0]!);
-    const to = info.shapes.get(n.outputs[0]!);
+    const from = info.shapes.get(nth(n.inputs, 0));
+    const to = info.shapes.get(nth(n.outputs, 0));
     if (!from || !to) throw new PrunefiError('PRUNE_UNSUPPORTED', `Reshape '${n.name}' has no known shapes`);
     const next = reshapeHeadAxis(h, from, to, n);
     if (!reshapes.some((r) => r.node === n)) reshapes.push({ node: n, axis: next.axis });
     return next;
   }
   if (n.opType === 'Transpose') {
-    const rank = info.shapes.get(n.inputs[0]!)?.length ?? 0;
+    const rank = info.shapes.get(nth(n.inputs, 0))?.length ?? 0;
     const perm = getInts(
       n,
       'perm',
@@ -220,7 +221,7 @@ function collectReshapes(
   info: ShapeInfo,
   reshapes: { node: Node; axis: number }[],
 ): HeadAxis {
-  const rank = info.shapes.get(layer.node.outputs[0]!)?.length ?? 2;
+  const rank = info.shapes.get(nth(layer.node.outputs, 0))?.length ?? 2;
   let h: HeadAxis = { axis: rank - 1, inner: headDim };
   for (const n of path) h = follow(h, n, info, reshapes);
   return h;
@@ -237,8 +238,8 @@ function collectAfter(
 ): void {
   // AV keeps v's batch axes: the head axis of its output is the head axis of v's last value.
   let h = collectReshapes(v.path, v.layer, headDim, info, []);
-  const vRank = info.shapes.get(av.inputs[1]!)?.length ?? 0;
-  const outRank = info.shapes.get(av.outputs[0]!)?.length ?? 0;
+  const vRank = info.shapes.get(nth(av.inputs, 1))?.length ?? 0;
+  const outRank = info.shapes.get(nth(av.outputs, 0))?.length ?? 0;
   if (h.axis >= vRank - 2)
     throw new PrunefiError('PRUNE_UNSUPPORTED', 'heads are not a batch axis of the AV product');
   h = { axis: h.axis + outRank - vRank, inner: h.inner };

@@ -12,6 +12,7 @@
  * every consumer. Groups that reach a graph input or output cannot shrink (they are pinned);
  * groups that reach an op the pass cannot follow are blocked by that node.
  */
+import { mustGet, nth } from '../core/checked.js';
 import { errorMessage } from '../core/errors.js';
 import { consumers, type WeightLayer, weightLayers } from '../onnx/graph.js';
 import { type Graph, getInt, getInts, type Node } from '../onnx/ir.js';
@@ -195,8 +196,8 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
   const parent: number[] = [];
   const find = (g: number): number => {
     while (parent[g] !== g) {
-      parent[g] = parent[parent[g]!]!;
-      g = parent[g]!;
+      parent[g] = nth(parent, nth(parent, g));
+      g = nth(parent, g);
     }
     return g;
   };
@@ -211,29 +212,29 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
   const flattenReshapes: ChannelAnalysis['flattenReshapes'] = [];
   const layers = new Map(weightLayers(graph).map((l) => [l.node, l]));
   const init = (name: string | undefined) => (name ? graph.initializers.get(name) : undefined);
-  const total = (l: Layout) => l.segments.reduce((a, s) => a + raw[find(s.group)]!.size * s.inner, 0);
+  const total = (l: Layout) => l.segments.reduce((a, s) => a + nth(raw, find(s.group)).size * s.inner, 0);
 
   const block = (n: Node, l: Layout | undefined, reason: string): void => {
     if (!l) return;
     for (const s of l.segments)
-      raw[find(s.group)]!.blockedBy.push({ node: n.name || n.opType, op: n.opType, reason });
+      nth(raw, find(s.group)).blockedBy.push({ node: n.name || n.opType, op: n.opType, reason });
   };
   const pin = (l: Layout | undefined, reason: string): void => {
     if (!l) return;
-    for (const s of l.segments) raw[find(s.group)]!.pinned.push(reason);
+    for (const s of l.segments) nth(raw, find(s.group)).pinned.push(reason);
   };
   const union = (a: Layout, b: Layout): boolean => {
     if (a.segments.length !== b.segments.length) return false;
     for (let i = 0; i < a.segments.length; i++) {
-      const x = a.segments[i]!;
-      const y = b.segments[i]!;
+      const x = nth(a.segments, i);
+      const y = nth(b.segments, i);
       const rx = find(x.group);
       const ry = find(y.group);
-      if (x.inner !== y.inner || raw[rx]!.size !== raw[ry]!.size) return false;
+      if (x.inner !== y.inner || nth(raw, rx).size !== nth(raw, ry).size) return false;
       if (rx === ry) continue;
       parent[ry] = rx;
-      const gx = raw[rx]!;
-      const gy = raw[ry]!;
+      const gx = nth(raw, rx);
+      const gy = nth(raw, ry);
       gx.sources.push(...gy.sources);
       gx.pinned.push(...gy.pinned);
       gx.blockedBy.push(...gy.blockedBy);
@@ -258,7 +259,7 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
     if (graph.initializers.has(v.name)) continue;
     const shape = shapes.get(v.name);
     if (!shape || shape.length < 2) continue;
-    const g = newGroup(shape[1]!, `channels of graph input '${v.name}'`);
+    const g = newGroup(nth(shape, 1), `channels of graph input '${v.name}'`);
     layouts.set(v.name, { axis: 1, segments: [{ group: g, inner: 1 }] });
   }
 
@@ -272,7 +273,7 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
       if (!w || !layer) {
         block(n, x, 'its weight is computed, not a constant');
         const s = shapes.get(n.outputs[0] ?? '');
-        if (s) newOutput(n, s[1]!, 1, `output of '${n.name}', whose weight is computed`);
+        if (s) newOutput(n, nth(s, 1), 1, `output of '${n.name}', whose weight is computed`);
         continue;
       }
       const group = getInt(n, 'group', 1);
@@ -281,7 +282,7 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
         block(n, x, 'its bias is computed, not a constant');
         newOutput(
           n,
-          op === 'Conv' ? w.dims[0]! : w.dims[1]! * group,
+          op === 'Conv' ? nth(w.dims, 0) : nth(w.dims, 1) * group,
           1,
           `output of '${n.name}', whose bias is computed`,
         );
@@ -289,19 +290,19 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
       }
       if (group === 1) {
         if (x && x.axis === 1 && x.segments.every((s) => s.inner === 1))
-          slice(n.inputs[1]!, op === 'Conv' ? 1 : 0, x, 'consumer', n);
+          slice(nth(n.inputs, 1), op === 'Conv' ? 1 : 0, x, 'consumer', n);
         else block(n, x, 'its input channels are not laid out along axis 1');
         const outAxis = op === 'Conv' ? 0 : 1;
-        const g = newOutput(n, w.dims[outAxis]!, 1);
-        raw[g]!.sources.push({ layer, axis: outAxis });
-        const out = layouts.get(n.outputs[0]!)!;
-        slice(n.inputs[1]!, outAxis, out, 'source', n);
+        const g = newOutput(n, nth(w.dims, outAxis), 1);
+        nth(raw, g).sources.push({ layer, axis: outAxis });
+        const out = mustGet(layouts, nth(n.outputs, 0));
+        slice(nth(n.inputs, 1), outAxis, out, 'source', n);
         if (bias) slice(bias, 0, out, 'source', n);
         continue;
       }
       const cin = x ? total(x) : -1;
       if (op === 'Conv' && x && x.axis === 1 && group === cin && w.dims[0] === cin && w.dims[1] === 1) {
-        slice(n.inputs[1]!, 0, x, 'param', n);
+        slice(nth(n.inputs, 1), 0, x, 'param', n);
         if (bias) slice(bias, 0, x, 'param', n);
         depthwise.push({ node: n, segments: x.segments });
         passthrough(n, x);
@@ -310,7 +311,7 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
       pin(x, `input channels of grouped convolution '${n.name}' (group=${group})`);
       newOutput(
         n,
-        op === 'Conv' ? w.dims[0]! : w.dims[1]! * group,
+        op === 'Conv' ? nth(w.dims, 0) : nth(w.dims, 1) * group,
         1,
         `output channels of grouped convolution '${n.name}' (group=${group})`,
       );
@@ -325,29 +326,29 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
         block(n, a, 'it multiplies two computed tensors');
         block(n, b, 'it multiplies two computed tensors');
         if (outShape && outShape.length >= 2)
-          newOutput(n, outShape[outShape.length - 1]!, outShape.length - 1, `output of '${n.name}'`);
+          newOutput(n, nth(outShape, outShape.length - 1), outShape.length - 1, `output of '${n.name}'`);
         continue;
       }
       const transA = op === 'Gemm' && getInt(n, 'transA', 0) === 1;
-      const inRank = rankOf(n.inputs[0]!) ?? 2;
+      const inRank = rankOf(nth(n.inputs, 0)) ?? 2;
       const inAxis = layer.outAxis === 0 ? 1 : 0;
-      if (x && !transA && x.axis === inRank - 1) slice(n.inputs[1]!, inAxis, x, 'consumer', n);
+      if (x && !transA && x.axis === inRank - 1) slice(nth(n.inputs, 1), inAxis, x, 'consumer', n);
       else block(n, x, 'its input features are not the last axis');
       const bias = op === 'Gemm' ? n.inputs[2] : undefined;
       const b = init(bias);
-      const size = w.dims[layer.outAxis]!;
+      const size = nth(w.dims, layer.outAxis);
       if (bias && !b) {
         newOutput(n, size, (outShape?.length ?? 2) - 1, `output of '${n.name}', whose bias is computed`);
         continue;
       }
       const g = newOutput(n, size, (outShape?.length ?? 2) - 1);
-      raw[g]!.sources.push({ layer, axis: layer.outAxis });
-      const out = layouts.get(n.outputs[0]!)!;
-      slice(n.inputs[1]!, layer.outAxis, out, 'source', n);
+      nth(raw, g).sources.push({ layer, axis: layer.outAxis });
+      const out = mustGet(layouts, nth(n.outputs, 0));
+      slice(nth(n.inputs, 1), layer.outAxis, out, 'source', n);
       if (b && b.dims.length > 0 && b.dims[b.dims.length - 1] === size && numel(b.dims) === size)
         slice(bias!, b.dims.length - 1, out, 'source', n);
       else if (b && numel(b.dims) !== 1)
-        raw[g]!.pinned.push(`bias of '${n.name}' is not one value per output`);
+        nth(raw, g).pinned.push(`bias of '${n.name}' is not one value per output`);
       continue;
     }
     if (!n.inputs.some((i) => layouts.has(i))) continue;
@@ -371,7 +372,7 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
     }
     if (rule === 'softmax') {
       if (!x) continue;
-      const rank = rankOf(n.inputs[0]!) ?? 2;
+      const rank = rankOf(nth(n.inputs, 0)) ?? 2;
       const axis = getInt(n, 'axis', -1);
       if ((axis < 0 ? axis + rank : axis) === x.axis) block(n, x, `${op} normalizes across channels`);
       else passthrough(n, x);
@@ -495,7 +496,7 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
       if (op === 'Pad') {
         const c = n.inputs[1] ? init(n.inputs[1]) : undefined;
         const pads = c ? toNumbers(c) : getInts(n, 'pads', []);
-        const rank = rankOf(n.inputs[0]!) ?? pads.length / 2;
+        const rank = rankOf(nth(n.inputs, 0)) ?? pads.length / 2;
         if (pads[x.axis] || pads[x.axis + rank]) {
           block(n, x, 'it pads the channel axis');
           continue;
@@ -544,7 +545,7 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
     const r = find(id);
     let g = groups.get(r);
     if (!g) {
-      const rg = raw[r]!;
+      const rg = nth(raw, r);
       g = {
         id: r,
         size: rg.size,
@@ -588,18 +589,18 @@ export function channelOfEntries(
   group: number,
   analysis: ChannelAnalysis,
 ): Int32Array {
-  const t = graph.initializers.get(slice.tensor)!;
+  const t = mustGet(graph.initializers, slice.tensor);
   const sizes = new Map(analysis.groups.map((g) => [g.id, g.size]));
-  const axisChannel = new Int32Array(t.dims[slice.axis]!).fill(-1);
+  const axisChannel = new Int32Array(nth(t.dims, slice.axis)).fill(-1);
   let offset = 0;
   for (const s of slice.segments) {
-    const size = sizes.get(s.group)!;
+    const size = mustGet(sizes, s.group);
     if (s.group === group)
       for (let c = 0; c < size; c++) axisChannel.fill(c, offset + c * s.inner, offset + (c + 1) * s.inner);
     offset += size * s.inner;
   }
   const inner = numel(t.dims.slice(slice.axis + 1));
-  const size = t.dims[slice.axis]!;
+  const size = nth(t.dims, slice.axis);
   const out = new Int32Array(t.data.length);
   for (let i = 0; i < out.length; i++) out[i] = axisChannel[Math.floor(i / inner) % size]!;
   return out;

@@ -3,6 +3,7 @@
  * geometric median after He et al. 2019), summing the scores of layers that share channels, and
  * choosing which channels of each group go.
  */
+import { mustGet, nth } from '../core/checked.js';
 import { PrunefiError } from '../core/errors.js';
 import type { Graph } from '../onnx/ir.js';
 import { numel, toFloat32 } from '../onnx/tensor.js';
@@ -14,7 +15,7 @@ import type { Scope } from './types.js';
 /** The filters of a weight as rows: filter c is every entry whose index along `axis` is c. */
 export function filterRows(values: Float32Array, dims: readonly number[], axis: number): Float32Array[] {
   const outer = numel(dims.slice(0, axis));
-  const size = dims[axis]!;
+  const size = nth(dims, axis);
   const inner = numel(dims.slice(axis + 1));
   const rows = Array.from({ length: size }, () => new Float32Array(outer * inner));
   for (let o = 0; o < outer; o++)
@@ -55,7 +56,7 @@ export function geometricMedianScores(
   const n = rows.length;
   const s = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const a = rows[i]!;
+    const a = nth(rows, i);
     for (let j = i + 1; j < n; j++) {
       const b = rows[j]!;
       let d = 0;
@@ -106,20 +107,26 @@ export function groupTargets(
       continue;
     }
     const missing = names.filter((_, i) => !members[i]);
-    if (missing.length) {
+    const present = members.filter((m) => m !== undefined);
+    const [first] = present;
+    if (missing.length || !first) {
       notes.push(
         `${names.join(', ')}: filters kept (channels tied to ${missing.join(', ')}, which is not pruned)`,
       );
       continue;
     }
-    const ratios = new Set(members.map((m) => m!.sparsity));
+    const ratios = new Set(present.map((m) => m.sparsity));
     if (ratios.size > 1) {
       throw new PrunefiError(
         'PRUNE',
         `layers ${names.join(', ')} share their output channels (residual connection) but were given different ratios (${[...ratios].join(', ')}); give them one ratio`,
       );
     }
-    groups.push({ group: g, ratio: members[0]!.sparsity, overridden: members.some((m) => m!.overridden) });
+    groups.push({
+      group: g,
+      ratio: first.sparsity,
+      overridden: present.some((m) => m.overridden),
+    });
   }
   return { groups, notes };
 }
@@ -128,7 +135,7 @@ export function groupTargets(
 export function groupScores(graph: Graph, group: ChannelGroup, scorer: FilterScorer): Float64Array {
   const total = new Float64Array(group.size);
   for (const s of group.sources) {
-    const t = graph.initializers.get(s.layer.weight)!;
+    const t = mustGet(graph.initializers, s.layer.weight);
     const sc = scorer(toFloat32(t), t.dims, s.axis);
     for (let c = 0; c < total.length; c++) total[c] = total[c]! + sc[c]!;
   }
@@ -172,17 +179,17 @@ export function selectChannels(
   const pooled: number[] = [];
   targets.forEach((t, i) => {
     if (scope === 'global' && !t.overridden) pooled.push(i);
-    else record(t, maskLowest([scores[i]!], countToPrune(t.ratio, t.group.size))[0]!);
+    else record(t, nth(maskLowest([nth(scores, i)], countToPrune(t.ratio, t.group.size)), 0));
   });
   if (pooled.length === 0) return plan;
   const pools = pooled.map((i) => {
-    const s = scores[i]!;
+    const s = nth(scores, i);
     const mean = s.reduce((a, b) => a + b, 0) / (s.length || 1);
     return normalize === 'mean' && mean > 0 ? s.map((v) => v / mean) : s.slice();
   });
-  const total = pooled.reduce((a, i) => a + targets[i]!.group.size, 0);
-  maskLowest(pools, countToPrune(targets[pooled[0]!]!.ratio, total)).forEach((m, j) => {
-    record(targets[pooled[j]!]!, m);
+  const total = pooled.reduce((a, i) => a + nth(targets, i).group.size, 0);
+  maskLowest(pools, countToPrune(nth(targets, nth(pooled, 0)).ratio, total)).forEach((m, j) => {
+    record(nth(targets, nth(pooled, j)), m);
   });
   return plan;
 }

@@ -3,6 +3,7 @@
  * schedule, and iterative magnitude pruning with weight rewinding (the lottery-ticket procedure
  * of Frankle & Carbin 2019 and Frankle et al. 2020).
  */
+import { mustGet } from '../core/checked.js';
 import { cloneModel } from '../onnx/graph.js';
 import type { Model } from '../onnx/ir.js';
 import { numel, tensor } from '../onnx/tensor.js';
@@ -91,7 +92,7 @@ export const gmp: PruneMethod = {
         cubicSparsity(step, t0, t1, 0, t.sparsity),
       );
       for (const [name, m] of next) {
-        const live = masks.get(name)!;
+        const live = mustGet(masks, name);
         const w = weights.get(name);
         for (let i = 0; i < m.length; i++) {
           if (!m[i]) {

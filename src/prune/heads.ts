@@ -7,6 +7,7 @@
  * that carries the head count (H, batch·H or H·d) is scaled by H'/H, whether it is a literal
  * target or a factor in the exporter's shape arithmetic.
  */
+import { mustGet, nth } from '../core/checked.js';
 import { PrunefiError } from '../core/errors.js';
 import { nameGenerator, type WeightLayer } from '../onnx/graph.js';
 import type { Graph, Model, Node } from '../onnx/ir.js';
@@ -22,7 +23,7 @@ export type HeadPlan = Map<number, Set<number>>;
 /** The bias added to a projection's output: Gemm's C, or the Add of an initializer after it. */
 function biasOf(graph: Graph, layer: WeightLayer): string | undefined {
   if (layer.bias) return layer.bias;
-  const y = layer.node.outputs[0]!;
+  const y = nth(layer.node.outputs, 0);
   const add = graph.nodes.find((n) => n.opType === 'Add' && n.inputs.includes(y));
   return add?.inputs.find((x) => x !== y && graph.initializers.has(x));
 }
@@ -30,7 +31,7 @@ function biasOf(graph: Graph, layer: WeightLayer): string | undefined {
 /** Flat positions of the output channels [from, from + count) of a weight, along `axis`. */
 function channelPositions(dims: readonly number[], axis: number, from: number, count: number): number[] {
   const inner = numel(dims.slice(axis + 1));
-  const size = dims[axis]!;
+  const size = nth(dims, axis);
   const outer = numel(dims.slice(0, axis));
   const out: number[] = [];
   for (let o = 0; o < outer; o++)
@@ -55,7 +56,7 @@ function headSlices(graph: Graph, b: AttentionBlock): { tensor: string; axis: nu
 function headMasks(graph: Graph, blocks: readonly AttentionBlock[], plan: HeadPlan): Masks {
   const masks: Masks = new Map();
   for (const [i, heads] of plan) {
-    const b = blocks[i]!;
+    const b = nth(blocks, i);
     for (const s of headSlices(graph, b)) {
       const t = graph.initializers.get(s.tensor)!;
       const m = masks.get(s.tensor) ?? new Uint8Array(numel(t.dims)).fill(1);
@@ -70,7 +71,7 @@ function headMasks(graph: Graph, blocks: readonly AttentionBlock[], plan: HeadPl
 function headScores(graph: Graph, b: AttentionBlock): number[] {
   const scores = new Array<number>(b.heads).fill(0);
   for (const s of headSlices(graph, b)) {
-    const t = graph.initializers.get(s.tensor)!;
+    const t = mustGet(graph.initializers, s.tensor);
     const v = t.data as Float32Array;
     for (let h = 0; h < b.heads; h++)
       for (const p of channelPositions(t.dims, s.axis, s.offset + h * b.headDim, b.headDim))
@@ -102,7 +103,7 @@ function scaleShapeElement(
   const literal = graph.initializers.get(v) ?? (attr?.type === 'tensor' ? attr.value : undefined);
   if (literal) {
     const values = toNumbers(literal);
-    values[index] = (values[index]! * num) / den;
+    values[index] = (nth(values, index) * num) / den;
     const name = fresh(`${v}_heads`);
     graph.initializers.set(name, i64([...literal.dims], values) as Tensor);
     reader.inputs = reader.inputs.map((x) => (x === v ? name : x));
@@ -154,7 +155,7 @@ export function removeHeads(model: Model, blocks: readonly AttentionBlock[], pla
   const before = concreteShapes(g);
   const targets = blocks.map((b) => b.reshapes.map((r) => before.consts.get(r.node.inputs[1]!)));
   for (const [i, heads] of plan) {
-    const b = blocks[i]!;
+    const b = nth(blocks, i);
     const slices = new Map<string, { axis: number; drop: Set<number> }>();
     for (const s of headSlices(g, b)) {
       const e = slices.get(s.tensor) ?? { axis: s.axis, drop: new Set<number>() };

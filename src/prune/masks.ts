@@ -2,6 +2,7 @@
  * Keep-masks: choosing the k lowest-scored entries (per layer or pooled across layers), applying
  * masks to a graph's initializers, and measuring the sparsity they reach.
  */
+import { nth } from '../core/checked.js';
 import { PrunefiError } from '../core/errors.js';
 import type { Graph } from '../onnx/ir.js';
 import { toFloat32 } from '../onnx/tensor.js';
@@ -49,7 +50,7 @@ export function maskLowest(pools: readonly Scores[], k: number): Uint8Array[] {
   for (let i = 0; i < total; i++) if (all[i]! < threshold) below++;
   let tiesLeft = k - below;
   pools.forEach((p, j) => {
-    const m = masks[j]!;
+    const m = nth(masks, j);
     for (let i = 0; i < p.length; i++) {
       const v = p[i]!;
       if (v < threshold) m[i] = 0;

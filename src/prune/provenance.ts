@@ -13,8 +13,10 @@
  * - `prunefi.parent.file_sha256`: sha256 of the parent file's bytes, when it was read from a
  *   file (`sha256sum parent.onnx` prints the same digest).
  */
+
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { mustGet } from '../core/checked.js';
 import type { Graph } from '../onnx/ir.js';
 import { tensorBytes } from '../onnx/tensor.js';
 
@@ -34,7 +36,7 @@ export function fileSha256(path: string): string {
 export function weightsSha256(graph: Graph): string {
   const h = createHash('sha256');
   for (const name of [...graph.initializers.keys()].sort()) {
-    const t = graph.initializers.get(name)!;
+    const t = mustGet(graph.initializers, name);
     const bytes = tensorBytes(t);
     h.update(`${name}\0${t.dtype}\0${t.dims.join(',')}\0${bytes.byteLength}\0`);
     h.update(bytes);

@@ -2,6 +2,7 @@
  * `pruneModel`: one pruning call from a model to a pruned model with its provenance and a
  * per-layer report. The parent model is never modified.
  */
+import { mustGet } from '../core/checked.js';
 import { PrunefiError } from '../core/errors.js';
 import type { ProgressCallback } from '../core/progress.js';
 import { Rng } from '../core/rng.js';
@@ -226,7 +227,7 @@ export function layerReport(
     const node = l.node.name || l.node.outputs[0] || l.node.opType;
     const b = rowsB.get(node);
     const a = rowsA.get(node);
-    const wb = parent.graph.initializers.get(l.weight)!;
+    const wb = mustGet(parent.graph.initializers, l.weight);
     const wa = pruned.graph.initializers.get(l.weight);
     const nonzero = wa ? countNonzero(toFloat32(wa)) : 0;
     layers.push({

@@ -4,6 +4,7 @@
  * regularization (Wang et al. 2021, GReg-1 and GReg-2: an L2 penalty whose factor grows until the
  * channels to prune are near zero).
  */
+import { mustGet } from '../core/checked.js';
 import { PrunefiError } from '../core/errors.js';
 import type { Model } from '../onnx/ir.js';
 import { toFloat32 } from '../onnx/tensor.js';
@@ -84,7 +85,7 @@ export const slimming: PruneMethod = {
     const scales = [...new Set(groups.flatMap((g) => batchNormScales(g.group)))];
     const lambda = ctx.options.method.lambda as number;
     const epochs = ctx.options.method.epochs as number;
-    const read0 = (name: string) => toFloat32(ctx.model.graph.initializers.get(name)!);
+    const read0 = (name: string) => toFloat32(mustGet(ctx.model.graph.initializers, name));
     if (epochs === 0) {
       const plan = selectChannels(
         groups,
@@ -104,7 +105,7 @@ export const slimming: PruneMethod = {
       modifyGradients: ({ weights, grads }) => {
         for (const name of scales) {
           const gamma = weights.get(name);
-          const g = grads.get(name)!;
+          const g = mustGet(grads, name);
           for (let i = 0; i < g.length; i++) g[i] = g[i]! + lambda * Math.sign(gamma[i]!);
         }
       },
@@ -143,7 +144,7 @@ class GrowingPenalty {
   /** Sets the factor of every entry of the `chosen` channels (all channels when undefined) to `f`. */
   set(f: number, chosen?: ChannelPlan, others = 0): void {
     for (const e of this.entries) {
-      const a = this.factors.get(e.tensor)!;
+      const a = mustGet(this.factors, e.tensor);
       const pick = chosen?.get(e.group);
       for (let i = 0; i < a.length; i++) {
         const c = e.channel[i]!;
@@ -156,7 +157,7 @@ class GrowingPenalty {
   apply({ weights, grads }: GradientHookArgs): void {
     for (const [tensor, f] of this.factors) {
       const w = weights.get(tensor);
-      const g = grads.get(tensor)!;
+      const g = mustGet(grads, tensor);
       for (let i = 0; i < g.length; i++) if (f[i]) g[i] = g[i]! + f[i]! * w[i]!;
     }
   }

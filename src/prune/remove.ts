@@ -4,6 +4,7 @@
  * entries are cut out and the model gets smaller). The two give the same function: a masked
  * channel is never read, because every weight that reads it is zero too.
  */
+import { mustGet, nth } from '../core/checked.js';
 import { PrunefiError } from '../core/errors.js';
 import { cloneModel, nameGenerator } from '../onnx/graph.js';
 import { attrInt, type Model, type Node } from '../onnx/ir.js';
@@ -22,7 +23,7 @@ export function keptIndices(
   const out: number[] = [];
   let offset = 0;
   for (const s of segments) {
-    const size = sizes.get(s.group)!;
+    const size = mustGet(sizes, s.group);
     const pruned = plan.get(s.group);
     for (let c = 0; c < size; c++) {
       if (!pruned?.has(c)) for (let q = 0; q < s.inner; q++) out.push(offset + c * s.inner + q);
@@ -37,7 +38,7 @@ function touches(segments: readonly Segment[], plan: ChannelPlan): boolean {
 }
 
 function strides(dims: readonly number[], axis: number): { outer: number; size: number; inner: number } {
-  return { outer: numel(dims.slice(0, axis)), size: dims[axis]!, inner: numel(dims.slice(axis + 1)) };
+  return { outer: numel(dims.slice(0, axis)), size: nth(dims, axis), inner: numel(dims.slice(axis + 1)) };
 }
 
 /**

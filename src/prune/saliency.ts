@@ -3,6 +3,7 @@
  * et al. 2020), all global unstructured as Frankle et al. 2021 compare them, and first-order
  * Taylor filter importance (Molchanov et al. 2019).
  */
+import { mustGet, nth } from '../core/checked.js';
 import { PrunefiError } from '../core/errors.js';
 import { cloneModel } from '../onnx/graph.js';
 import { imageInput, logitsOutput } from '../onnx/io.js';
@@ -27,7 +28,7 @@ export function setupOf(ctx: MethodContext): TrainingSetup {
 }
 
 function weightsOf(model: Model, name: string): Float32Array {
-  return toFloat32(model.graph.initializers.get(name)!);
+  return toFloat32(mustGet(model.graph.initializers, name));
 }
 
 const SALIENCY_BASE = {
@@ -58,7 +59,7 @@ export async function snipScores(ctx: MethodContext): Promise<Float64Array[]> {
   });
   return wrt.map((w) => {
     const theta = weightsOf(ctx.model, w);
-    const gw = g.get(w)!;
+    const gw = mustGet(g, w);
     return Float64Array.from(theta, (v, i) => Math.abs(v * gw[i]!));
   });
 }
@@ -126,17 +127,17 @@ export async function graspScores(ctx: MethodContext): Promise<Float64Array[]> {
       'GraSP: the loss gradient is zero on these batches; the scores are undefined',
     );
   const epsilon = (1e-3 * Math.sqrt(thetaNorm)) / Math.sqrt(gNorm);
-  const hg = new Map(wrt.map((w) => [w, new Float64Array(g.get(w)!.length)]));
+  const hg = new Map(wrt.map((w) => [w, new Float64Array(mustGet(g, w).length)]));
   const n = await forEachSaliencyBatch(model, s.train, opts, async (session, batch) => {
     const { hv } = await hessianVectorProduct(session, batch, g, { epsilon });
     for (const [w, sum] of hg) {
-      const h = hv.get(w)!;
+      const h = mustGet(hv, w);
       for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! + h[i]!;
     }
   });
   return wrt.map((w) => {
     const theta = weightsOf(model, w);
-    const h = hg.get(w)!;
+    const h = mustGet(hg, w);
     return Float64Array.from(theta, (v, i) => (v * h[i]!) / n);
   });
 }
@@ -196,9 +197,9 @@ export async function synflowScores(
   }
   const overrides = new Map(abs);
   for (const t of targets) {
-    const a = abs.get(t.weight)!.slice();
+    const a = mustGet(abs, t.weight).slice();
     overrides.set(t.weight, a);
-    const m = masks.get(t.weight)!;
+    const m = mustGet(masks, t.weight);
     for (let i = 0; i < a.length; i++) if (!m[i]) a[i] = 0;
   }
   const out = await session.run({ x: f32(dims, new Float32Array(numel(dims)).fill(1)), overrides });
@@ -209,8 +210,8 @@ export async function synflowScores(
     );
   }
   return targets.map((t) => {
-    const a = overrides.get(t.weight)!;
-    const g = out.grads.get(t.weight)!;
+    const a = mustGet(overrides, t.weight);
+    const g = mustGet(out.grads, t.weight);
     return Float64Array.from(a, (v, i) => Math.abs(v * g[i]!));
   });
 }
@@ -290,7 +291,7 @@ export async function taylorScores(
             if (c >= 0) sum[c] = sum[c]! + theta[i]! * gr[i]!;
           }
         }
-        const acc = imp[gi]!;
+        const acc = nth(imp, gi);
         for (let c = 0; c < g.size; c++) acc[c] = acc[c]! + (sum[c]! * sum[c]!) / batchesUsed;
       });
     },

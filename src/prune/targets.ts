@@ -4,6 +4,7 @@
  * them; biases and BatchNorm parameters stay dense), minus the first/last layer when asked, with
  * per-layer overrides.
  */
+import { mustGet } from '../core/checked.js';
 import { unknownName } from '../core/errors.js';
 import { type WeightLayer, weightLayers } from '../onnx/graph.js';
 import type { Graph } from '../onnx/ir.js';
@@ -37,7 +38,9 @@ export function selectTargets(
   graph: Graph,
   options: ResolvedOptions,
 ): { targets: PruneTarget[]; skipped: SkippedLayer[] } {
-  const layers = weightLayers(graph).filter((l) => FLOAT_TYPES.has(graph.initializers.get(l.weight)!.dtype));
+  const layers = weightLayers(graph).filter((l) =>
+    FLOAT_TYPES.has(mustGet(graph.initializers, l.weight).dtype),
+  );
   const byKey = new Map<string, WeightLayer>();
   for (const l of layers) {
     byKey.set(l.weight, l);
@@ -74,7 +77,7 @@ export function selectTargets(
     targets.push({
       layer: l,
       weight: l.weight,
-      dims: graph.initializers.get(l.weight)!.dims,
+      dims: mustGet(graph.initializers, l.weight).dims,
       sparsity,
       overridden: o !== undefined,
     });

@@ -3,7 +3,9 @@
  * and for fine-tuning, gradients of the loss over a few batches, and fine-tuning with the pruned
  * weights held at zero.
  */
+
 import { join } from 'node:path';
+import { mustGet } from '../core/checked.js';
 import { Rng } from '../core/rng.js';
 import { cloneModel } from '../onnx/graph.js';
 import type { Model } from '../onnx/ir.js';
@@ -148,7 +150,7 @@ export async function meanGradients(
     const out = await session.run(batch);
     perBatch?.(out.grads);
     for (const w of o.wrt) {
-      const g = out.grads.get(w)!;
+      const g = mustGet(out.grads, w);
       const s = sums.get(w) ?? new Float64Array(g.length);
       sums.set(w, s);
       for (let i = 0; i < s.length; i++) s[i] = s[i]! + g[i]!;

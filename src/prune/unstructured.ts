@@ -2,6 +2,7 @@
  * Unstructured and N:M masks from per-weight scores: the shared machinery of magnitude, random
  * and the pruning-at-initialization methods (which differ only in how they score).
  */
+import { mustGet, nth } from '../core/checked.js';
 import type { Graph } from '../onnx/ir.js';
 import { toFloat32 } from '../onnx/tensor.js';
 import { countToPrune, maskLowest, type Scores } from './masks.js';
@@ -10,7 +11,7 @@ import type { Masks, Scope } from './types.js';
 
 /** |w| of a target's weights (Han et al. 2015's criterion). */
 export function magnitudeScores(graph: Graph, target: PruneTarget): Float32Array {
-  const w = toFloat32(graph.initializers.get(target.weight)!);
+  const w = toFloat32(mustGet(graph.initializers, target.weight));
   const s = new Float32Array(w.length);
   for (let i = 0; i < w.length; i++) s[i] = Math.abs(w[i]!);
   return s;
@@ -34,15 +35,15 @@ export function unstructuredMasks(
       pooled.push(i);
       return;
     }
-    const s = scores[i]!;
-    masks.set(t.weight, maskLowest([s], countToPrune(t.sparsity, s.length))[0]!);
+    const s = nth(scores, i);
+    masks.set(t.weight, nth(maskLowest([s], countToPrune(t.sparsity, s.length)), 0));
   });
   if (pooled.length > 0) {
-    const pools = pooled.map((i) => scores[i]!);
+    const pools = pooled.map((i) => nth(scores, i));
     const total = pools.reduce((a, p) => a + p.length, 0);
-    const k = countToPrune(targets[pooled[0]!]!.sparsity, total);
+    const k = countToPrune(nth(targets, nth(pooled, 0)).sparsity, total);
     maskLowest(pools, k).forEach((m, j) => {
-      masks.set(targets[pooled[j]!]!.weight, m);
+      masks.set(nth(targets, nth(pooled, j)).weight, m);
     });
   }
   return masks;
@@ -70,10 +71,10 @@ export function nmMask(
   n: number,
   m: number,
 ): Uint8Array | undefined {
-  const size = dims[axis]!;
+  const size = nth(dims, axis);
   if (size % m !== 0) return undefined;
   let stride = 1;
-  for (let i = axis + 1; i < dims.length; i++) stride *= dims[i]!;
+  for (let i = axis + 1; i < dims.length; i++) stride *= nth(dims, i);
   const outer = scores.length / (size * stride);
   const mask = new Uint8Array(scores.length);
   for (let o = 0; o < outer; o++) {

@@ -5,6 +5,7 @@
  * scores (the paper's per-output comparison group). No gradients, no retraining. For Conv layers
  * the feature is the input channel (its norm over samples and positions).
  */
+import { mustGet, nth } from '../core/checked.js';
 import { PrunefiError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { cloneModel } from '../onnx/graph.js';
@@ -20,7 +21,7 @@ import type { Masks, MethodContext, MethodResult, PruneMethod } from './types.js
 async function featureNorms(ctx: MethodContext, samples: number): Promise<Float64Array[]> {
   const setup = setupOf(ctx);
   const g = ctx.model.graph;
-  const inputs = ctx.targets.map((t) => t.layer.node.inputs[0]!);
+  const inputs = ctx.targets.map((t) => nth(t.layer.node.inputs, 0));
   const probe = cloneModel(ctx.model);
   const data = g.inputs.find((v) => !g.initializers.has(v.name))!.name;
   // The first layer reads the graph input itself: it is fed, not fetched.
@@ -28,7 +29,9 @@ async function featureNorms(ctx: MethodContext, samples: number): Promise<Float6
   const fetch = [...new Set(inputs)].filter((v) => !have.has(v));
   probe.graph.outputs = [...g.outputs, ...fetch.map((name) => ({ name, elemType: 'float32' as const }))];
   const session = await createSession(probe, setup.threads !== undefined ? { threads: setup.threads } : {});
-  const sums = ctx.targets.map((t) => new Float64Array(featureCount(t, g.initializers.get(t.weight)!.dims)));
+  const sums = ctx.targets.map(
+    (t) => new Float64Array(featureCount(t, mustGet(g.initializers, t.weight).dims)),
+  );
   let seen = 0;
   try {
     for (const b of sampleBatches(setup.train, data, {
@@ -38,7 +41,7 @@ async function featureNorms(ctx: MethodContext, samples: number): Promise<Float6
       if (seen >= samples) break;
       const out = {
         ...b.feeds,
-        ...(await session.run(b.feeds, fetch.length ? fetch : [g.outputs[0]!.name])),
+        ...(await session.run(b.feeds, fetch.length ? fetch : [nth(g.outputs, 0).name])),
       };
       ctx.targets.forEach((t, i) => {
         const x = out[inputs[i]!]!;
@@ -64,8 +67,8 @@ async function featureNorms(ctx: MethodContext, samples: number): Promise<Float6
 /** Input features of a layer: Conv input channels, or the shared dim K of a matrix product. */
 function featureCount(t: PruneTarget, dims: readonly number[]): number {
   const n = t.layer.node;
-  if (n.opType === 'Conv') return dims[1]! * getInt(n, 'group', 1);
-  return t.layer.outAxis === 1 ? dims[0]! : dims[1]!;
+  if (n.opType === 'Conv') return nth(dims, 1) * getInt(n, 'group', 1);
+  return t.layer.outAxis === 1 ? nth(dims, 0) : nth(dims, 1);
 }
 
 /** Output row and input feature of every weight of a target. */
@@ -100,13 +103,14 @@ function coordinates(
 function wandaMasks(ctx: MethodContext, norms: Float64Array[]): Masks {
   const masks: Masks = new Map();
   ctx.targets.forEach((t, i) => {
-    const tensor = ctx.model.graph.initializers.get(t.weight)!;
+    const tensor = mustGet(ctx.model.graph.initializers, t.weight);
     const w = toFloat32(tensor);
     const { rows, row, feature } = coordinates(t, tensor.dims);
     const byRow: number[][] = Array.from({ length: rows }, () => []);
     for (let p = 0; p < w.length; p++) byRow[row[p]!]!.push(p);
     const m = new Uint8Array(w.length).fill(1);
-    const score = (p: number) => Math.abs(w[p]!) * Math.sqrt(norms[i]![feature[p]!]!);
+    const norm = nth(norms, i);
+    const score = (p: number) => Math.abs(w[p]!) * Math.sqrt(norm[feature[p]!]!);
     for (const ps of byRow) {
       const drop = Math.round(t.sparsity * ps.length);
       ps.sort((x, y) => score(x) - score(y) || x - y);

@@ -7,9 +7,8 @@
 import { Rng } from '../core/rng.js';
 import { batches, type ImageSet } from '../data/index.js';
 import { cloneModel } from '../onnx/graph.js';
-import { imageInput, logitsOutput } from '../onnx/io.js';
 import type { Model } from '../onnx/ir.js';
-import { classify, createSession, type SessionOptions } from '../runtime/index.js';
+import { measureAccuracy, type SessionOptions } from '../runtime/index.js';
 import { pairedBootstrap } from '../stats/compare.js';
 import type { Interval } from '../stats/interval.js';
 import {
@@ -91,21 +90,14 @@ export interface AccuracyCost {
   difference: Interval;
 }
 
+/** Per-image correctness (1 or 0) of `model` on `set`, the values the paired bootstrap resamples. */
 async function correctness(model: Model, set: ImageSet, session?: SessionOptions): Promise<Float64Array> {
-  const s = await createSession(model, session);
-  try {
-    const r = await classify(
-      s,
-      imageInput(model).name,
-      logitsOutput(model).name,
-      batches(set, { batchSize: 256 }),
-      set.count,
-    );
-    const y = set.labels;
-    return Float64Array.from(r.predictions, (p, i) => (p === y[i] ? 1 : 0));
-  } finally {
-    await s.release();
-  }
+  const r = await measureAccuracy(
+    model,
+    { images: batches(set, { batchSize: 256 }), count: set.count },
+    session ? { session } : {},
+  );
+  return Float64Array.from(r.hits);
 }
 
 /** Evaluates both models on `set` and the interval of their accuracy difference. */

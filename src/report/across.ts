@@ -7,6 +7,7 @@
  * everywhere" only if it is so in every group that measured it, so each claim keeps its group's
  * error control.
  */
+import { mustGet } from '../core/checked.js';
 import type { Comparison, Derived, GroupStats } from './derive.js';
 import type { ReportData } from './model.js';
 
@@ -68,7 +69,7 @@ export function acrossModels(data: ReportData, d: Derived): AcrossModels | null 
   if (groups.length < 2) return null;
   const byId = new Map(data.variants.map((v) => [v.id, v]));
   const keyOf = (id: string): string => {
-    const v = byId.get(id)!;
+    const v = mustGet(byId, id);
     return `${v.method}@${v.target}`;
   };
   const rows = new Map<string, AcrossRow>();

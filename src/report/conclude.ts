@@ -5,6 +5,7 @@
  * the text are formatted from the same values the tables and CSV carry.
  */
 
+import { mustGet, nth } from '../core/checked.js';
 import { type AcrossModels, unranked } from './across.js';
 import type {
   Comparison,
@@ -87,7 +88,7 @@ const METRIC_SHORT_NAME: Record<GroupStats['primary'], string> = {
 function metricName(g: GroupStats, drop: number, metric = g.primary): string {
   if (metric === 'threshold')
     return `${METRIC_SHORT_NAME.threshold} (where mean accuracy has fallen ${Math.round(drop * 100)} points)`;
-  return `${METRIC_SHORT_NAME.auc} (mean accuracy over BER ${fmtSci(g.grid[0]!)} to ${fmtSci(g.grid[g.grid.length - 1]!)})`;
+  return `${METRIC_SHORT_NAME.auc} (mean accuracy over BER ${fmtSci(nth(g.grid, 0))} to ${fmtSci(nth(g.grid, g.grid.length - 1))})`;
 }
 
 /** Pruned-vs-unpruned comparisons split by outcome, and the verdict they support. */
@@ -126,7 +127,7 @@ function crossCheck(
   const comps = g.comparisons.filter((c) => c.family === 'cross-check' && !unusable.has(c.a));
   if (!comps.length || !comps.some((c) => c.testable)) return null;
   const t = tally(comps);
-  const metric = comps[0]!.metric;
+  const metric = nth(comps, 0).metric;
   const outcome =
     t.verdict === verdict
       ? 'so the verdict is the same on both metrics'
@@ -212,7 +213,7 @@ function rankBest(
     metric === 'threshold' ? s.threshold.value : (s.auc?.value ?? Number.NaN);
   if (!pruned.length || !pruned.every((s) => Number.isFinite(score(s)))) return null;
   const ranked = [...pruned].sort((a, b) => score(b) - score(a));
-  const best = ranked[0]!;
+  const best = nth(ranked, 0);
   const tests = g.comparisons.filter(
     (c) => c.family === family && (c.a === best.variantId || c.b === best.variantId),
   );
@@ -229,7 +230,7 @@ function conclude(data: ReportData, d: Derived, g: GroupStats): GroupConclusion 
   const conf = d.options.confidence;
   const alpha = d.options.alpha;
   const byId = new Map(data.variants.map((v) => [v.id, v]));
-  const label = (id: string): string => byId.get(id)!.label;
+  const label = (id: string): string => mustGet(byId, id).label;
   const subject = `${g.model} under ${g.faultModel.label}`;
   const out: GroupConclusion = {
     key: g.key,
@@ -320,7 +321,7 @@ function conclude(data: ReportData, d: Derived, g: GroupStats): GroupConclusion 
       const ahead = top.rivals.filter((r) => r.c.significant && r.ratio.value > 1);
       out.tiedWithBest = tied.map((r) => r.id);
       if (tied.length === 0) {
-        sentence += ` It is clearly ahead of every other pruned variant; the runner-up is ${describe(top.rivals[0]!)}.`;
+        sentence += ` It is clearly ahead of every other pruned variant; the runner-up is ${describe(nth(top.rivals, 0))}.`;
       } else {
         sentence += ` But the evidence that it beats ${list(tied.map(describe))} is weak: the intervals overlap and the difference does not survive Holm correction, so treat ${tied.length === 1 ? 'these two' : 'these'} as tied.`;
         if (ahead.length) sentence += ` It is clearly ahead of ${list(ahead.map((r) => label(r.id)))}.`;
@@ -395,9 +396,10 @@ function conclude(data: ReportData, d: Derived, g: GroupStats): GroupConclusion 
   if (g.bits.length) {
     const base = g.bits.find((b) => b.variantId === g.baselineId);
     const ranked = g.bits.filter((b) => !unusable.has(b.variantId));
-    const lowest = [...(ranked.length ? ranked : g.bits)].sort(
-      (a, b) => a.sdcBits.value - b.sdcBits.value,
-    )[0]!;
+    const lowest = nth(
+      [...(ranked.length ? ranked : g.bits)].sort((a, b) => a.sdcBits.value - b.sdcBits.value),
+      0,
+    );
     const t = (b: (typeof g.bits)[number]): string =>
       `${label(b.variantId)} ${fmtPct(b.sdcRate.value, 2)} ${fmtInterval(fmtPct(b.sdcRate.lo, 2), fmtPct(b.sdcRate.hi, 2))} per flipped bit, ${fmtSci(b.sdcBits.value)} SDC-prone bits`;
     out.notes.push(

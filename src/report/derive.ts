@@ -18,6 +18,7 @@
  * it can turn a difference into a tie but never reverse its sign: p-values only get larger, and
  * no claim is made that the data do not support.
  */
+import { mustGet, nth } from '../core/checked.js';
 import { Rng } from '../core/rng.js';
 import {
   aucLogX,
@@ -256,10 +257,12 @@ export function thresholdOf(
   clean: number,
   drop: number,
 ): { ber: number; censored: Censor } {
-  const first = bers[0]!;
-  const last = bers[bers.length - 1]!;
+  const first = nth(bers, 0);
+  const last = nth(bers, bers.length - 1);
   if (bers.length < 2)
-    return means[0]! < clean - drop ? { ber: first, censored: 'below' } : { ber: last, censored: 'above' };
+    return nth(means, 0) < clean - drop
+      ? { ber: first, censored: 'below' }
+      : { ber: last, censored: 'above' };
   const c = thresholdCrossing(bers, means, clean, drop);
   return { ber: c.censored === 'below' ? first : c.censored === 'above' ? last : c.x, censored: c.censored };
 }
@@ -305,7 +308,7 @@ function replicate(p: Prepared, B: number, rng: Rng, cache: Map<string, Int32Arr
     const key = `${p.bers[i]}\u0000${p.keys[i]}`;
     let idx = cache.get(key);
     if (!idx) {
-      const stream = rng.split('point', String(p.bers[i]), p.keys[i]!);
+      const stream = rng.split('point', String(p.bers[i]), nth(p.keys, i));
       idx = new Int32Array(B * n);
       for (let k = 0; k < idx.length; k++) idx[k] = stream.int(n);
       cache.set(key, idx);
@@ -347,7 +350,7 @@ function bootP(d: Float64Array): number {
 function bothPaired(a: Prepared, b: Prepared): boolean {
   return a.bers.every((ber, i) => {
     const j = b.bers.indexOf(ber);
-    return j < 0 || (a.keys[i] === b.keys[j] && a.keys[i]!.startsWith('seeds:'));
+    return j < 0 || (a.keys[i] === b.keys[j] && nth(a.keys, i).startsWith('seeds:'));
   });
 }
 
@@ -396,8 +399,8 @@ function thresholdEst(r: Replicated, confidence: number): ThresholdEst {
     };
   }
   const e = percentileEst(Math.log10(r.thr.ber), r.logThr, confidence);
-  const lo = r.prep.bers[0]!;
-  const hi = r.prep.bers[r.prep.bers.length - 1]!;
+  const lo = nth(r.prep.bers, 0);
+  const hi = nth(r.prep.bers, r.prep.bers.length - 1);
   return {
     value: r.thr.ber,
     lo: 10 ** e.lo,
@@ -473,7 +476,7 @@ export function deriveStatistics(data: ReportData, options: DeriveOptions = {}):
   const keys: string[] = [];
   const fms = new Map<string, FaultModelInfo>();
   for (const s of [...data.berSweeps, ...data.bitSweeps]) {
-    const v = byId.get(s.variantId)!;
+    const v = mustGet(byId, s.variantId);
     const k = groupKey(v.model, s.faultModel.label);
     if (!fms.has(k)) {
       keys.push(k);
@@ -482,7 +485,7 @@ export function deriveStatistics(data: ReportData, options: DeriveOptions = {}):
   }
   const root = Rng.seeded(opt.seed);
   const groups = keys.map((key) =>
-    deriveGroup(data, key, fms.get(key)!, byId, opt, root.split('group', key)),
+    deriveGroup(data, key, mustGet(fms, key), byId, opt, root.split('group', key)),
   );
   return { options: opt, groups };
 }
@@ -495,13 +498,14 @@ function deriveGroup(
   opt: ResolvedDeriveOptions,
   rng: Rng,
 ): GroupStats {
-  const model = byId.get(
+  const model = mustGet(
+    byId,
     [...data.berSweeps, ...data.bitSweeps].find(
-      (s) => groupKey(byId.get(s.variantId)!.model, s.faultModel.label) === key,
+      (s) => groupKey(mustGet(byId, s.variantId).model, s.faultModel.label) === key,
     )!.variantId,
-  )!.model;
+  ).model;
   const inGroup = <T extends { variantId: string; faultModel: FaultModelInfo }>(s: T): boolean =>
-    s.faultModel.label === fm.label && byId.get(s.variantId)!.model === model;
+    s.faultModel.label === fm.label && mustGet(byId, s.variantId).model === model;
   const sweeps = data.berSweeps.filter(inGroup);
   const bitSweeps = data.bitSweeps.filter(inGroup);
   const present = new Set([...sweeps, ...bitSweeps].map((s) => s.variantId));
@@ -526,7 +530,7 @@ function deriveGroup(
   const reps = new Map<string, Replicated>();
   const draws = new Map<string, Int32Array>();
   const sweepStats: SweepStats[] = sweeps.map((s) => {
-    const v = byId.get(s.variantId)!;
+    const v = mustGet(byId, s.variantId);
     const clean = s.cleanAccuracy ?? v.cleanAccuracy;
     const level = clean - opt.drop;
     const prep = prepare(s);
@@ -598,7 +602,7 @@ function deriveGroup(
   });
 
   const side = (id: string, metric: 'threshold' | 'auc') => {
-    const r = reps.get(id)!;
+    const r = mustGet(reps, id);
     const st = sweepStats.find((s) => s.variantId === id)!;
     if (metric === 'threshold') {
       return {
@@ -614,12 +618,12 @@ function deriveGroup(
   };
   const hasAuc = grid.length >= 2;
   const testable = (a: string, b: string): boolean =>
-    reps.get(a)!.prep.minTrials >= 2 && reps.get(b)!.prep.minTrials >= 2;
+    mustGet(reps, a).prep.minTrials >= 2 && mustGet(reps, b).prep.minTrials >= 2;
   const baseSweep = baseline ? sweepStats.find((s) => s.variantId === baseline.id) : undefined;
   if (baseline && baseSweep) {
     for (const st of sweepStats) {
       if (st.variantId === baseline.id) continue;
-      const paired = bothPaired(reps.get(st.variantId)!.prep, reps.get(baseline.id)!.prep);
+      const paired = bothPaired(mustGet(reps, st.variantId).prep, mustGet(reps, baseline.id).prep);
       const ok = testable(st.variantId, baseline.id);
       st.vsBaseline = {
         threshold: ratioOf(
@@ -653,14 +657,14 @@ function deriveGroup(
     // A study with only its baseline measured so far (or no pruning at all) has nothing to test.
     if (!list.length) return;
     const raw = list.map(([a, b]) => {
-      const paired = bothPaired(reps.get(a)!.prep, reps.get(b)!.prep);
+      const paired = bothPaired(mustGet(reps, a).prep, mustGet(reps, b).prep);
       const ok = testable(a, b);
       const { ratio, diff } = ratioOf(side(a, metric), side(b, metric), paired, opt.confidence, ok);
       return { family: fam, a, b, metric, ratio, p: ok ? bootP(diff) : 1, testable: ok };
     });
     const adj = holmAdjust(raw.map((r) => r.p));
     raw.forEach((r, i) => {
-      comparisons.push({ ...r, pHolm: adj[i]!, significant: r.testable && adj[i]! < opt.alpha });
+      comparisons.push({ ...r, pHolm: nth(adj, i), significant: r.testable && nth(adj, i) < opt.alpha });
     });
   };
   if (primary === 'threshold' || hasAuc) {
@@ -691,8 +695,10 @@ function deriveGroup(
     primary,
     primaryReason,
     sweeps: sweepStats,
-    bits: bitSweeps.map((s) => bitStats(s, byId.get(s.variantId)!, opt.confidence)),
-    costs: variantIds.map((id) => costStats(byId.get(id)!, baseVariant, fm.storageFormat, opt.confidence)),
+    bits: bitSweeps.map((s) => bitStats(s, mustGet(byId, s.variantId), opt.confidence)),
+    costs: variantIds.map((id) =>
+      costStats(mustGet(byId, id), baseVariant, fm.storageFormat, opt.confidence),
+    ),
     comparisons,
     bootstrap: B,
   };

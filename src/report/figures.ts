@@ -4,6 +4,7 @@
  * fraction and against clean accuracy (the cost), and the single-fault SDC rates by bit, by layer
  * and by pruned fraction. Each figure is a standalone SVG with an accessible title and description.
  */
+import { mustGet, nth } from '../core/checked.js';
 import { barChart } from './charts/bars.js';
 import { forestPlot } from './charts/forest.js';
 import type { Figure } from './charts/frame.js';
@@ -35,7 +36,7 @@ function accuracyFigure(c: Ctx): Figure {
   const drop = c.d.options.drop;
   const series: XYSeries[] = g.sweeps.map((s) => ({
     label: c.variant(s.variantId).label,
-    style: c.style.get(s.variantId)!,
+    style: mustGet(c.style, s.variantId),
     points: s.points.map((p) => ({
       x: p.ber,
       y: p.accuracy.value,
@@ -46,10 +47,10 @@ function accuracyFigure(c: Ctx): Figure {
   }));
   const base = g.sweeps.find((s) => s.variantId === g.baselineId);
   const last = g.sweeps
-    .map((s) => ({ s, p: s.points[s.points.length - 1]! }))
+    .map((s) => ({ s, p: nth(s.points, s.points.length - 1) }))
     .sort((a, b) => b.p.accuracy.value - a.p.accuracy.value);
   const desc = last.length
-    ? `Mean accuracy of ${g.sweeps.length} variants against bit error rate on a log axis. At the highest BER swept, ${fmtSci(last[0]!.p.ber)}, the best is ${c.variant(last[0]!.s.variantId).label} at ${fmtPct(last[0]!.p.accuracy.value)} and the worst ${c.variant(last[last.length - 1]!.s.variantId).label} at ${fmtPct(last[last.length - 1]!.p.accuracy.value)}.`
+    ? `Mean accuracy of ${g.sweeps.length} variants against bit error rate on a log axis. At the highest BER swept, ${fmtSci(nth(last, 0).p.ber)}, the best is ${c.variant(nth(last, 0).s.variantId).label} at ${fmtPct(nth(last, 0).p.accuracy.value)} and the worst ${c.variant(nth(last, last.length - 1).s.variantId).label} at ${fmtPct(nth(last, last.length - 1).p.accuracy.value)}.`
     : 'No BER sweeps.';
   return {
     id: `accuracy-ber-${c.slug}`,
@@ -109,7 +110,7 @@ function toleranceFigure(c: Ctx): Figure | null {
         const weak = cmp && !cmp.significant ? ' (weak)' : '';
         return {
           label: c.variant(s.variantId).label,
-          style: c.style.get(s.variantId)!,
+          style: mustGet(c.style, s.variantId),
           value: r.bound === 'unknown' ? Number.NaN : r.value,
           lo: r.lo,
           hi: r.hi,
@@ -139,7 +140,7 @@ function toleranceFigure(c: Ctx): Figure | null {
       const m = metricOf(g, s);
       return {
         label: c.variant(s.variantId).label,
-        style: c.style.get(s.variantId)!,
+        style: mustGet(c.style, s.variantId),
         value: m.value,
         lo: m.lo,
         hi: m.hi,
@@ -190,7 +191,7 @@ function methodSeries(
   const base = c.g.baselineId && ids.includes(c.g.baselineId) ? point(c.g.baselineId) : null;
   const out: XYSeries[] = methods.map((m) => {
     const mine = ids.filter((id) => c.variant(id).method === m);
-    const st = c.style.get(mine[0]!)!;
+    const st = mustGet(c.style, nth(mine, 0));
     const pts = mine.flatMap((id) => {
       const p = point(id);
       return p ? [{ x: prunedFraction(c, id), ...p }] : [];
@@ -199,7 +200,7 @@ function methodSeries(
     return { label: m, style: { ...st, dash: '' }, points: pts };
   });
   if (base && c.g.baselineId)
-    out.push({ label: 'unpruned', style: c.style.get(c.g.baselineId)!, points: [{ x: 0, ...base }] });
+    out.push({ label: 'unpruned', style: mustGet(c.style, c.g.baselineId), points: [{ x: 0, ...base }] });
   return out;
 }
 
@@ -247,10 +248,10 @@ function costFigure(c: Ctx): Figure | null {
   const cost = new Map(g.costs.map((x) => [x.variantId, x]));
   const series: XYSeries[] = g.sweeps.map((s) => {
     const m = metricOf(g, s);
-    const cl = cost.get(s.variantId)!.clean.value;
+    const cl = mustGet(cost, s.variantId).clean.value;
     return {
       label: c.variant(s.variantId).label,
-      style: c.style.get(s.variantId)!,
+      style: mustGet(c.style, s.variantId),
       points: [
         {
           x: cl,
@@ -270,7 +271,7 @@ function costFigure(c: Ctx): Figure | null {
     svg: xyChart({
       id,
       title: `Fault tolerance vs clean accuracy — ${c.subject}`,
-      desc: `Each variant's ${metricName} against its clean accuracy: ${g.sweeps.map((s) => `${c.variant(s.variantId).label} ${fmtPct(cost.get(s.variantId)!.clean.value)}, ${metricOf(g, s).text}`).join('; ')}.`,
+      desc: `Each variant's ${metricName} against its clean accuracy: ${g.sweeps.map((s) => `${c.variant(s.variantId).label} ${fmtPct(mustGet(cost, s.variantId).clean.value)}, ${metricOf(g, s).text}`).join('; ')}.`,
       x: { label: 'Clean (fault-free) accuracy', scale: 'linear', format: pctAxis },
       y: metricAxis(c),
       series,
@@ -303,7 +304,7 @@ function bitBarsFigure(c: Ctx): Figure | null {
       yFormat: pctAxis,
       series: g.bits.map((b) => ({
         label: c.variant(b.variantId).label,
-        style: c.style.get(b.variantId)!,
+        style: mustGet(c.style, b.variantId),
         values: cats.map((bit) => {
           const x = b.byBit.find((y) => y.bit === bit);
           return x && x.experiments > 0
@@ -436,7 +437,7 @@ export function groupFigures(data: ReportData, d: Derived, g: GroupStats): { ber
     g,
     slug: groupSlug(g),
     subject: `${g.model}, ${g.faultModel.label}`,
-    variant: (id) => byId.get(id)!,
+    variant: (id) => mustGet(byId, id),
     style: styleVariants(data.variants.filter((v) => v.model === g.model)),
     conf: `${Math.round(d.options.confidence * 100)}%`,
   };

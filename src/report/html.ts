@@ -5,6 +5,7 @@
  * question and the computed answer, then gives the evidence per model and fault model, then how
  * the numbers were computed and how to rerun the study.
  */
+import { nth } from '../core/checked.js';
 import type { Figure } from './charts/frame.js';
 import { esc } from './charts/svg.js';
 import type { GroupConclusion } from './conclude.js';
@@ -174,7 +175,7 @@ function methodsHtml(d: Derived): string {
   ];
   const groups = d.groups.map(
     (g) =>
-      `${esc(g.model)} / ${esc(g.faultModel.label)}: ${g.bootstrap} bootstrap replicates; AUC over BER ${g.grid.length >= 2 ? `${esc(fmtSci(g.grid[0]!))} to ${esc(fmtSci(g.grid[g.grid.length - 1]!))}` : 'n/a'}`,
+      `${esc(g.model)} / ${esc(g.faultModel.label)}: ${g.bootstrap} bootstrap replicates; AUC over BER ${g.grid.length >= 2 ? `${esc(fmtSci(nth(g.grid, 0)))} to ${esc(fmtSci(nth(g.grid, g.grid.length - 1)))}` : 'n/a'}`,
   );
   return `<ul class="defs">${items.map((i) => `<li>${i}</li>`).join('')}</ul><p class="notes">Report settings: threshold drop ${pts} points, confidence ${conf}, α ${o.alpha}, ranking limit ${Math.round(o.maxCleanLoss * 100)} points of clean accuracy, at least ${o.bootstrap} bootstrap replicates (more where many comparisons need finer p-values), bootstrap seed '${esc(String(o.seed))}'. ${groups.join('; ')}.</p>`;
 }

@@ -4,9 +4,11 @@
  * every figure as an SVG file. Output depends only on the input and the options: no clocks, no
  * randomness beyond the seeded bootstrap, so re-rendering reproduces the same bytes.
  */
+
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { atomicWrite } from '../core/atomic.js';
+import { nth } from '../core/checked.js';
 import { errorMessage, fileErrorHint, PrunefiError } from '../core/errors.js';
 import { acrossModels } from './across.js';
 import type { Figure } from './charts/frame.js';
@@ -83,7 +85,7 @@ export function buildReport(data: ReportData, options: RenderOptions = {}): Repo
     return {
       id: `group-${groupSlug(g)}`,
       heading: `${g.model} — ${g.faultModel.label}`,
-      conclusion: conclusions[i]!,
+      conclusion: nth(conclusions, i),
       tolerance: toleranceTable(data, g, ledger, derived.options.drop),
       cost: costTable(data, g, ledger),
       accuracy: g.sweeps.length ? accuracyTable(data, g, ledger) : null,

@@ -4,6 +4,7 @@
  * use one formatting path.
  */
 
+import { nth } from '../core/checked.js';
 import type { AcrossModels } from './across.js';
 import type { Comparison, GroupStats } from './derive.js';
 import {
@@ -182,7 +183,8 @@ export function costTable(data: ReportData, g: GroupStats, ledger: Ledger): Tabl
 export function toleranceTable(data: ReportData, g: GroupStats, ledger: Ledger, drop: number): Table {
   const fm = g.faultModel.label;
   const pts = Math.round(drop * 100);
-  const auc = g.grid.length >= 2 ? `, BER ${fmtSci(g.grid[0]!)}–${fmtSci(g.grid[g.grid.length - 1]!)}` : '';
+  const auc =
+    g.grid.length >= 2 ? `, BER ${fmtSci(nth(g.grid, 0))}–${fmtSci(nth(g.grid, g.grid.length - 1))}` : '';
   const columns = [
     {
       label: `Tolerable BER (−${pts} pt)`,

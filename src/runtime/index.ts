@@ -1,4 +1,13 @@
-/** ONNX Runtime behind one small interface: sessions, batched classification, measured shapes. */
+/**
+ * ONNX Runtime behind one small interface: sessions, batched classification, the accuracy of a
+ * model, measured shapes.
+ */
+export {
+  type Accuracy,
+  type AccuracyOptions,
+  type AccuracySamples,
+  measureAccuracy,
+} from './accuracy.js';
 export {
   type Classification,
   classify,

@@ -19,6 +19,8 @@ export interface Classification {
   count: number;
   /** Predicted class of every image, in input order. */
   predictions: Int32Array;
+  /** 1 where an image's prediction is its label, in input order. */
+  hits: Uint8Array;
   /** Seconds spent inside the runtime (excludes producing the batches). */
   runtimeSeconds: number;
 }
@@ -36,6 +38,7 @@ export async function classify(
   options: { onBatch?: (done: number) => void; signal?: AbortSignal } = {},
 ): Promise<Classification> {
   const predictions = new Int32Array(total);
+  const hits = new Uint8Array(total);
   let correct = 0;
   let count = 0;
   let runtime = 0;
@@ -48,12 +51,21 @@ export async function classify(
     const pred = argmaxRows(out.data as Float32Array, classes);
     for (let i = 0; i < pred.length; i++) {
       predictions[count + i] = pred[i]!;
-      if (pred[i] === b.y[i]) correct++;
+      if (pred[i] === b.y[i]) {
+        hits[count + i] = 1;
+        correct++;
+      }
     }
     count += pred.length;
     options.onBatch?.(count);
   }
-  return { correct, count, predictions: predictions.subarray(0, count), runtimeSeconds: runtime / 1000 };
+  return {
+    correct,
+    count,
+    predictions: predictions.subarray(0, count),
+    hits: hits.subarray(0, count),
+    runtimeSeconds: runtime / 1000,
+  };
 }
 
 /** One batch of any inputs (by graph input name), with one label per output position. */
@@ -70,6 +82,8 @@ export interface FeedClassification {
   /** Scored positions (label ≥ 0) and the correct ones. */
   tokens: number;
   tokenCorrect: number;
+  /** 1 where a sample is correct (every scored position), in input order. */
+  hits: Uint8Array;
   runtimeSeconds: number;
 }
 
@@ -84,6 +98,7 @@ export async function classifyFeeds(
   options: { onBatch?: (done: number) => void; signal?: AbortSignal } = {},
 ): Promise<FeedClassification> {
   const r = { count: 0, correct: 0, tokens: 0, tokenCorrect: 0, runtimeSeconds: 0 };
+  const hits: number[] = [];
   for (const b of batches) {
     if (options.signal?.aborted) throw new InterruptedError('evaluation interrupted');
     const t = performance.now();
@@ -101,9 +116,10 @@ export async function classifyFeeds(
         else all = false;
       }
       if (all) r.correct++;
+      hits.push(all ? 1 : 0);
     }
     r.count += n;
     options.onBatch?.(r.count);
   }
-  return r;
+  return { ...r, hits: Uint8Array.from(hits) };
 }

@@ -9,6 +9,8 @@
  * exactly (a t statistic, a binomial p) must not lose it to rounding.
  */
 
+import { nth } from '../core/checked.js';
+
 const LN_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 const EPS = 2.220446049250313e-16;
 /** Stand-in for zero in Lentz's algorithm (keeps 1/d finite). */
@@ -31,8 +33,8 @@ export function logGamma(x: number): number {
   if (x === Number.POSITIVE_INFINITY) return x;
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
   const z = x - 1;
-  let s = LANCZOS_C[0]!;
-  for (let i = 1; i < LANCZOS_C.length; i++) s += LANCZOS_C[i]! / (z + i);
+  let s = nth(LANCZOS_C, 0);
+  for (let i = 1; i < LANCZOS_C.length; i++) s += nth(LANCZOS_C, i) / (z + i);
   const t = z + LANCZOS_G + 0.5;
   return LN_SQRT_2PI + (z + 0.5) * Math.log(t) - t + Math.log(s);
 }
@@ -192,7 +194,7 @@ function betaIncLargeShape(y: number, a: number, b: number): Tails {
   let F = 1; // Γ(b+2n)/(Γ(b) T^2n)
   let sum = upperSmall ? g.q : g.p;
   for (let n = 1; n <= 60; n++) {
-    sk.push(sk[n - 1]! / (8 * n * (2 * n + 1)));
+    sk.push(nth(sk, n - 1) / (8 * n * (2 * n + 1)));
     let cn = 0;
     for (let k = 1; k <= n; k++) cn += ((alpha + 1) * k - n) * sk[k]! * c[n - k]!;
     cn /= n;

@@ -21,12 +21,12 @@ import type { ImageSet } from '../data/types.js';
 import { resolveModel } from '../models/index.js';
 import { labelNames } from '../onnx/classes.js';
 import { loadModel, saveModel } from '../onnx/file.js';
-import { checkModelFitsData, imageInput, logitsOutput } from '../onnx/io.js';
+import { checkModelFitsData } from '../onnx/io.js';
 import type { Model } from '../onnx/ir.js';
 import { PRUNE_METHODS, pruneModel } from '../prune/index.js';
 import type { TrainingSetup } from '../prune/training.js';
 import type { BitSweep, SdcCounts, TrialOutcome, VariantGranularity } from '../report/model.js';
-import { classify, createSession } from '../runtime/index.js';
+import { measureAccuracy } from '../runtime/index.js';
 import { train, trainProgressView } from '../train/loop.js';
 import { type FaultModelConfig, pruneRequestOptions, type StudyConfig, toTrainRecipe } from './config.js';
 import type { StudyData } from './data.js';
@@ -128,23 +128,16 @@ async function accuracy(
 ): Promise<{ correct: number; total: number }> {
   const indices = limit > 0 && limit < set.count ? balancedIndices(set, limit) : undefined;
   const total = indices?.length ?? set.count;
-  const session = await createSession(model, { threads: env.config.threads });
-  try {
-    const r = await classify(
-      session,
-      imageInput(model).name,
-      logitsOutput(model).name,
-      batches(set, { batchSize: 256, ...(indices ? { indices } : {}) }),
-      total,
-      {
-        onBatch: (done) => env.onProgress?.({ unit: 'images', done, total, phase: 'evaluate' }),
-        ...(env.signal ? { signal: env.signal } : {}),
-      },
-    );
-    return { correct: r.correct, total: r.count };
-  } finally {
-    await session.release();
-  }
+  const r = await measureAccuracy(
+    model,
+    { images: batches(set, { batchSize: 256, ...(indices ? { indices } : {}) }), count: total },
+    {
+      session: { threads: env.config.threads },
+      onBatch: (done) => env.onProgress?.({ unit: 'images', done, total, phase: 'evaluate' }),
+      ...(env.signal ? { signal: env.signal } : {}),
+    },
+  );
+  return { correct: r.correct, total: r.count };
 }
 
 /**

@@ -7,6 +7,7 @@
  * (u^(1/3) ≈ 4.9e-3), 6e-6 in float64. Accuracy measured on softmax regression against the exact
  * product: ~1e-4 relative in float32, ~1e-9 in float64 (test/train/hvp.test.ts).
  */
+import { mustGet } from '../core/checked.js';
 import type { GradientSession, StepInputs } from './session.js';
 import type { FloatArray } from './weights.js';
 
@@ -60,8 +61,8 @@ export async function hessianVectorProduct(
   const minus = await session.run({ ...inputs, overrides: shifted(-1) });
   const hv = new Map<string, Float64Array>();
   for (const k of v.keys()) {
-    const a = plus.grads.get(k)!;
-    const b = minus.grads.get(k)!;
+    const a = mustGet(plus.grads, k);
+    const b = mustGet(minus.grads, k);
     hv.set(
       k,
       Float64Array.from(a, (x, i) => (x - b[i]!) / (2 * epsilon)),

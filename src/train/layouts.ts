@@ -4,6 +4,7 @@
  * kernel is small next to the activations): the flipped kernel of the stride-1 input gradient.
  * (Lowered Convs' taps-major kernels are computed in the graph: see lowered.ts.)
  */
+import { nth } from '../core/checked.js';
 import { numel } from '../onnx/tensor.js';
 import type { DerivedInput } from './autodiff/context.js';
 import type { FloatArray } from './weights.js';
@@ -25,7 +26,7 @@ export function flipConvWeight(
   group: number,
   out?: FloatArray,
 ): FloatArray {
-  const [co, cig] = [dims[0]!, dims[1]!];
+  const [co, cig] = [nth(dims, 0), nth(dims, 1)];
   const kk = numel(dims.slice(2));
   const cog = co / group;
   const res = output(w, out);

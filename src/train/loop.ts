@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { argmaxRows } from '../core/argmax.js';
+import { mustGet } from '../core/checked.js';
 import { PrunefiError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
 import { Rng } from '../core/rng.js';
@@ -252,7 +253,7 @@ export function applyUpdate(
 ): void {
   const weights = session.weights;
   for (const name of session.graph.wrt) {
-    const g = out.grads.get(name)!;
+    const g = mustGet(out.grads, name);
     const mask = masks?.get(name);
     if (mask) for (let i = 0; i < g.length; i++) if (mask[i] === 0) g[i] = 0;
     optimizer.update(name, weights.get(name), g, hyper);
@@ -265,7 +266,7 @@ export function applyUpdate(
 /** Updates running statistics as PyTorch does (unbiased batch variance, ONNX momentum). */
 function updateRunningStats(session: GradientSession, stats: StepOutputs['batchStats']): void {
   for (const s of session.graph.bnStats) {
-    const b = stats.get(s.node)!;
+    const b = mustGet(stats, s.node);
     const rm = session.weights.get(s.runningMean);
     const rv = session.weights.get(s.runningVar);
     const keep = s.momentum;

@@ -5,6 +5,7 @@
  * between 0.95 and 0.85 as its default cycle_momentum=True does). step and cosine accept a
  * linear warm-up: lr·(t+1)/W for the first W steps, the schedule proper starting after them.
  */
+import { nth } from '../core/checked.js';
 import { Registry, type RegistryEntry } from '../core/registry.js';
 import type { StepHyper } from './optim.js';
 
@@ -72,13 +73,16 @@ export function oneCycle(
   return (step) => {
     let start = 0;
     for (let i = 0; i < phases.length; i++) {
-      const p = phases[i]!;
+      const p = nth(phases, i);
       if (step <= p.end || i === phases.length - 1) {
         // A phase one step long (a one-step warm-up) has no span: it is at its end at once
         // (PyTorch's OneCycleLR divides by zero there).
         const span = p.end - start;
         const t = span > 0 ? (step - start) / span : 1;
-        return { lr: annealCos(p.lr[0]!, p.lr[1]!, t), momentum: annealCos(p.m[0]!, p.m[1]!, t) };
+        return {
+          lr: annealCos(nth(p.lr, 0), nth(p.lr, 1), t),
+          momentum: annealCos(nth(p.m, 0), nth(p.m, 1), t),
+        };
       }
       start = p.end;
     }

@@ -3,6 +3,7 @@
  * (weights, running statistics) each run and returning the loss, the prediction, the gradients
  * and the BatchNorm batch statistics.
  */
+import { nth } from '../core/checked.js';
 import type { Rng } from '../core/rng.js';
 import { cloneModel, materializeIdentityConstants } from '../onnx/graph.js';
 import type { Model } from '../onnx/ir.js';
@@ -102,7 +103,7 @@ export class GradientSession {
     if (inputs.x) feeds[g.dataInput] = inputs.x;
     const first = feeds[g.dataInput];
     if (!first) throw new TypeError(`no batch for the data input '${g.dataInput}' (pass x or feeds)`);
-    const n = first.dims[0]!;
+    const n = nth(first.dims, 0);
     if (g.labelsInput) {
       if (!inputs.labels) throw new TypeError('this training graph needs labels (cross-entropy objective)');
       feeds[g.labelsInput] = tensor('int64', [n], BigInt64Array.from(Array.from(inputs.labels, BigInt)));

@@ -23,8 +23,20 @@ test('prunefi protections lists every protection with its options', async () => 
     list[0]!.options.map((o) => o.key),
     ['interleave', 'due'],
   );
+  assert.deepEqual(
+    (list as unknown as { covers: unknown }[]).map((p) => p.covers),
+    [
+      { what: 'word', maxBits: null },
+      { what: 'word', maxBits: null },
+      { what: 'word', maxBits: null },
+      { what: 'range', maxBits: 16 },
+      null,
+      null,
+    ],
+  );
   const text = await cli('protections');
   assert.match(text.stdout, /secded72:interleave/);
+  assert.match(text.stdout, /exponent-tmr +stored bits +tmr +bit ranges \(<= 16 bits\)/);
   assert.match(text.stdout, /clip:mode +clamp\|zero +clamp/);
 });
 

@@ -77,17 +77,21 @@ export function makeIdxFolder(
   return out;
 }
 
-/** A PNG of the given RGB planes (CHW). */
+/**
+ * A PNG of the given planes (CHW): three planes make an RGB file, one plane an 8-bit greyscale
+ * file (PNG colour type 0, as MNIST-style digit folders are stored).
+ */
 export function pngBytes(planes: Uint8Array, width: number, height: number): Uint8Array {
   const png = new PNG({ width, height });
   const n = width * height;
+  const grey = planes.length === n;
   for (let p = 0; p < n; p++) {
     png.data[4 * p] = planes[p]!;
-    png.data[4 * p + 1] = planes[n + p]!;
-    png.data[4 * p + 2] = planes[2 * n + p]!;
+    png.data[4 * p + 1] = planes[grey ? p : n + p]!;
+    png.data[4 * p + 2] = planes[grey ? p : 2 * n + p]!;
     png.data[4 * p + 3] = 255;
   }
-  return PNG.sync.write(png);
+  return PNG.sync.write(png, grey ? { colorType: 0 } : {});
 }
 
 /** A JPEG (jpeg-js encoder) of the given RGB planes. */

@@ -120,6 +120,22 @@ test('an op without a rule names the node and op; partial mode keeps what came b
   assert.ok(info.unresolved instanceof PrunefiError);
 });
 
+test('a node whose input has fewer dims than its op reads is a one-line error naming the node', () => {
+  // A 2-d kernel on a rank-3 input: the window rule reads spatial axis 2 + 1 of a list of 3.
+  const b = new GraphBuilder('short');
+  const x = b.input('x', 'float32', [1, 1, 8]);
+  const w = b.initializer('w', f32([1, 1, 3, 3], new Float32Array(9)));
+  b.output(
+    b.op('Conv', [x, w], { kernel_shape: { type: 'ints', value: [3, 3] } }, { name: 'conv' }),
+    'float32',
+  );
+  assertPrunefiError(
+    () => inferShapes(b.graph),
+    'ONNX_UNSUPPORTED',
+    /^cannot infer shapes at node 'conv' \(Conv\): its inputs or attributes have fewer entries than Conv reads \(no element 3 in a list of 3\)$/,
+  );
+});
+
 test('a data-dependent shape (NonZero → Reshape) is measured with ONNX Runtime', async () => {
   const b = new GraphBuilder('nonzero');
   const x = b.input('x', 'float32', [2, 3]);

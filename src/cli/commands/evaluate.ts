@@ -1,9 +1,8 @@
 /** `prunefi eval`: top-1 accuracy and throughput of a model on a dataset split. */
 import { batches, type TensorSet, tensorBatches } from '../../data/index.js';
-import { imageInput, logitsOutput } from '../../onnx/io.js';
 import type { Model } from '../../onnx/ir.js';
 import type { Tensor } from '../../onnx/tensor.js';
-import { classify, classifyFeeds, createSession } from '../../runtime/index.js';
+import { measureAccuracy } from '../../runtime/index.js';
 import { type CliContext, type Command, opt, type ParsedArgs } from '../command.js';
 import { formatPercent } from '../format.js';
 import {
@@ -35,30 +34,28 @@ export const evalCommand: Command = {
     if (tensors) return evalTensors(a, ctx, model, modelArg, tensors, json);
     const split = opt.str(a, 'split');
     const set = await loadModelData(a, ctx, 'eval', split, model, modelArg, { quiet: json });
-    const session = await createSession(model, sessionOptions(a));
     const bar = ctx.progress('eval', json);
-    const start = performance.now();
     try {
-      const r = await classify(
-        session,
-        imageInput(model).name,
-        logitsOutput(model).name,
-        batches(set, { batchSize: opt.num(a, 'batch') ?? 256 }),
-        set.count,
-        { onBatch: (done) => bar.update({ unit: 'images', done, total: set.count }), signal: ctx.signal },
+      const r = await measureAccuracy(
+        model,
+        { images: batches(set, { batchSize: opt.num(a, 'batch') ?? 256 }), count: set.count },
+        {
+          session: sessionOptions(a),
+          onBatch: (done) => bar.update({ unit: 'images', done, total: set.count }),
+          signal: ctx.signal,
+        },
       );
       bar.done();
-      const seconds = (performance.now() - start) / 1000;
       const result = {
         model: modelArg,
         data: set.name,
         split: set.split,
         images: r.count,
         correct: r.correct,
-        accuracy: r.correct / r.count,
-        imagesPerSecond: r.count / seconds,
+        accuracy: r.accuracy,
+        imagesPerSecond: r.count / r.seconds,
         runtimeImagesPerSecond: r.count / r.runtimeSeconds,
-        seconds,
+        seconds: r.seconds,
       };
       if (json) printJson(ctx, result);
       else {
@@ -69,7 +66,6 @@ export const evalCommand: Command = {
       return 0;
     } finally {
       bar.done();
-      await session.release();
     }
   },
 };
@@ -84,29 +80,34 @@ async function evalTensors(
   json: boolean,
 ): Promise<number> {
   const { set } = tensors;
-  const session = await createSession(model, sessionOptions(a));
   const bar = ctx.progress('eval', json);
-  const start = performance.now();
   try {
-    const r = await classifyFeeds(
-      session,
-      logitsOutput(model).name,
-      tensorBatches(set, { batchSize: opt.num(a, 'batch') ?? 256, feeds: [...tensors.feeds.keys()] }),
-      { onBatch: (done) => bar.update({ unit: 'samples', done, total: set.count }), signal: ctx.signal },
+    const r = await measureAccuracy(
+      model,
+      {
+        feeds: tensorBatches(set, {
+          batchSize: opt.num(a, 'batch') ?? 256,
+          feeds: [...tensors.feeds.keys()],
+        }),
+      },
+      {
+        session: sessionOptions(a),
+        onBatch: (done) => bar.update({ unit: 'samples', done, total: set.count }),
+        signal: ctx.signal,
+      },
     );
     bar.done();
-    const seconds = (performance.now() - start) / 1000;
     const result = {
       model: modelArg,
       data: set.name,
       samples: r.count,
       correct: r.correct,
-      accuracy: r.correct / r.count,
+      accuracy: r.accuracy,
       tokens: r.tokens,
       tokenCorrect: r.tokenCorrect,
       tokenAccuracy: r.tokens ? r.tokenCorrect / r.tokens : 0,
-      samplesPerSecond: r.count / seconds,
-      seconds,
+      samplesPerSecond: r.count / r.seconds,
+      seconds: r.seconds,
     };
     if (json) printJson(ctx, result);
     else {
@@ -121,6 +122,5 @@ async function evalTensors(
     return 0;
   } finally {
     bar.done();
-    await session.release();
   }
 }

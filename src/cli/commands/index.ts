@@ -6,6 +6,7 @@ import { faultsCommand } from './faults.js';
 import { infoCommand } from './info.js';
 import { injectCommand } from './inject.js';
 import { methodsCommand } from './methods.js';
+import { protectCommand } from './protect.js';
 import { protectionsCommand } from './protections.js';
 import { pruneCommand } from './prune.js';
 import { quantizeCommand } from './quantize.js';
@@ -33,5 +34,6 @@ export const COMMANDS: readonly Command[] = [
   workerCommand,
   faultsCommand,
   protectionsCommand,
+  protectCommand,
   reportCommand,
 ];

@@ -23,6 +23,8 @@ export const protectionsCommand: Command = {
       name: p.name,
       stage: p.stage,
       region: p.region ?? null,
+      // What `protect plan` and --protect-regions may give it: bit ranges, or whole words.
+      covers: p.hardening ? { what: p.hardening.covers, maxBits: p.hardening.maxBits ?? null } : null,
       description: p.description,
       reference: p.reference,
       options: Object.entries(p.options).map(([key, o]) => ({
@@ -41,8 +43,19 @@ export const protectionsCommand: Command = {
     }
     ctx.stdout.write(
       `${table(
-        ['protection', 'acts on', 'check words', 'description', 'reference'],
-        list.map((p) => [p.name, ACTS_ON[p.stage], p.region ?? '-', p.description, p.reference || '-']),
+        ['protection', 'acts on', 'check words', 'protect plan covers', 'description', 'reference'],
+        list.map((p) => [
+          p.name,
+          ACTS_ON[p.stage],
+          p.region ?? '-',
+          !p.covers
+            ? '-'
+            : p.covers.what === 'word'
+              ? 'whole words'
+              : `bit ranges (<= ${p.covers.maxBits} bits)`,
+          p.description,
+          p.reference || '-',
+        ]),
       )}\n\n`,
     );
     ctx.stdout.write(

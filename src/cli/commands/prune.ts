@@ -4,11 +4,8 @@
  * anything is written, and the model file appears atomically, so a failure leaves no output.
  */
 import { PrunefiError } from '../../core/errors.js';
-import { batches } from '../../data/batch.js';
-import { tensorBatches } from '../../data/tensorset.js';
 import { resolveModel } from '../../models/zoo.js';
 import { saveModel } from '../../onnx/file.js';
-import { imageInput, logitsOutput } from '../../onnx/io.js';
 import type { Model } from '../../onnx/ir.js';
 import { parseMethodOption } from '../../prune/options.js';
 import { fileSha256 } from '../../prune/provenance.js';
@@ -16,81 +13,14 @@ import { type PruneRequest, type PruneResult, pruneModel } from '../../prune/pru
 import { PRUNE_METHODS } from '../../prune/registry.js';
 import type { TrainingSetup } from '../../prune/training.js';
 import type { PruneMethod, Scope } from '../../prune/types.js';
-import { classify, classifyFeeds } from '../../runtime/infer.js';
-import { createSession, type SessionOptions } from '../../runtime/session.js';
 import { trainProgressView } from '../../train/loop.js';
 import { FINETUNE_RECIPE } from '../../train/recipe.js';
 import type { TrainSet } from '../../train/samples.js';
 import { type CliContext, type Command, type OptionSpec, opt, type ParsedArgs } from '../command.js';
+import { EVAL_OPTIONS, evalAccuracy, evalSet } from '../evaluation.js';
 import { formatInt, formatPercent, formatSI, table } from '../format.js';
 import { recipeFromOptions, recipeOptions } from '../recipe-options.js';
-import {
-  checkOutputPath,
-  dataOptions,
-  loadModelData,
-  loadTensorArg,
-  runtimeOptions,
-  sessionOptions,
-  trainLimitOption,
-} from '../shared.js';
-
-/**
- * Top-1 accuracy of a model on an image or tensor set (the shared batched classifiers of
- * `prunefi eval`).
- */
-export async function accuracyOf(
-  model: Model,
-  set: TrainSet,
-  options: { batch: number; session: SessionOptions; signal?: AbortSignal },
-): Promise<number> {
-  const session = await createSession(model, options.session);
-  try {
-    if ('inputs' in set) {
-      const r = await classifyFeeds(
-        session,
-        logitsOutput(model).name,
-        tensorBatches(set, { batchSize: options.batch }),
-        options.signal ? { signal: options.signal } : {},
-      );
-      return r.count ? r.correct / r.count : 0;
-    }
-    const r = await classify(
-      session,
-      imageInput(model).name,
-      logitsOutput(model).name,
-      batches(set, { batchSize: options.batch }),
-      set.count,
-      options.signal ? { signal: options.signal } : {},
-    );
-    return r.count ? r.correct / r.count : 0;
-  } finally {
-    await session.release();
-  }
-}
-
-/** Options shared by `prune` and `sensitivity`: evaluation data and runtime. */
-export const EVAL_OPTIONS: Record<string, OptionSpec> = {
-  ...dataOptions,
-  batch: { type: 'int', min: 1, default: 256, description: 'images per inference call' },
-  ...runtimeOptions,
-};
-
-/**
- * Loads the test split named by --data (and --limit), or the tensor set it names (checked
- * against the model's inputs), or undefined without --data.
- */
-export async function evalSet(
-  args: ParsedArgs,
-  ctx: CliContext,
-  cmd: string,
-  model: Model,
-  modelArg: string,
-): Promise<TrainSet | undefined> {
-  if (!opt.str(args, 'data')) return undefined;
-  const tensors = loadTensorArg(args, model, modelArg);
-  if (tensors) return tensors.set;
-  return loadModelData(args, ctx, cmd, opt.str(args, 'split') ?? 'test', model, modelArg);
-}
+import { checkOutputPath, loadModelData, trainLimitOption } from '../shared.js';
 
 /** Parses repeated `key=value` arguments of option `--name`. */
 export function keyValues(args: ParsedArgs, name: string, cmd: string): [string, string][] {
@@ -265,11 +195,7 @@ export const pruneCommand: Command = {
     if (!arg.startsWith('zoo:')) req.parentFileSha256 = fileSha256(arg);
     req.signal = ctx.signal;
     const set = await evalSet(args, ctx, 'prune', model, arg);
-    const evalOpts = {
-      batch: opt.num(args, 'batch') ?? 256,
-      signal: ctx.signal,
-      session: sessionOptions(args),
-    };
+    const accuracyOf = set ? evalAccuracy(args, ctx, set) : undefined;
     const finetuneEpochs = opt.num(args, 'finetune-epochs') ?? 0;
     if (method.needsData || method.needsTraining || finetuneEpochs > 0) {
       if (!opt.str(args, 'data')) {
@@ -281,13 +207,13 @@ export const pruneCommand: Command = {
       req.setup = await trainingSetup(args, ctx, set, model, arg);
     }
     req.finetuneEpochs = finetuneEpochs;
-    const before = set ? await accuracyOf(model, set, evalOpts) : undefined;
+    const before = await accuracyOf?.(model);
     let after: number | undefined;
     req.onPruned = async (m) => {
-      if (set) after = await accuracyOf(m, set, evalOpts);
+      after = await accuracyOf?.(m);
     };
     const result = await pruneModel(model, method, req);
-    const tuned = set && result.finetuned ? await accuracyOf(result.model, set, evalOpts) : undefined;
+    const tuned = result.finetuned ? await accuracyOf?.(result.model) : undefined;
     const final = tuned ?? after;
     if (final !== undefined) result.model.metadata.set('prunefi.prune.accuracy', final.toFixed(6));
     saveModel(result.model, out);

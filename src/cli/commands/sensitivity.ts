@@ -9,9 +9,9 @@ import { resolveModel } from '../../models/zoo.js';
 import { PRUNE_METHODS } from '../../prune/registry.js';
 import { sensitivity } from '../../prune/sensitivity.js';
 import { type Command, opt } from '../command.js';
+import { EVAL_OPTIONS, evalAccuracy, evalSet } from '../evaluation.js';
 import { formatPercent, table } from '../format.js';
-import { checkOutputPath, sessionOptions } from '../shared.js';
-import { accuracyOf, EVAL_OPTIONS, evalSet } from './prune.js';
+import { checkOutputPath } from '../shared.js';
 
 /** The `sensitivity` command. */
 export const sensitivityCommand: Command = {
@@ -60,11 +60,6 @@ export const sensitivityCommand: Command = {
     if (out) checkOutputPath(out, '--output');
     const model = resolveModel(args.positionals[0]!, { seed: opt.num(args, 'seed') ?? 0 });
     const set = (await evalSet(args, ctx, 'sensitivity', model, args.positionals[0]!))!;
-    const evalOpts = {
-      batch: opt.num(args, 'batch') ?? 256,
-      signal: ctx.signal,
-      session: sessionOptions(args),
-    };
     const bar = ctx.progress('sensitivity');
     const sparsities = opt.nums(args, 'sparsity');
     const layers = opt.strs(args, 'layer');
@@ -74,7 +69,7 @@ export const sensitivityCommand: Command = {
       ...(layers.length ? { layers } : {}),
       seed: opt.num(args, 'seed') ?? 0,
       signal: ctx.signal,
-      evaluate: (m) => accuracyOf(m, set, evalOpts),
+      evaluate: evalAccuracy(args, ctx, set),
       onRow: (_row, done, total) => bar.update({ unit: 'evaluations', done, total }),
     });
     bar.done();

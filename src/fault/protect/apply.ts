@@ -5,6 +5,7 @@
 import type { NumberFormat } from '../number-formats.js';
 import type { Region, RegionName } from '../storage-formats.js';
 import { PROTECTIONS } from './registry.js';
+import { specForTensor } from './scope.js';
 import type { MemoryCode, ProtectSpec, ValueGuard } from './types.js';
 
 /** The protections of one tensor. */
@@ -15,16 +16,22 @@ export interface TensorProtection {
   guards: ValueGuard[];
 }
 
-/** Builds the protections of a tensor from checked specs (see `checkProtections`), in their order. */
+/**
+ * Builds the protections of tensor `tensor` from checked specs (see `checkProtections`), in their
+ * order; a code whose region list (`--protect-regions`) leaves the tensor out is not built.
+ */
 export function protectTensor(
   specs: readonly ProtectSpec[],
+  tensor: string,
   values: Region,
   format: NumberFormat,
   golden: Float32Array,
 ): TensorProtection {
   const out: TensorProtection = { codes: [], guards: [] };
-  for (const spec of specs) {
-    const p = PROTECTIONS.get(spec.name);
+  for (const s of specs) {
+    const p = PROTECTIONS.get(s.name);
+    const spec = specForTensor(s, p.hardening, tensor, values.bits);
+    if (!spec) continue;
     if (p.code) out.codes.push(p.code(spec, values, format));
     if (p.guard) out.guards.push(p.guard(spec, golden));
   }

@@ -23,4 +23,11 @@ export const PARITY: Protection = {
       },
     };
   },
+  hardening: {
+    covers: 'word',
+    coverage: (_spec, wordBits) => [0, wordBits - 1],
+    restrict: (spec) => spec,
+    checkBits: (_spec, words) => words,
+    singleBit: (spec) => (spec.due === 'zero' ? 'zeroed' : undefined),
+  },
 };

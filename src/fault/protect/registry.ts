@@ -7,6 +7,7 @@ import { Registry } from '../../core/registry.js';
 import { CLIP } from './clip.js';
 import { PARITY } from './parity.js';
 import { RANGER } from './ranger.js';
+import { formatProtectRegions, parseProtectRegions } from './scope.js';
 import { SECDED39, SECDED72 } from './secded.js';
 import { EXPONENT_TMR } from './tmr.js';
 import type { Protection, ProtectOption, ProtectSpec } from './types.js';
@@ -23,6 +24,13 @@ export const PROTECTIONS = new Registry<Protection>('protection', [
 
 /** Composition order of the stages (see `checkProtections`). */
 const STAGE_ORDER: Readonly<Record<Protection['stage'], number>> = { bits: 0, values: 1, graph: 2 };
+
+/** The memory codes that can cover chosen tensors and bits (those declaring `hardening`). */
+export function hardeningCodes(): string[] {
+  return PROTECTIONS.list()
+    .filter((p) => p.hardening)
+    .map((p) => p.name);
+}
 
 function protectError(name: string, what: string): PrunefiError {
   return new PrunefiError('FAULT_CONFIG', `protection ${name}: ${what}`);
@@ -44,9 +52,10 @@ function checkValue(name: string, key: string, o: ProtectOption, v: unknown): nu
 
 /**
  * Checks protection specs (stored configs and command lines) and returns them with every
- * default filled in, in the order they compose: memory codes first (in the given order, each
- * decoding what the one before corrected), then value guards, which read decoded weights, then
- * graph protections, which act on activations computed from those weights. A
+ * default filled in (and a memory code's region list, key `regions`, in canonical form), in
+ * the order they compose: memory codes first (in the given order, each decoding what the one
+ * before corrected), then value guards, which read decoded weights, then graph protections,
+ * which act on activations computed from those weights. A
  * protection named twice, or two codes storing the same check region, is an error.
  */
 export function checkProtections(specs: unknown): ProtectSpec[] {
@@ -60,7 +69,7 @@ export function checkProtections(specs: unknown): ProtectSpec[] {
         'FAULT_CONFIG',
         `a protection must be an object with a name, got ${JSON.stringify(s)}`,
       );
-    const { name, ...values } = s as { name: string } & Record<string, unknown>;
+    const { name, regions, ...values } = s as { name: string } & Record<string, unknown>;
     const p = PROTECTIONS.get(name);
     if (seen.has(name)) throw protectError(name, 'it is named twice; give each protection once');
     seen.add(name);
@@ -70,6 +79,16 @@ export function checkProtections(specs: unknown): ProtectSpec[] {
     for (const [key, o] of Object.entries(p.options)) {
       const v = values[key] ?? o.default;
       if (v !== undefined) spec[key] = checkValue(name, key, o, v);
+    }
+    if (regions !== undefined) {
+      if (!p.hardening)
+        throw protectError(
+          name,
+          `it covers no chosen part of a memory; --protect-regions applies to ${hardeningCodes().join(', ')}`,
+        );
+      if (typeof regions !== 'string')
+        throw protectError(name, 'regions must be a string (--protect-regions syntax)');
+      spec.regions = formatProtectRegions(parseProtectRegions(regions));
     }
     out.push({ spec, stage: STAGE_ORDER[p.stage] });
   }
@@ -117,4 +136,13 @@ export function parseProtections(text: string): ProtectSpec[] {
 /** Whether any of the protections is a memory code (the ones that correct and detect: DUEs). */
 export function hasMemoryCode(specs: readonly ProtectSpec[]): boolean {
   return specs.some((s) => PROTECTIONS.get(s.name).stage === 'bits');
+}
+
+/**
+ * A checked spec in `--protect`'s syntax, every option written out (`exponent-tmr:k=1:top=30`);
+ * its region list is `--protect-regions`' and is left out.
+ */
+export function formatProtection(spec: ProtectSpec): string {
+  const { name, regions: _regions, ...options } = spec;
+  return [name, ...Object.entries(options).map(([k, v]) => `${k}=${v}`)].join(':');
 }

@@ -7,10 +7,19 @@ import { PrunefiError } from '../../core/errors.js';
 import { DUE_OPTION, INTERLEAVE_OPTION, lowMask } from './common.js';
 import { WordGroups } from './groups.js';
 import { secDedCode } from './hamming.js';
-import type { MemoryCode, Protection } from './types.js';
+import type { MemoryCode, Protection, ProtectSpec } from './types.js';
 
 function secDed(name: string, dataBits: 32 | 64): Protection {
   const code = secDedCode(dataBits);
+  // `what` names the words in the error: a number format's, or a bare width.
+  const groupsOf = (spec: ProtectSpec, words: number, w: number, what: string): WordGroups => {
+    if (32 % w !== 0)
+      throw new PrunefiError(
+        'FAULT_CONFIG',
+        `${name} packs whole words into ${dataBits} data bits; ${what} do not divide 32`,
+      );
+    return new WordGroups(words, dataBits / w, spec.interleave as number);
+  };
   return {
     name,
     description: `SEC-DED extended Hamming (${dataBits + code.checkBits},${dataBits}): corrects one error and detects two per code word of ${dataBits} data bits`,
@@ -20,12 +29,7 @@ function secDed(name: string, dataBits: 32 | 64): Protection {
     options: { interleave: INTERLEAVE_OPTION, due: DUE_OPTION },
     code(spec, values, format): MemoryCode {
       const w = values.bits;
-      if (32 % w !== 0)
-        throw new PrunefiError(
-          'FAULT_CONFIG',
-          `${name} packs whole words into ${dataBits} data bits; ${format.name}'s ${w}-bit words do not divide 32`,
-        );
-      const groups = new WordGroups(values.words.length, dataBits / w, spec.interleave as number);
+      const groups = groupsOf(spec, values.words.length, w, `${format.name}'s ${w}-bit words`);
       const zero = spec.due === 'zero';
       const m = lowMask(w);
       const perHalf = 32 / w;
@@ -64,6 +68,14 @@ function secDed(name: string, dataBits: 32 | 64): Protection {
           return d.status;
         },
       };
+    },
+    hardening: {
+      covers: 'word',
+      coverage: (_spec, wordBits) => [0, wordBits - 1],
+      restrict: (spec) => spec,
+      checkBits: (spec, words, wordBits) =>
+        groupsOf(spec, words, wordBits, `${wordBits}-bit words`).count * code.checkBits,
+      singleBit: () => 'corrected',
     },
   };
 }

@@ -6,7 +6,13 @@
  */
 import { PrunefiError } from '../../core/errors.js';
 import { lowMask } from './common.js';
-import type { Protection } from './types.js';
+import type { Protection, ProtectSpec } from './types.js';
+
+const MAX_K = 16;
+
+function topOf(spec: ProtectSpec, wordBits: number): number {
+  return (spec.top as number | undefined) ?? wordBits - 2;
+}
 
 /** The exponent-tmr protection. */
 export const EXPONENT_TMR: Protection = {
@@ -16,7 +22,7 @@ export const EXPONENT_TMR: Protection = {
   stage: 'bits',
   region: 'tmr',
   options: {
-    k: { type: 'int', min: 1, max: 16, default: 1, description: 'protected bits per word' },
+    k: { type: 'int', min: 1, max: MAX_K, default: 1, description: 'protected bits per word' },
     top: {
       type: 'int',
       min: 0,
@@ -27,7 +33,7 @@ export const EXPONENT_TMR: Protection = {
   },
   code(spec, values, format) {
     const k = spec.k as number;
-    const top = (spec.top as number | undefined) ?? values.bits - 2;
+    const top = topOf(spec, values.bits);
     const lo = top - k + 1;
     if (lo < 0 || top >= values.bits)
       throw new PrunefiError(
@@ -55,5 +61,13 @@ export const EXPONENT_TMR: Protection = {
         return 'corrected';
       },
     };
+  },
+  hardening: {
+    covers: 'range',
+    maxBits: MAX_K,
+    coverage: (spec, wordBits) => [topOf(spec, wordBits) - (spec.k as number) + 1, topOf(spec, wordBits)],
+    restrict: (spec, lo, hi) => ({ ...spec, k: hi - lo + 1, top: hi }),
+    checkBits: (_spec, words, _wordBits, lo, hi) => 2 * (hi - lo + 1) * words,
+    singleBit: () => 'corrected',
   },
 };

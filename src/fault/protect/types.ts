@@ -49,6 +49,29 @@ export interface ValueGuard {
   apply(v: number): number;
 }
 
+/**
+ * What selective hardening (`protect plan`, `--protect-regions`) needs of a memory code: which
+ * bits of a word it can cover, what that costs in check bits, and the spec covering bits lo..hi.
+ */
+export interface Hardening {
+  /** 'range': any contiguous bit range of a word, its cost set by the range's width alone; 'word': whole words only. */
+  readonly covers: 'range' | 'word';
+  /** Widest range it covers per word (tmr: its k's maximum); 'word' codes: the word. */
+  readonly maxBits?: number;
+  /** The bits a spec covers in each `wordBits`-bit word (the whole word for 'word' codes). */
+  coverage(spec: ProtectSpec, wordBits: number): [number, number];
+  /** The spec that covers bits lo..hi of each word ('word' codes: the spec itself). */
+  restrict(spec: ProtectSpec, lo: number, hi: number): ProtectSpec;
+  /** The check bits it stores for a tensor of `words` words of `wordBits` bits when covering lo..hi. */
+  checkBits(spec: ProtectSpec, words: number, wordBits: number, lo: number, hi: number): number;
+  /**
+   * What a single flipped bit of a covered word becomes: 'corrected' (no trace left), or
+   * 'zeroed' (detected and the weight read as 0, whose own effect single-bit data do not show).
+   * Undefined: the spec leaves single errors in the weights (parity with due=keep only flags them).
+   */
+  singleBit(spec: ProtectSpec): 'corrected' | 'zeroed' | undefined;
+}
+
 /** A protection: one entry of `PROTECTIONS`. */
 export interface Protection extends RegistryEntry {
   readonly stage: 'bits' | 'values' | 'graph';
@@ -60,4 +83,6 @@ export interface Protection extends RegistryEntry {
   code?(spec: ProtectSpec, values: Region, format: NumberFormat): MemoryCode;
   /** Stage 'values': the guard of a tensor, from its fault-free decoded values. */
   guard?(spec: ProtectSpec, golden: Float32Array): ValueGuard;
+  /** Stage 'bits': how it covers part of a memory, for selective hardening. */
+  readonly hardening?: Hardening;
 }

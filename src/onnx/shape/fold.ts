@@ -3,13 +3,14 @@
  * element from the flat positions of their inputs, so broadcasting, gathers, slices and
  * transposes all reduce to "which input element feeds output element i".
  */
+import { nth } from '../../core/checked.js';
 import { numel } from '../tensor.js';
 import { FOLD_LIMIT } from './rule.js';
 
 /** Row-major strides of a shape. */
 export function strides(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length).fill(1);
-  for (let i = shape.length - 2; i >= 0; i--) s[i] = s[i + 1]! * shape[i + 1]!;
+  for (let i = shape.length - 2; i >= 0; i--) s[i] = nth(s, i + 1) * nth(shape, i + 1);
   return s;
 }
 
@@ -17,7 +18,7 @@ export function strides(shape: readonly number[]): number[] {
 export function unravel(flat: number, shape: readonly number[]): number[] {
   const idx = new Array<number>(shape.length).fill(0);
   for (let i = shape.length - 1; i >= 0; i--) {
-    const d = shape[i]!;
+    const d = nth(shape, i);
     idx[i] = d === 0 ? 0 : flat % d;
     flat = d === 0 ? 0 : Math.floor(flat / d);
   }
@@ -68,6 +69,6 @@ export function foldByIndex(
     const src = source(unravel(f, out));
     let p = 0;
     for (let i = 0; i < src.length; i++) p += src[i]! * st[i]!;
-    return value[p]!;
+    return nth(value, p);
   });
 }

@@ -5,6 +5,7 @@
  * concrete Reshape and Expand targets. A shape that depends on data can be supplied as a
  * measurement (`runtime/shapes.ts` runs the model once in ONNX Runtime).
  */
+import { MissingEntryError } from '../../core/checked.js';
 import { PrunefiError } from '../../core/errors.js';
 import type { Graph, Node, ValueInfo } from '../ir.js';
 import type { DType } from '../tensor.js';
@@ -168,6 +169,9 @@ function inferNode(n: Node, facts: Map<string, ValueFacts>, measured: InferOptio
   try {
     out = ruleFor(n).infer(context(n, facts));
   } catch (e) {
+    // A rule reads the dims and attributes the op requires; a malformed file has fewer.
+    if (e instanceof MissingEntryError)
+      throw shapeError(n, `its inputs or attributes have fewer entries than ${n.opType} reads (${e.detail})`);
     // A shape that depends on data: use the measured one when every output was measured.
     const m = n.outputs.map((o) => (o === '' ? undefined : measured?.get(o)));
     if (!(e instanceof DataDependentShapeError) || n.outputs.some((o, i) => o !== '' && !m[i])) throw e;

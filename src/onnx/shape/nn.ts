@@ -3,6 +3,7 @@
  * matrix products (Gemm, batched and broadcast MatMul, Einsum) and resampling (quantized ops are in
  * `quant.ts`).
  */
+import { nth } from '../../core/checked.js';
 import { getFloat, getInt, getInts, getString } from '../ir.js';
 import { dtypeFromCode } from '../proto.js';
 import type { DType } from '../tensor.js';
@@ -28,7 +29,7 @@ const conv: ShapeRule = {
     const x = ctx.shape(0);
     const w = ctx.shape(1);
     const g = windowGeometry(ctx.node, x, getInts(ctx.node, 'kernel_shape', w.slice(2)));
-    return [facts([x[0]!, w[0]!, ...g.outSpatial], ctx.type(0))];
+    return [facts([nth(x, 0), nth(w, 0), ...g.outSpatial], ctx.type(0))];
   },
 };
 
@@ -50,10 +51,15 @@ const convTranspose: ShapeRule = {
     const explicit = getInts(n, 'output_shape', []);
     const sp = kernel.map((k, i) =>
       explicit.length
-        ? explicit[explicit.length - r + i]!
-        : strides[i]! * (x[2 + i]! - 1) + outPad[i]! + (k - 1) * dil[i]! + 1 - pads[i]! - pads[i + r]!,
+        ? nth(explicit, explicit.length - r + i)
+        : nth(strides, i) * (nth(x, 2 + i) - 1) +
+          nth(outPad, i) +
+          (k - 1) * nth(dil, i) +
+          1 -
+          nth(pads, i) -
+          nth(pads, i + r),
     );
-    return [facts([x[0]!, w[1]! * group, ...sp], ctx.type(0))];
+    return [facts([nth(x, 0), nth(w, 1) * group, ...sp], ctx.type(0))];
   },
 };
 
@@ -65,7 +71,7 @@ function pool(name: string, description: string): ShapeRule {
     infer(ctx) {
       const x = ctx.shape(0);
       const g = windowGeometry(ctx.node, x, getInts(ctx.node, 'kernel_shape', []));
-      const shape = [x[0]!, x[1]!, ...g.outSpatial];
+      const shape = [nth(x, 0), nth(x, 1), ...g.outSpatial];
       // MaxPool's optional second output holds int64 indices.
       return [facts(shape, ctx.type(0)), facts(shape, 'int64')];
     },
@@ -79,7 +85,7 @@ function globalPool(name: string, description: string): ShapeRule {
     reference: ref,
     infer(ctx) {
       const x = ctx.shape(0);
-      return [facts([x[0]!, x[1]!, ...x.slice(2).map(() => 1)], ctx.type(0))];
+      return [facts([nth(x, 0), nth(x, 1), ...x.slice(2).map(() => 1)], ctx.type(0))];
     },
   };
 }
@@ -119,20 +125,20 @@ const gemm: ShapeRule = {
     if (a.length !== 2 || b.length !== 2) ctx.fail(`Gemm needs 2-D inputs, got [${a}] and [${b}]`);
     const ta = getInt(ctx.node, 'transA', 0) === 1;
     const tb = getInt(ctx.node, 'transB', 0) === 1;
-    const k1 = ta ? a[0]! : a[1]!;
-    const k2 = tb ? b[1]! : b[0]!;
+    const k1 = ta ? nth(a, 0) : nth(a, 1);
+    const k2 = tb ? nth(b, 1) : nth(b, 0);
     if (k1 !== k2) ctx.fail(`inner dims differ: [${a}]${ta ? 'ᵀ' : ''} · [${b}]${tb ? 'ᵀ' : ''}`);
-    return [facts([ta ? a[1]! : a[0]!, tb ? b[0]! : b[1]!], ctx.type(0))];
+    return [facts([ta ? nth(a, 1) : nth(a, 0), tb ? nth(b, 0) : nth(b, 1)], ctx.type(0))];
   },
 };
 
 /** numpy matmul: 1-D operands get a temporary axis; batch dims broadcast. */
 export function matmulShape(ctx: ShapeContext, a: number[], b: number[]): number[] {
-  const a2 = a.length === 1 ? [1, a[0]!] : a;
-  const b2 = b.length === 1 ? [b[0]!, 1] : b;
+  const a2 = a.length === 1 ? [1, nth(a, 0)] : a;
+  const b2 = b.length === 1 ? [nth(b, 0), 1] : b;
   if (a2[a2.length - 1] !== b2[b2.length - 2]) ctx.fail(`inner dims differ: [${a}] · [${b}]`);
   const batch = broadcastShapes(ctx, [a2.slice(0, -2), b2.slice(0, -2)]);
-  const out = [...batch, a2[a2.length - 2]!, b2[b2.length - 1]!];
+  const out = [...batch, nth(a2, a2.length - 2), nth(b2, b2.length - 1)];
   if (a.length === 1) out.splice(out.length - 2, 1);
   if (b.length === 1) out.pop();
   return out;
@@ -220,20 +226,20 @@ const resize: ShapeRule = {
       const policy = getString(ctx.node, 'keep_aspect_ratio_policy', 'stretch');
       if (policy === 'stretch')
         axes.forEach((a, k) => {
-          shape[a] = sizes[k]!;
+          shape[a] = nth(sizes, k);
         });
       else {
-        const ratios = axes.map((a, k) => sizes[k]! / x[a]!);
+        const ratios = axes.map((a, k) => nth(sizes, k) / nth(x, a));
         const s = policy === 'not_larger' ? Math.min(...ratios) : Math.max(...ratios);
         axes.forEach((a) => {
-          shape[a] = Math.round(s * x[a]!);
+          shape[a] = Math.round(s * nth(x, a));
         });
       }
     } else {
       const scales = ctx.has(2) ? ctx.ints(2, 'its scales input') : getFloats(ctx, 'scales');
       if (scales.length !== axes.length) ctx.fail(`Resize has neither sizes nor ${axes.length} scales`);
       axes.forEach((a, k) => {
-        shape[a] = Math.floor(x[a]! * scales[k]!);
+        shape[a] = Math.floor(nth(x, a) * nth(scales, k));
       });
     }
     return [facts(shape, ctx.type(0))];
@@ -255,7 +261,7 @@ const upsample: ShapeRule = {
     if (scales.length !== x.length) ctx.fail(`Upsample needs ${x.length} scales`);
     return [
       facts(
-        x.map((d, i) => Math.floor(d * scales[i]!)),
+        x.map((d, i) => Math.floor(d * nth(scales, i))),
         ctx.type(0),
       ),
     ];

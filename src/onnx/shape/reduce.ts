@@ -3,6 +3,7 @@
  * (ReduceSum) and opset 18 (the others); a rule reads whichever form the node has, so one rule
  * serves every opset. ArgMax/ArgMin reduce one axis to int64 indices.
  */
+import { nth } from '../../core/checked.js';
 import { getInt, getInts } from '../ir.js';
 import { numel } from '../tensor.js';
 import { foldable, strides, unravel } from './fold.js';
@@ -59,7 +60,10 @@ function reduction(name: string, description: string, f?: Reducer): ShapeRule {
         const st = strides(kept);
         v.forEach((e, flat) => {
           const idx = unravel(flat, x);
-          groups[idx.reduce((a, k, i) => a + (axes.includes(i) ? 0 : k * st[i]!), 0)]!.push(e);
+          nth(
+            groups,
+            idx.reduce((a, k, i) => a + (axes.includes(i) ? 0 : k * st[i]!), 0),
+          ).push(e);
         });
         value = groups.map((g) => castNumber(f(g), type));
       }

@@ -5,6 +5,7 @@
  * (Transpose, Split, Tile, Pad, Gather). Small values are folded element by element so every
  * Reshape and Expand target is known before the graph runs.
  */
+import { nth } from '../../core/checked.js';
 import { getInt, getInts, type Node } from '../ir.js';
 import { dtypeFromCode } from '../proto.js';
 import { type DType, numel, type Tensor, toFloat32, toNumbers } from '../tensor.js';
@@ -96,7 +97,11 @@ const expand: ShapeRule = {
     const shape = broadcastShapes(ctx, [x, ctx.ints(1, 'its shape input')]);
     const v = ctx.value(0);
     return [
-      facts(shape, ctx.type(0), v && foldable(shape) ? broadcastMap(shape, x).map((i) => v[i]!) : undefined),
+      facts(
+        shape,
+        ctx.type(0),
+        v && foldable(shape) ? broadcastMap(shape, x).map((i) => nth(v, i)) : undefined,
+      ),
     ];
   },
 };
@@ -111,11 +116,11 @@ const gather: ShapeRule = {
     const axis = normAxis(ctx, getInt(ctx.node, 'axis', 0), x.length);
     const shape = [...x.slice(0, axis), ...idx, ...x.slice(axis + 1)];
     const ind = ctx.value(1);
-    const d = x[axis]!;
+    const d = nth(x, axis);
     const v = ind
       ? foldByIndex(shape, x, ctx.value(0), (o) => {
-          const flat = o.slice(axis, axis + idx.length).reduce((a, k, j) => a * idx[j]! + k, 0);
-          const i = ind[flat]!;
+          const flat = o.slice(axis, axis + idx.length).reduce((a, k, j) => a * nth(idx, j) + k, 0);
+          const i = nth(ind, flat);
           return [...o.slice(0, axis), i < 0 ? i + d : i, ...o.slice(axis + idx.length)];
         })
       : undefined;
@@ -134,10 +139,10 @@ const gatherElements: ShapeRule = {
     const ind = ctx.value(1);
     const v = ind
       ? foldByIndex(shape, x, ctx.value(0), (o) => {
-          const flat = o.reduce((a, k, j) => a * shape[j]! + k, 0);
-          const i = ind[flat]!;
+          const flat = o.reduce((a, k, j) => a * nth(shape, j) + k, 0);
+          const i = nth(ind, flat);
           const src = [...o];
-          src[axis] = i < 0 ? i + x[axis]! : i;
+          src[axis] = i < 0 ? i + nth(x, axis) : i;
           return src;
         })
       : undefined;
@@ -176,11 +181,11 @@ function sliceGeometry(ctx: ShapeContext, x: number[]): { shape: number[]; start
   const step = x.map(() => 1);
   axes.forEach((a0, k) => {
     const a = normAxis(ctx, a0, x.length);
-    const d = x[a]!;
-    const s = steps[k]!;
+    const d = nth(x, a);
+    const s = nth(steps, k);
     if (s === 0) ctx.fail('a Slice step is 0');
-    let b = starts[k]!;
-    let e = ends[k]!;
+    let b = nth(starts, k);
+    let e = nth(ends, k);
     if (b < 0) b += d;
     if (e < 0) e += d;
     if (s > 0) {
@@ -204,7 +209,9 @@ const slice: ShapeRule = {
   infer(ctx) {
     const x = ctx.shape(0);
     const g = sliceGeometry(ctx, x);
-    const v = foldByIndex(g.shape, x, ctx.value(0), (o) => o.map((k, i) => g.start[i]! + k * g.step[i]!));
+    const v = foldByIndex(g.shape, x, ctx.value(0), (o) =>
+      o.map((k, i) => nth(g.start, i) + k * nth(g.step, i)),
+    );
     return [facts(g.shape, ctx.type(0), v)];
   },
 };
@@ -246,7 +253,7 @@ const unsqueeze: ShapeRule = {
     const at = axes.map((a) => normAxis(ctx, a, rank));
     const out: number[] = [];
     let j = 0;
-    for (let i = 0; i < rank; i++) out.push(at.includes(i) ? 1 : x[j++]!);
+    for (let i = 0; i < rank; i++) out.push(at.includes(i) ? 1 : nth(x, j++));
     return [facts(out, ctx.type(0), ctx.value(0))];
   },
 };
@@ -280,13 +287,13 @@ const concat: ShapeRule = {
   infer(ctx) {
     const idx = ctx.node.inputs.map((_, i) => i).filter((i) => ctx.has(i));
     const parts = idx.map((i) => ctx.shape(i));
-    const first = parts[0]!;
+    const first = nth(parts, 0);
     const axis = normAxis(ctx, getInt(ctx.node, 'axis', 0), first.length);
     for (const p of parts)
       if (p.length !== first.length || p.some((d, i) => i !== axis && d !== first[i]))
         ctx.fail(`shapes ${parts.map((q) => `[${q}]`).join(', ')} do not concatenate on axis ${axis}`);
     const shape = [...first];
-    shape[axis] = parts.reduce((a, s) => a + s[axis]!, 0);
+    shape[axis] = parts.reduce((a, s) => a + nth(s, axis), 0);
     const vals = idx.map((i) => ctx.value(i));
     let v: number[] | undefined;
     if (foldable(shape) && vals.every((x) => x !== undefined)) {
@@ -298,7 +305,7 @@ const concat: ShapeRule = {
           v!.push(...vals[k]!.slice(o * chunk, (o + 1) * chunk));
         });
     }
-    return [facts(shape, ctx.type(idx[0]!), v)];
+    return [facts(shape, ctx.type(nth(idx, 0)), v)];
   },
 };
 
@@ -310,7 +317,7 @@ const reshape: ShapeRule = {
     const x = ctx.shape(0);
     const target = ctx.ints(1, 'its shape input');
     const allowZero = getInt(ctx.node, 'allowzero', 0) === 1;
-    const out = target.map((d, i) => (d === 0 && !allowZero ? x[i]! : d));
+    const out = target.map((d, i) => (d === 0 && !allowZero ? nth(x, i) : d));
     const known = out.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
     const total = numel(x);
     const shape = out.map((d) => (d === -1 ? total / known : d));
@@ -345,11 +352,11 @@ const transpose: ShapeRule = {
       x.map((_, i) => x.length - 1 - i),
     );
     if (perm.length !== x.length) ctx.fail(`perm [${perm}] does not match rank ${x.length}`);
-    const shape = perm.map((p) => x[p]!);
+    const shape = perm.map((p) => nth(x, p));
     const v = foldByIndex(shape, x, ctx.value(0), (o) => {
       const src = new Array<number>(x.length);
       perm.forEach((p, i) => {
-        src[p] = o[i]!;
+        src[p] = nth(o, i);
       });
       return src;
     });
@@ -378,7 +385,7 @@ const split: ShapeRule = {
   infer(ctx) {
     const x = ctx.shape(0);
     const axis = normAxis(ctx, getInt(ctx.node, 'axis', 0), x.length);
-    const sizes = splitSizes(ctx, x[axis]!);
+    const sizes = splitSizes(ctx, nth(x, axis));
     if (sizes.reduce((a, b) => a + b, 0) !== x[axis])
       ctx.fail(`split sizes [${sizes}] do not add up to dim ${x[axis]} of axis ${axis}`);
     let offset = 0;
@@ -401,8 +408,8 @@ const tile: ShapeRule = {
     const x = ctx.shape(0);
     const reps = ctx.ints(1, 'its repeats input');
     if (reps.length !== x.length) ctx.fail(`repeats [${reps}] do not match rank ${x.length}`);
-    const shape = x.map((d, i) => d * reps[i]!);
-    const v = foldByIndex(shape, x, ctx.value(0), (o) => o.map((k, i) => k % x[i]!));
+    const shape = x.map((d, i) => d * nth(reps, i));
+    const v = foldByIndex(shape, x, ctx.value(0), (o) => o.map((k, i) => k % nth(x, i)));
     return [facts(shape, ctx.type(0), v)];
   },
 };
@@ -420,7 +427,7 @@ const pad: ShapeRule = {
     if (pads.length !== 2 * axes.length) ctx.fail(`pads [${pads}] do not match ${axes.length} axes`);
     const shape = [...x];
     axes.forEach((a, k) => {
-      shape[a] = x[a]! + pads[k]! + pads[k + axes.length]!;
+      shape[a] = nth(x, a) + nth(pads, k) + nth(pads, k + axes.length);
     });
     return [facts(shape, ctx.type(0))];
   },
@@ -459,7 +466,7 @@ const topK: ShapeRule = {
   reference: ref,
   infer(ctx) {
     const x = ctx.shape(0);
-    const k = ctx.has(1) ? ctx.ints(1, 'its k input')[0]! : getInt(ctx.node, 'k', 1);
+    const k = ctx.has(1) ? nth(ctx.ints(1, 'its k input'), 0) : getInt(ctx.node, 'k', 1);
     const axis = normAxis(ctx, getInt(ctx.node, 'axis', -1), x.length);
     const shape = [...x];
     shape[axis] = k;
@@ -473,7 +480,7 @@ const oneHot: ShapeRule = {
   reference: ref,
   infer(ctx) {
     const idx = ctx.shape(0);
-    const depth = ctx.ints(1, 'its depth input')[0]!;
+    const depth = nth(ctx.ints(1, 'its depth input'), 0);
     const axis = normAxis(ctx, getInt(ctx.node, 'axis', -1), idx.length + 1);
     const shape = [...idx];
     shape.splice(axis, 0, depth);

@@ -3,6 +3,7 @@
  * (explicit or auto_pad) and output size per spatial axis. Training's Conv lowering and the fault
  * engine's patch extraction use it too, so it takes a node rather than a shape context.
  */
+import { nth } from '../../core/checked.js';
 import { getInt, getInts, type Node } from '../ir.js';
 
 /** Output size of a sliding window (conv or pool) along one axis. */
@@ -37,9 +38,12 @@ function spatialPads(
     return autoPad === 'VALID' ? new Array(2 * r).fill(0) : getInts(n, 'pads', new Array(2 * r).fill(0));
   const pads = new Array(2 * r).fill(0);
   for (let i = 0; i < r; i++) {
-    const inp = x[2 + i]!;
-    const out = Math.ceil(inp / strides[i]!);
-    const total = Math.max(0, (out - 1) * strides[i]! + dilations[i]! * (kernel[i]! - 1) + 1 - inp);
+    const inp = nth(x, 2 + i);
+    const out = Math.ceil(inp / nth(strides, i));
+    const total = Math.max(
+      0,
+      (out - 1) * nth(strides, i) + nth(dilations, i) * (nth(kernel, i) - 1) + 1 - inp,
+    );
     const small = Math.floor(total / 2);
     pads[i] = autoPad === 'SAME_UPPER' ? small : total - small;
     pads[i + r] = total - pads[i];
@@ -64,7 +68,7 @@ export function windowGeometry(n: Node, x: number[], kernel: number[]): WindowGe
   const pads = spatialPads(n, x, kernel, strides, dilations);
   const ceil = getInt(n, 'ceil_mode', 0) === 1;
   const outSpatial = kernel.map((k, i) =>
-    windowOut(x[2 + i]!, k, strides[i]!, pads[i]!, pads[i + r]!, dilations[i]!, ceil),
+    windowOut(nth(x, 2 + i), k, nth(strides, i), nth(pads, i), nth(pads, i + r), nth(dilations, i), ceil),
   );
   return { kernel, strides, pads, dilations, outSpatial };
 }

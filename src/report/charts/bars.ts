@@ -2,6 +2,7 @@
  * Grouped bar charts with error bars: one group per category (a bit position), one bar per
  * series (a variant) in legend order, the interval drawn as a whisker on each bar.
  */
+import { nth } from '../../core/checked.js';
 import {
   axes,
   chartRoot,
@@ -70,7 +71,7 @@ export function barChart(spec: BarChartSpec): string {
       ),
     );
   const fillOf = (i: number): string =>
-    fills[i] ? `url(#${fills[i].pattern})` : spec.series[i]!.style.colour;
+    fills[i] ? `url(#${fills[i].pattern})` : nth(spec.series, i).style.colour;
   const parts: string[] = [defs.length ? el('defs', {}, ...defs) : '', axes(plot, null, y, '', spec.yLabel)];
   const groupW = plot.w / Math.max(1, spec.categories.length);
   const barW = (groupW * 0.8) / Math.max(1, spec.series.length);

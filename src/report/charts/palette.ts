@@ -4,6 +4,7 @@
  * has many methods), dash patterns and marker shapes as a second channel, and viridis for
  * heat maps.
  */
+import { nth } from '../../core/checked.js';
 
 /** Black is reserved for the unpruned baseline so it stands out in every chart. */
 export const BASELINE_COLOUR = '#000000';
@@ -51,12 +52,12 @@ export function styleVariants(
     );
     const k = siblings.indexOf(v.target);
     const mi = methods.indexOf(v.method);
-    const colour = v.method === 'none' ? BASELINE_COLOUR : QUALITATIVE[mi % QUALITATIVE.length]!;
+    const colour = v.method === 'none' ? BASELINE_COLOUR : nth(QUALITATIVE, mi % QUALITATIVE.length);
     // Past the palette, cycle the dash offset too so no two variants look identical.
     const cycle = mi < 0 ? 0 : Math.floor(mi / QUALITATIVE.length);
     out.set(v.id, {
       colour,
-      dash: DASHES[(k + cycle) % DASHES.length]!,
+      dash: nth(DASHES, (k + cycle) % DASHES.length),
       marker: MARKERS[(k + cycle) % MARKERS.length]!,
     });
   }
@@ -91,6 +92,6 @@ export function viridis(t: number): string {
 export function textOn(hex: string): string {
   const ch = [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16) / 255);
   const lin = ch.map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
-  const lum = 0.2126 * lin[0]! + 0.7152 * lin[1]! + 0.0722 * lin[2]!;
+  const lum = 0.2126 * nth(lin, 0) + 0.7152 * nth(lin, 1) + 0.0722 * nth(lin, 2);
   return lum > 0.18 ? '#000000' : '#ffffff';
 }

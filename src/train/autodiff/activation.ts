@@ -4,11 +4,12 @@
  * Sigmoid and Mul rules differentiate that. The kinks get PyTorch's one-sided choices, so a
  * fine-tuning step matches PyTorch's.
  */
+import { nth } from '../../core/checked.js';
 import { getFloat, type Node } from '../../onnx/ir.js';
 import { firstInput, registerRules } from './rule.js';
 
 function out(n: Node): string {
-  return n.outputs[0]!;
+  return nth(n.outputs, 0);
 }
 
 registerRules(
@@ -32,7 +33,7 @@ registerRules(
     differentiable: firstInput,
     backward: (ctx, n, [dY]) => {
       // PyTorch's hardswish_backward: 0 for x < −3, x/3 + 1/2 for x ≤ 3, 1 above.
-      const x = n.inputs[0]!;
+      const x = nth(n.inputs, 0);
       const slope = ctx.op('Add', [ctx.op('Mul', [x, ctx.float(1 / 3)]), ctx.float(0.5)]);
       const upper = ctx.op('Where', [ctx.op('Greater', [x, ctx.float(3)]), ctx.float(1), slope]);
       const d = ctx.op('Where', [ctx.op('Less', [x, ctx.float(-3)]), ctx.float(0), upper]);

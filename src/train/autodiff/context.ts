@@ -3,6 +3,7 @@
  * makes typed constants (deduplicated), knows the static shape of every forward value at a probe
  * batch size, and keeps the values a rule's forward part saves for its backward part.
  */
+import { nth } from '../../core/checked.js';
 import { PrunefiError } from '../../core/errors.js';
 import { type Attribute, type Graph, type Node, node } from '../../onnx/ir.js';
 import { type DType, f32, i64, type Tensor, tensor, toNumbers } from '../../onnx/tensor.js';
@@ -109,7 +110,7 @@ export class GradContext {
 
   /** `emit` for single-output nodes. */
   op(opType: string, inputs: string[], attributes: Record<string, Attribute> = {}, base = opType): string {
-    return this.emit(opType, inputs, attributes, 1, base)[0]!;
+    return nth(this.emit(opType, inputs, attributes, 1, base), 0);
   }
 
   /** A constant of the graph's float type (deduplicated by value). */

@@ -8,6 +8,7 @@
  *   batch × positions (few positions, deep layers); several times faster than the classic
  *   "Conv over transposed tensors" form, which is kept as the `conv` strategy for comparison.
  */
+import { nth } from '../../core/checked.js';
 import { attrInt, attrInts, getInt, type Node } from '../../onnx/ir.js';
 import { windowGeometry } from '../../onnx/shape/index.js';
 import { numel, tensor } from '../../onnx/tensor.js';
@@ -19,14 +20,14 @@ import { registerRules } from './rule.js';
 type ConvGeom = LoweredGeom & { r: number };
 
 function geometry(ctx: GradContext, n: Node): ConvGeom {
-  const x = ctx.shape(n.inputs[0]!);
-  const w = ctx.shape(n.inputs[1]!);
+  const x = ctx.shape(nth(n.inputs, 0));
+  const w = ctx.shape(nth(n.inputs, 1));
   const kernel = w.slice(2);
   const g = windowGeometry(n, x, kernel);
   return {
     x,
     w,
-    y: ctx.shape(n.outputs[0]!),
+    y: ctx.shape(nth(n.outputs, 0)),
     kernel,
     strides: g.strides,
     pads: g.pads,
@@ -39,13 +40,13 @@ function geometry(ctx: GradContext, n: Node): ConvGeom {
 const range = (a: number, b: number): number[] => Array.from({ length: b - a }, (_, i) => a + i);
 
 function inputGrad(ctx: GradContext, n: Node, dY: string, g: ConvGeom): string {
-  const w = n.inputs[1]!;
+  const w = nth(n.inputs, 1);
   const { r, kernel, strides, pads, dilations, group } = g;
-  const span = kernel.map((k, i) => dilations[i]! * (k - 1));
-  const flipPads = [...span.map((s, i) => s - pads[i]!), ...span.map((s, i) => s - pads[i + r]!)];
+  const span = kernel.map((k, i) => nth(dilations, i) * (k - 1));
+  const flipPads = [...span.map((s, i) => s - nth(pads, i)), ...span.map((s, i) => s - nth(pads, i + r))];
   if (strides.every((s) => s === 1) && flipPads.every((p) => p >= 0)) {
     // dX = Conv(dY, W flipped in space with in/out channels swapped per group).
-    const [co, cig] = [g.w[0]!, g.w[1]!];
+    const [co, cig] = [nth(g.w, 0), nth(g.w, 1)];
     const cog = co / group;
     const dims = [cig * group, cog, ...kernel];
     let flipped: string;
@@ -95,8 +96,8 @@ export function transposedWindow(
   const endPads: number[] = [];
   const outPad: number[] = [];
   kernel.forEach((k, i) => {
-    const full = (y[2 + i]! - 1) * strides[i]! + dilations[i]! * (k - 1) + 1;
-    const cropEnd = full - pads[i]! - x[2 + i]!;
+    const full = (nth(y, 2 + i) - 1) * nth(strides, i) + nth(dilations, i) * (k - 1) + 1;
+    const cropEnd = full - nth(pads, i) - nth(x, 2 + i);
     endPads.push(Math.max(0, cropEnd));
     outPad.push(Math.max(0, -cropEnd));
   });
@@ -111,7 +112,7 @@ export function transposedWindow(
 
 /** The im2col matrix of x as [N, Ci·K, P] (K = kernel elements, P = output positions). */
 function im2col(ctx: GradContext, x: string, g: ConvGeom): string {
-  const ci = g.x[1]!;
+  const ci = nth(g.x, 1);
   const kk = numel(g.kernel);
   const p = numel(g.y.slice(2));
   const trivial = kk === 1 && g.strides.every((s) => s === 1) && g.pads.every((q) => q === 0);
@@ -131,8 +132,8 @@ function im2col(ctx: GradContext, x: string, g: ConvGeom): string {
 }
 
 function weightGradIm2col(ctx: GradContext, n: Node, dY: string, g: ConvGeom): string {
-  const cols = im2col(ctx, n.inputs[0]!, g);
-  const [co, cig] = [g.w[0]!, g.w[1]!];
+  const cols = im2col(ctx, nth(n.inputs, 0), g);
+  const [co, cig] = [nth(g.w, 0), nth(g.w, 1)];
   const group = g.group;
   const kk = numel(g.kernel);
   const p = numel(g.y.slice(2));
@@ -176,17 +177,19 @@ function weightGradIm2col(ctx: GradContext, n: Node, dY: string, g: ConvGeom): s
  */
 function weightGradConv(ctx: GradContext, n: Node, dY: string, g: ConvGeom): string {
   const perm = attrInts([1, 0, ...range(2, 2 + g.r)]);
-  const xt = ctx.op('Transpose', [n.inputs[0]!], { perm });
+  const xt = ctx.op('Transpose', [nth(n.inputs, 0)], { perm });
   const dyt = ctx.op('Transpose', [dY], { perm });
-  const reach = g.kernel.map((k, i) => (k - 1) * g.dilations[i]! + (g.y[2 + i]! - 1) * g.strides[i]! + 1);
-  const endPads = reach.map((r, i) => Math.max(0, r - g.x[2 + i]! - g.pads[i]!));
+  const reach = g.kernel.map(
+    (k, i) => (k - 1) * nth(g.dilations, i) + (nth(g.y, 2 + i) - 1) * nth(g.strides, i) + 1,
+  );
+  const endPads = reach.map((r, i) => Math.max(0, r - nth(g.x, 2 + i) - nth(g.pads, i)));
   const out = ctx.op('Conv', [xt, dyt], {
     strides: attrInts(g.dilations),
     dilations: attrInts(g.strides),
     pads: attrInts([...g.pads.slice(0, g.r), ...endPads]),
   });
   const axes = range(2, 2 + g.r);
-  const past = reach.some((r, i) => g.x[2 + i]! + g.pads[i]! + endPads[i]! > r);
+  const past = reach.some((r, i) => nth(g.x, 2 + i) + nth(g.pads, i) + nth(endPads, i) > r);
   const cut = past
     ? ctx.op('Slice', [out, ctx.ints(axes.map(() => 0)), ctx.ints(g.kernel), ctx.ints(axes)])
     : out;
@@ -201,7 +204,7 @@ registerRules({
   differentiable: (n) => (n.inputs[2] ? [0, 1, 2] : [0, 1]),
   forward: (ctx, n) => {
     const g = geometry(ctx, n);
-    if (lowerable(ctx, g) && ctx.source.initializers.has(n.inputs[1]!)) loweredForward(ctx, n, g);
+    if (lowerable(ctx, g) && ctx.source.initializers.has(nth(n.inputs, 1))) loweredForward(ctx, n, g);
     else ctx.nodes.push({ ...n, inputs: [...n.inputs], outputs: [...n.outputs] });
   },
   backward: (ctx, n, [dY], needs) => {

@@ -3,6 +3,7 @@
  * Sigmoid, Tanh), Where, Identity and Dropout. Activation gradients read the forward output where the
  * derivative is a function of it (Relu, Sigmoid, Tanh), so the input need not stay alive.
  */
+import { nth } from '../../core/checked.js';
 import { getFloat, type Node } from '../../onnx/ir.js';
 import type { GradContext } from './context.js';
 import { firstInput, type InputGrads, registerRules } from './rule.js';
@@ -10,7 +11,7 @@ import { firstInput, type InputGrads, registerRules } from './rule.js';
 const both = (): number[] => [0, 1];
 
 function out(n: Node): string {
-  return n.outputs[0]!;
+  return nth(n.outputs, 0);
 }
 
 function broadcastGrads(
@@ -21,7 +22,7 @@ function broadcastGrads(
   needs: boolean[],
 ): InputGrads {
   const y = ctx.shape(out(n));
-  const [a, b] = [n.inputs[0]!, n.inputs[1]!];
+  const [a, b] = [nth(n.inputs, 0), nth(n.inputs, 1)];
   return [
     needs[0] && dA ? ctx.reduceTo(dA, y, ctx.shape(a), a) : undefined,
     needs[1] && dB ? ctx.reduceTo(dB, y, ctx.shape(b), b) : undefined,
@@ -58,8 +59,8 @@ registerRules(
       broadcastGrads(
         ctx,
         n,
-        needs[0] ? ctx.op('Mul', [dY!, n.inputs[1]!]) : undefined,
-        needs[1] ? ctx.op('Mul', [dY!, n.inputs[0]!]) : undefined,
+        needs[0] ? ctx.op('Mul', [dY!, nth(n.inputs, 1)]) : undefined,
+        needs[1] ? ctx.op('Mul', [dY!, nth(n.inputs, 0)]) : undefined,
         needs,
       ),
   },
@@ -79,7 +80,7 @@ registerRules(
     differentiable: firstInput,
     backward: (ctx, n, [dY]) => {
       const alpha = getFloat(n, 'alpha', 0.01);
-      const pos = ctx.op('Greater', [n.inputs[0]!, ctx.float(0)]);
+      const pos = ctx.op('Greater', [nth(n.inputs, 0), ctx.float(0)]);
       return [ctx.op('Where', [pos, dY!, ctx.op('Mul', [dY!, ctx.float(alpha)])])];
     },
   },
@@ -89,7 +90,7 @@ registerRules(
     reference: '',
     differentiable: firstInput,
     backward: (ctx, n, [dY]) => {
-      const x = n.inputs[0]!;
+      const x = nth(n.inputs, 0);
       const bound = (slot: number, attr: string): string | undefined => {
         const v = n.inputs[slot];
         if (v) return v;
@@ -101,7 +102,7 @@ registerRules(
         (c): c is string => !!c,
       );
       if (conds.length === 0) return [dY];
-      const cond = conds.length === 2 ? ctx.op('And', conds) : conds[0]!;
+      const cond = conds.length === 2 ? ctx.op('And', conds) : nth(conds, 0);
       return [gate(ctx, cond, dY!)];
     },
   },
@@ -132,7 +133,7 @@ registerRules(
     reference: '',
     differentiable: () => [1, 2],
     backward: (ctx, n, [dY], needs) => {
-      const [c, a, b] = [n.inputs[0]!, n.inputs[1]!, n.inputs[2]!];
+      const [c, a, b] = [nth(n.inputs, 0), nth(n.inputs, 1), nth(n.inputs, 2)];
       const y = ctx.shape(out(n));
       const zero = ctx.float(0);
       return [
@@ -156,7 +157,7 @@ registerRules(
     reference: 'Srivastava et al. 2014, Dropout',
     differentiable: firstInput,
     forward: (ctx, n) => {
-      const x = n.inputs[0]!;
+      const x = nth(n.inputs, 0);
       const ratio = dropoutRatio(ctx, n);
       if (!ctx.dropout || ratio === 0) {
         ctx.emit('Identity', [x], {}, [out(n)]);

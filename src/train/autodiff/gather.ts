@@ -7,6 +7,7 @@
  * one over the gathered rows; a one-hot product would cost ids × vocabulary × width.
  * For axis > 0 the gradient is transposed so the gathered axis leads, scattered, and moved back.
  */
+import { nth } from '../../core/checked.js';
 import { attrInt, attrInts, attrString, getInt, type Node } from '../../onnx/ir.js';
 import { i64, tensor, toNumbers } from '../../onnx/tensor.js';
 import type { GradContext } from './context.js';
@@ -19,7 +20,7 @@ import { firstInput, registerRules } from './rule.js';
 function nonNegative(ctx: GradContext, idx: string, x: string, axis: number): string {
   const known = ctx.constant(idx);
   if (known) {
-    const size = ctx.shape(x)[axis]!;
+    const size = nth(ctx.shape(x), axis);
     const v = toNumbers(known).map((i) => (i < 0 ? i + size : i));
     return ctx.tensor(i64([...known.dims], v), 'gather_ids');
   }
@@ -31,7 +32,7 @@ function nonNegative(ctx: GradContext, idx: string, x: string, axis: number): st
 }
 
 function gatherBackward(ctx: GradContext, n: Node, dY: string): string {
-  const [x, idx] = [n.inputs[0]!, n.inputs[1]!];
+  const [x, idx] = [nth(n.inputs, 0), nth(n.inputs, 1)];
   const rank = ctx.shape(x).length;
   const q = ctx.shape(idx).length;
   let axis = getInt(n, 'axis', 0);

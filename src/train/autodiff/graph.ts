@@ -4,6 +4,7 @@
  * every requested value as a graph output. Trainable initializers become graph inputs, so one
  * ONNX Runtime session serves every step with the current weights fed in.
  */
+import { mustGet, nth } from '../../core/checked.js';
 import { PrunefiError } from '../../core/errors.js';
 import { cloneGraph, materializeIdentityConstants, nameGenerator, topoSort } from '../../onnx/graph.js';
 import { type Graph, type Model, type Node, onnxOpset, type ValueInfo } from '../../onnx/ir.js';
@@ -140,7 +141,7 @@ export function buildTrainingGraph(model: Model, options: TrainingGraphOptions =
   if (dtype !== 'float32' && dtype !== 'float64') {
     throw new PrunefiError(
       'TRAIN',
-      `training needs float32 or float64 inputs or parameters; '${data.name}' is ${data.elemType}${params[0] ? ` and '${params[0]}' ${graph.initializers.get(params[0])!.dtype}` : ''}`,
+      `training needs float32 or float64 inputs or parameters; '${data.name}' is ${data.elemType}${params[0] ? ` and '${params[0]}' ${mustGet(graph.initializers, params[0]).dtype}` : ''}`,
     );
   }
   const wrt = [...(options.wrt ?? params)];
@@ -185,7 +186,7 @@ export function buildTrainingGraph(model: Model, options: TrainingGraphOptions =
   const relevant = new Set<string>([predName]);
   const onPath: Node[] = [];
   for (let i = active.length - 1; i >= 0; i--) {
-    const n = active[i]!;
+    const n = nth(active, i);
     if (!n.outputs.some((o) => relevant.has(o))) continue;
     if (n.domain !== '' || !gradRules.has(n.opType)) throw unsupported(n);
     onPath.push(n);
@@ -204,7 +205,7 @@ export function buildTrainingGraph(model: Model, options: TrainingGraphOptions =
     const list = grads.get(v);
     if (!list || list.length === 0) return undefined;
     if (list.length > 1) grads.set(v, [ctx.op('Sum', list, {}, 'grad_sum')]);
-    return grads.get(v)![0];
+    return mustGet(grads, v)[0];
   };
   for (const n of onPath) {
     const dOut = n.outputs.map((o) => (o ? total(o) : undefined));
@@ -277,7 +278,7 @@ function assemble(
   for (const i of ctx.extraInputs) inputs.push({ name: i.name, elemType: i.elemType, shape: i.shape });
   for (const d of ctx.derivedInputs) inputs.push({ name: d.name, elemType: ctx.dtype, shape: d.dims });
   for (const k of stateInputs) {
-    const t = graph.initializers.get(k)!;
+    const t = mustGet(graph.initializers, k);
     inputs.push({ name: k, elemType: t.dtype, shape: [...t.dims] });
   }
   const initializers = new Map(

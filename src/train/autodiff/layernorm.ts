@@ -7,12 +7,13 @@
  * The decomposed form older opsets write (ReduceMean, Sub, Pow, Sqrt, Div) is differentiated
  * op by op by the elementwise and reduction rules.
  */
+import { nth } from '../../core/checked.js';
 import { attrInt, attrInts, getInt, type Node } from '../../onnx/ir.js';
 import type { GradContext } from './context.js';
 import { registerRules } from './rule.js';
 
 function normalizedAxes(ctx: GradContext, n: Node): number[] {
-  const rank = ctx.shape(n.inputs[0]!).length;
+  const rank = ctx.shape(nth(n.inputs, 0)).length;
   let axis = getInt(n, 'axis', -1);
   if (axis < 0) axis += rank;
   return Array.from({ length: rank - axis }, (_, i) => axis + i);
@@ -24,16 +25,16 @@ registerRules({
   reference: 'Ba, Kiros, Hinton 2016, Layer Normalization',
   differentiable: (n) => (n.inputs[2] ? [0, 1, 2] : [0, 1]),
   forward: (ctx, n) => {
-    const base = n.name || n.outputs[0]!;
+    const base = n.name || nth(n.outputs, 0);
     const mean = n.outputs[1] || ctx.name(`ln_mean/${base}`);
     const invStd = n.outputs[2] || ctx.name(`ln_inv_std/${base}`);
-    ctx.emit(n.opType, [...n.inputs], { ...n.attributes }, [n.outputs[0]!, mean, invStd], base);
+    ctx.emit(n.opType, [...n.inputs], { ...n.attributes }, [nth(n.outputs, 0), mean, invStd], base);
     // The statistics come out in the stash type (float32 by default) whatever X's type is.
     const toX = (v: string) => (ctx.dtype === 'float64' ? ctx.op('Cast', [v], { to: attrInt(11) }) : v);
     ctx.save(n, { mean: toX(mean), invStd: toX(invStd) });
   },
   backward: (ctx, n, [dY], needs) => {
-    const [x, scale, bias] = [n.inputs[0]!, n.inputs[1]!, n.inputs[2]];
+    const [x, scale, bias] = [nth(n.inputs, 0), nth(n.inputs, 1), n.inputs[2]];
     const xs = ctx.shape(x);
     const axes = normalizedAxes(ctx, n);
     const keep = { axes: attrInts(axes), keepdims: attrInt(1) };

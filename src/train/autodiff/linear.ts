@@ -3,6 +3,7 @@
  * broadcasting). A MatMul by a 2-D weight reduces its batch axes inside one Gemm instead of a
  * batched product plus a sum.
  */
+import { nth } from '../../core/checked.js';
 import { PrunefiError } from '../../core/errors.js';
 import { attrFloat, attrInt, attrInts, getFloat, getInt, type Node } from '../../onnx/ir.js';
 import type { GradContext } from './context.js';
@@ -25,8 +26,8 @@ function swapLast(ctx: GradContext, v: string, rank: number): string {
 }
 
 function matmulBackward(ctx: GradContext, n: Node, dY: string, needs: boolean[]): (string | undefined)[] {
-  const [a, b] = [n.inputs[0]!, n.inputs[1]!];
-  const [sa, sb, sy] = [ctx.shape(a), ctx.shape(b), ctx.shape(n.outputs[0]!)];
+  const [a, b] = [nth(n.inputs, 0), nth(n.inputs, 1)];
+  const [sa, sb, sy] = [ctx.shape(a), ctx.shape(b), ctx.shape(nth(n.outputs, 0))];
   if (sa.length < 2 || sb.length < 2) {
     throw new PrunefiError(
       'TRAIN_UNSUPPORTED_OP',
@@ -41,8 +42,8 @@ function matmulBackward(ctx: GradContext, n: Node, dY: string, needs: boolean[])
   }
   if (needs[1]) {
     if (sb.length === 2) {
-      const k = sa[sa.length - 1]!;
-      const cols = sy[sy.length - 1]!;
+      const k = nth(sa, sa.length - 1);
+      const cols = nth(sy, sy.length - 1);
       const a2 = sa.length === 2 ? a : ctx.op('Reshape', [a, ctx.ints([-1, k])]);
       const d2 = sy.length === 2 ? dY : ctx.op('Reshape', [dY, ctx.ints([-1, cols])]);
       dB = gemm(ctx, a2, d2, 1, 0, 1);
@@ -60,7 +61,7 @@ registerRules(
     reference: '',
     differentiable: (n) => (n.inputs[2] ? [0, 1, 2] : [0, 1]),
     backward: (ctx, n, [dY], needs) => {
-      const [a, b, c] = [n.inputs[0]!, n.inputs[1]!, n.inputs[2]];
+      const [a, b, c] = [nth(n.inputs, 0), nth(n.inputs, 1), n.inputs[2]];
       const tA = getInt(n, 'transA', 0);
       const tB = getInt(n, 'transB', 0);
       const alpha = getFloat(n, 'alpha', 1);
@@ -80,7 +81,7 @@ registerRules(
       let dC: string | undefined;
       if (c && needs[2]) {
         const scaled = beta === 1 ? g : ctx.op('Mul', [g, ctx.float(beta)]);
-        dC = ctx.reduceTo(scaled, ctx.shape(n.outputs[0]!), ctx.shape(c), c);
+        dC = ctx.reduceTo(scaled, ctx.shape(nth(n.outputs, 0)), ctx.shape(c), c);
       }
       return [dA, dB, dC];
     },

@@ -3,18 +3,21 @@
  * attention scaling): Div, Pow, Sqrt, Erf, Exp, Neg, Reciprocal. Gradients read the forward
  * output where the derivative is a function of it (Sqrt, Exp, Reciprocal, Div's divisor).
  */
+import { nth } from '../../core/checked.js';
 import type { Node } from '../../onnx/ir.js';
 import type { GradContext } from './context.js';
 import { firstInput, type InputGrads, registerRules } from './rule.js';
 
 function out(n: Node): string {
-  return n.outputs[0]!;
+  return nth(n.outputs, 0);
 }
 
 /** Sums each operand's gradient back over the axes it was broadcast along. */
 function reduced(ctx: GradContext, n: Node, grads: (string | undefined)[]): InputGrads {
   const y = ctx.shape(out(n));
-  return grads.map((g, i) => (g ? ctx.reduceTo(g, y, ctx.shape(n.inputs[i]!), n.inputs[i]!) : undefined));
+  return grads.map((g, i) =>
+    g ? ctx.reduceTo(g, y, ctx.shape(nth(n.inputs, i)), nth(n.inputs, i)) : undefined,
+  );
 }
 
 /** dY·p·A^(p−1) for a known scalar exponent p, with the common p = 2, 1, 0.5 kept cheap. */
@@ -33,7 +36,7 @@ registerRules(
     reference: '',
     differentiable: () => [0, 1],
     backward: (ctx, n, [dY], needs) => {
-      const q = ctx.op('Div', [dY!, n.inputs[1]!]);
+      const q = ctx.op('Div', [dY!, nth(n.inputs, 1)]);
       return reduced(ctx, n, [
         needs[0] ? q : undefined,
         needs[1] ? ctx.op('Neg', [ctx.op('Mul', [q, out(n)])]) : undefined,
@@ -48,10 +51,10 @@ registerRules(
     // exponent would need ln(A), undefined for the negative bases these graphs square.
     differentiable: firstInput,
     backward: (ctx, n, [dY]) => {
-      const [a, b] = [n.inputs[0]!, n.inputs[1]!];
+      const [a, b] = [nth(n.inputs, 0), nth(n.inputs, 1)];
       const p = ctx.constantNumbers(b);
       let g: string;
-      if (p && p.length === 1) g = powerGrad(ctx, dY!, a, out(n), p[0]!);
+      if (p && p.length === 1) g = powerGrad(ctx, dY!, a, out(n), nth(p, 0));
       else {
         const e = ctx.op('Cast', [b], { to: { type: 'int', value: ctx.dtype === 'float64' ? 11 : 1 } });
         const d = ctx.op('Mul', [ctx.op('Pow', [a, ctx.op('Sub', [e, ctx.float(1)])]), e]);
@@ -73,7 +76,7 @@ registerRules(
     reference: '',
     differentiable: firstInput,
     backward: (ctx, n, [dY]) => {
-      const x = n.inputs[0]!;
+      const x = nth(n.inputs, 0);
       const bell = ctx.op('Exp', [ctx.op('Neg', [ctx.op('Mul', [x, x])])]);
       return [ctx.op('Mul', [dY!, ctx.op('Mul', [bell, ctx.float(2 / Math.sqrt(Math.PI))])])];
     },

@@ -10,6 +10,7 @@
  * Per-channel broadcasting Mul/Sub/Add are avoided on activation-sized tensors: ONNX Runtime's
  * broadcasting elementwise kernels are several times slower than its BatchNormalization kernel.
  */
+import { nth } from '../../core/checked.js';
 import { attrFloat, attrInt, attrInts, getFloat, type Node } from '../../onnx/ir.js';
 import { numel } from '../../onnx/tensor.js';
 import type { GradContext } from './context.js';
@@ -29,7 +30,7 @@ function affine(ctx: GradContext, x: string, scale: string, bias: string, c: num
 function trainForward(ctx: GradContext, n: Node): void {
   const [x, gamma, beta, rm, rv] = n.inputs as [string, string, string, string, string];
   const xs = ctx.shape(x);
-  const c = xs[1]!;
+  const c = nth(xs, 1);
   const axes = reduceAxes(xs.length);
   const eps = getFloat(n, 'epsilon', 1e-5);
   const keep = { axes: attrInts(axes), keepdims: attrInt(1) };
@@ -46,10 +47,10 @@ function trainForward(ctx: GradContext, n: Node): void {
   const varOut = ctx.name(`bn_batch_var/${n.name || n.outputs[0]}`);
   ctx.emit('Reshape', [variance, flatC], {}, [varOut]);
   ctx.emit('BatchNormalization', [x, gamma, beta, meanOut, varOut], { epsilon: attrFloat(eps) }, [
-    n.outputs[0]!,
+    nth(n.outputs, 0),
   ]);
   ctx.bnStats.push({
-    node: n.name || n.outputs[0]!,
+    node: n.name || nth(n.outputs, 0),
     runningMean: rm,
     runningVar: rv,
     momentum: getFloat(n, 'momentum', 0.9),
@@ -63,9 +64,9 @@ function trainForward(ctx: GradContext, n: Node): void {
 function evalForward(ctx: GradContext, n: Node): void {
   const [x, , , rm, rv] = n.inputs as [string, string, string, string, string];
   ctx.emit('BatchNormalization', n.inputs.slice(0, 5), { epsilon: attrFloat(getFloat(n, 'epsilon', 1e-5)) }, [
-    n.outputs[0]!,
+    nth(n.outputs, 0),
   ]);
-  const c = ctx.shape(x)[1]!;
+  const c = nth(ctx.shape(x), 1);
   const bshape = ctx.ints([1, c, ...new Array(ctx.shape(x).length - 2).fill(1)]);
   const eps = getFloat(n, 'epsilon', 1e-5);
   const invStd = ctx.op('Reshape', [
@@ -83,7 +84,7 @@ registerRules({
   reference: 'Ioffe & Szegedy 2015, Batch Normalization',
   differentiable: (n) => (n.inputs.length >= 3 ? [0, 1, 2] : [0]),
   forward: (ctx, n) => {
-    if (ctx.bnMode === 'identity') ctx.emit('Identity', [n.inputs[0]!], {}, [n.outputs[0]!]);
+    if (ctx.bnMode === 'identity') ctx.emit('Identity', [nth(n.inputs, 0)], {}, [nth(n.outputs, 0)]);
     else if (ctx.bnMode === 'eval') evalForward(ctx, n);
     else trainForward(ctx, n);
   },
@@ -92,7 +93,7 @@ registerRules({
     const d = dY!;
     const [x, gamma] = n.inputs as [string, string];
     const xs = ctx.shape(x);
-    const c = xs[1]!;
+    const c = nth(xs, 1);
     const keep = { keepdims: attrInt(1) };
     const axes = ctx.ints(reduceAxes(xs.length));
     const xc = ctx.restore(n, 'xc');

@@ -4,6 +4,7 @@
  * output (SynFlow's R), or a caller-fed output gradient (a vector-Jacobian product: the
  * objective is Σ seed ⊙ output).
  */
+import { nth } from '../../core/checked.js';
 import { PrunefiError } from '../../core/errors.js';
 import { attrInt } from '../../onnx/ir.js';
 import { tensor } from '../../onnx/tensor.js';
@@ -52,7 +53,7 @@ export function emitObjective(ctx: GradContext, pred: string, objective: Objecti
   }
   const eps = objective.labelSmoothing ?? 0;
   if (!(eps >= 0 && eps < 1)) throw new RangeError(`labelSmoothing must be in [0, 1), got ${eps}`);
-  const k = shape[1]!;
+  const k = nth(shape, 1);
   const labels = ctx.name('labels');
   // The smoothed target q = (1-ε)·onehot + ε/K straight from OneHot's (off, on) values.
   let q: string;

@@ -5,6 +5,7 @@
  * ConvTranspose of ones after dividing by each window's element count (computed at build time
  * for both count_include_pad settings and ceil mode).
  */
+import { nth } from '../../core/checked.js';
 import { PrunefiError } from '../../core/errors.js';
 import { attrInt, attrTensor, getInt, getInts } from '../../onnx/ir.js';
 import { windowGeometry } from '../../onnx/shape/index.js';
@@ -50,11 +51,11 @@ registerRules(
         );
       }
       const indices = n.outputs[1] || ctx.name(`${n.outputs[0]}_argmax`);
-      ctx.emit('MaxPool', [n.inputs[0]!], n.attributes, [n.outputs[0]!, indices], n.name);
+      ctx.emit('MaxPool', [nth(n.inputs, 0)], n.attributes, [nth(n.outputs, 0), indices], n.name);
       ctx.save(n, { indices });
     },
     backward: (ctx, n, [dY]) => {
-      const x = n.inputs[0]!;
+      const x = nth(n.inputs, 0);
       const flat = ctx.ints([-1]);
       const size = ctx.op('Reshape', [ctx.op('Size', [x]), ctx.ints([1])]);
       const scattered = ctx.op(
@@ -75,8 +76,8 @@ registerRules(
     reference: '',
     differentiable: firstInput,
     backward: (ctx, n, [dY]) => {
-      const x = ctx.shape(n.inputs[0]!);
-      const y = ctx.shape(n.outputs[0]!);
+      const x = ctx.shape(nth(n.inputs, 0));
+      const y = ctx.shape(nth(n.outputs, 0));
       const kernel = getInts(n, 'kernel_shape', []);
       if (getInts(n, 'dilations', []).some((d) => d !== 1)) {
         throw new PrunefiError(
@@ -88,7 +89,15 @@ registerRules(
       const r = kernel.length;
       const include = getInt(n, 'count_include_pad', 0) === 1;
       const perAxis = kernel.map((k, i) =>
-        axisCounts(x[2 + i]!, y[2 + i]!, k, g.strides[i]!, g.pads[i]!, g.pads[i + r]!, include),
+        axisCounts(
+          nth(x, 2 + i),
+          nth(y, 2 + i),
+          k,
+          nth(g.strides, i),
+          nth(g.pads, i),
+          nth(g.pads, i + r),
+          include,
+        ),
       );
       const spatial = y.slice(2);
       const inv = new Array<number>(numel(spatial)).fill(1);
@@ -101,7 +110,7 @@ registerRules(
         }
         inv[idx] = count > 0 ? 1 / count : 0;
       }
-      const c = x[1]!;
+      const c = nth(x, 1);
       const scaled = ctx.op('Mul', [dY!, ctx.float(inv, [1, 1, ...spatial])]);
       const ones = ctx.float(new Array<number>(c * numel(kernel)).fill(1), [c, 1, ...kernel]);
       return [transposedWindow(ctx, scaled, ones, x, y, kernel, g.strides, g.pads, new Array(r).fill(1), c)];
@@ -113,7 +122,7 @@ registerRules(
     reference: '',
     differentiable: firstInput,
     backward: (ctx, n, [dY]) => {
-      const x = n.inputs[0]!;
+      const x = nth(n.inputs, 0);
       const area = numel(ctx.shape(x).slice(2));
       return [ctx.op('Expand', [ctx.op('Mul', [dY!, ctx.float(1 / area)]), ctx.op('Shape', [x])])];
     },

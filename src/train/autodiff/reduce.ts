@@ -4,6 +4,7 @@
  * output gradient broadcast back over the reduced axes (divided by the count for the mean),
  * with sizes read at run time so any batch or sequence length works.
  */
+import { nth } from '../../core/checked.js';
 import { PrunefiError } from '../../core/errors.js';
 import { attrInts, getInt, getInts, type Node } from '../../onnx/ir.js';
 import type { GradContext } from './context.js';
@@ -31,13 +32,13 @@ function reducedAxes(ctx: GradContext, n: Node, rank: number): number[] | undefi
 }
 
 function reduceBackward(ctx: GradContext, n: Node, dY: string, mean: boolean): string {
-  const x = n.inputs[0]!;
+  const x = nth(n.inputs, 0);
   const rank = ctx.shape(x).length;
   const axes = reducedAxes(ctx, n, rank);
   if (!axes) return dY;
   let g = dY;
   // Scale the small tensor before broadcasting it: count = |X| / |Y| at run time.
-  if (mean) g = ctx.op('Mul', [g, ctx.op('Div', [ctx.sizeOf(n.outputs[0]!), ctx.sizeOf(x)])]);
+  if (mean) g = ctx.op('Mul', [g, ctx.op('Div', [ctx.sizeOf(nth(n.outputs, 0)), ctx.sizeOf(x)])]);
   if (getInt(n, 'keepdims', 1) === 0) g = ctx.op('Unsqueeze', [g, ctx.ints(axes)]);
   return ctx.op('Expand', [g, ctx.op('Shape', [x])]);
 }
@@ -54,10 +55,13 @@ registerRules(
         ctx.nodes.push({ ...n, inputs: [...n.inputs], outputs: [...n.outputs] });
         return;
       }
-      const axes = reducedAxes(ctx, n, ctx.shape(n.inputs[0]!).length);
+      const axes = reducedAxes(ctx, n, ctx.shape(nth(n.inputs, 0)).length);
       const { noop_with_empty_axes: _, ...attributes } = n.attributes;
-      if (!axes) ctx.emit('Identity', [n.inputs[0]!], {}, [n.outputs[0]!]);
-      else ctx.emit('ReduceMean', [n.inputs[0]!], { ...attributes, axes: attrInts(axes) }, [n.outputs[0]!]);
+      if (!axes) ctx.emit('Identity', [nth(n.inputs, 0)], {}, [nth(n.outputs, 0)]);
+      else
+        ctx.emit('ReduceMean', [nth(n.inputs, 0)], { ...attributes, axes: attrInts(axes) }, [
+          nth(n.outputs, 0),
+        ]);
     },
     backward: (ctx, n, [dY]) => [reduceBackward(ctx, n, dY!, true)],
   },

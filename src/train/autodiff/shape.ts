@@ -3,6 +3,7 @@
  * Their gradients move values back into the input's layout; shapes are read at run time (Shape)
  * so any batch size works.
  */
+import { nth } from '../../core/checked.js';
 import { PrunefiError } from '../../core/errors.js';
 import { attrInt, attrInts, getInt, getInts, type Node } from '../../onnx/ir.js';
 import { toNumbers } from '../../onnx/tensor.js';
@@ -10,7 +11,7 @@ import type { GradContext } from './context.js';
 import { firstInput, registerRules } from './rule.js';
 
 const reshapeBack = (ctx: GradContext, n: Node, dY: string | undefined): (string | undefined)[] => [
-  ctx.op('Reshape', [dY!, ctx.op('Shape', [n.inputs[0]!])]),
+  ctx.op('Reshape', [dY!, ctx.op('Shape', [nth(n.inputs, 0)])]),
 ];
 
 /** ONNX element types a gradient can flow through (float16, float, double, bfloat16). */
@@ -22,14 +23,14 @@ registerRules(
     description: 'to 2-D; gradient reshaped back',
     reference: '',
     differentiable: firstInput,
-    backward: (ctx, n, [dY]) => [ctx.op('Reshape', [dY!, ctx.op('Shape', [n.inputs[0]!])])],
+    backward: (ctx, n, [dY]) => [ctx.op('Reshape', [dY!, ctx.op('Shape', [nth(n.inputs, 0)])])],
   },
   {
     name: 'Reshape',
     description: 'new shape, same data; gradient reshaped back',
     reference: '',
     differentiable: firstInput,
-    backward: (ctx, n, [dY]) => [ctx.op('Reshape', [dY!, ctx.op('Shape', [n.inputs[0]!])])],
+    backward: (ctx, n, [dY]) => [ctx.op('Reshape', [dY!, ctx.op('Shape', [nth(n.inputs, 0)])])],
   },
   {
     name: 'Transpose',
@@ -37,7 +38,7 @@ registerRules(
     reference: '',
     differentiable: firstInput,
     backward: (ctx, n, [dY]) => {
-      const rank = ctx.shape(n.inputs[0]!).length;
+      const rank = ctx.shape(nth(n.inputs, 0)).length;
       const perm = getInts(
         n,
         'perm',
@@ -56,12 +57,12 @@ registerRules(
     reference: '',
     differentiable: (n) => n.inputs.map((_, i) => i),
     backward: (ctx, n, [dY], needs) => {
-      const rank = ctx.shape(n.inputs[0]!).length;
+      const rank = ctx.shape(nth(n.inputs, 0)).length;
       let axis = getInt(n, 'axis', 0);
       if (axis < 0) axis += rank;
       const at = ctx.ints([axis]);
       const sizes = n.inputs.map((x) => ctx.op('Gather', [ctx.op('Shape', [x]), at], { axis: attrInt(0) }));
-      const split = sizes.length === 1 ? sizes[0]! : ctx.op('Concat', sizes, { axis: attrInt(0) });
+      const split = sizes.length === 1 ? nth(sizes, 0) : ctx.op('Concat', sizes, { axis: attrInt(0) });
       const parts = ctx.emit('Split', [dY!, split], { axis: attrInt(axis) }, n.inputs.length, 'concat_grad');
       return parts.map((p, i) => (needs[i] ? p : undefined));
     },
@@ -86,7 +87,7 @@ registerRules(
     reference: '',
     differentiable: firstInput,
     backward: (ctx, n, [dY]) => [
-      ctx.reduceTo(dY!, ctx.shape(n.outputs[0]!), ctx.shape(n.inputs[0]!), n.inputs[0]!),
+      ctx.reduceTo(dY!, ctx.shape(nth(n.outputs, 0)), ctx.shape(nth(n.inputs, 0)), nth(n.inputs, 0)),
     ],
   },
   {
@@ -125,7 +126,7 @@ function slicePads(ctx: GradContext, n: Node): string {
     }
   }
   const rank = ctx.shape(x).length;
-  const count = ctx.shape(starts)[0]!;
+  const count = nth(ctx.shape(starts), 0);
   const zero = ctx.ints([0]);
   const r = ctx.ints([rank]);
   const rawAxes = axesIn ?? ctx.ints(Array.from({ length: count }, (_, i) => i));
