@@ -2,7 +2,7 @@
  * Campaign statistics from stored experiments: per-stratum (bit, rate), per-layer and overall
  * SDC rates with Wilson intervals, mean accuracy with t intervals, and CSV/JSON export.
  */
-import { tInterval } from '../stats/bootstrap.js';
+import { boundedMeanInterval } from '../stats/bounded-mean.js';
 import type { Interval } from '../stats/interval.js';
 import { wilsonInterval } from '../stats/proportion.js';
 import type { RateCount } from '../stats/sequential.js';
@@ -87,7 +87,7 @@ function group(name: string, rs: ExperimentRecord[], confidence: number): GroupS
     meanTokenSdcRate: rs.reduce((s, r) => s + (r.tokens ? r.tokenSdc / r.tokens : 0), 0) / n,
     meanAccuracy:
       n >= 2
-        ? tInterval(
+        ? boundedMeanInterval(
             rs.map((r) => r.accuracy),
             confidence,
           )

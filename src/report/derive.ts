@@ -22,12 +22,12 @@ import { mustGet, nth } from '../core/checked.js';
 import { Rng } from '../core/rng.js';
 import {
   aucLogX,
+  boundedMeanInterval,
   holmAdjust,
   type Interval,
   mean,
   percentileInterval,
   thresholdCrossing,
-  tInterval,
   twoProportionZTest,
   wilsonInterval,
 } from '../stats/index.js';
@@ -566,17 +566,15 @@ function deriveGroup(
       .sort((a, b) => a.ber - b.ber)
       .map((p) => {
         const accs = p.trials.map((t) => t.accuracy);
-        // Accuracy lives in [0, 1]: the t interval is truncated there (which keeps its coverage).
-        const t = accs.length >= 2 ? toEst(tInterval(accs, opt.confidence)) : null;
-        const iv = t
-          ? { value: t.value, lo: Math.max(0, t.lo), hi: Math.min(1, t.hi) }
-          : { value: accs[0]!, lo: Number.NaN, hi: Number.NaN };
+        // Accuracy lives in [0, 1]; identical trials get a bound on a differing one, not zero width.
+        const iv = accs.length >= 2 ? toEst(boundedMeanInterval(accs, opt.confidence)) : null;
+        const accuracy = iv ?? { value: accs[0]!, lo: Number.NaN, hi: Number.NaN };
         const frac = (f: (t: (typeof p.trials)[number]) => number): number =>
           mean(p.trials.map((t) => f(t) / s.images));
         return {
           ber: p.ber,
           trials: p.trials.length,
-          accuracy: iv,
+          accuracy,
           sdcRate: frac((t) => t.sdc),
           criticalRate: frac((t) => t.criticalSdc),
           nonFiniteRate: frac((t) => t.nonFinite),

@@ -13,6 +13,7 @@ export {
   stratifiedBootstrap,
   tInterval,
 } from './bootstrap.js';
+export { boundedMeanInterval } from './bounded-mean.js';
 export type {
   McNemarResult,
   PairedComparison,
