@@ -8,6 +8,7 @@ import type { ProtectSpec } from '../fault/protect/types.js';
 import type { Model } from '../onnx/ir.js';
 import type { StoppingSpec } from './engine.js';
 import { Evaluator, type EvaluatorOptions, type ImageInput, type SampleInput } from './evaluator.js';
+import { protectedGraph, type RangerProfile } from './graph-protect.js';
 import { buildPlan, type Plan, type PlanSpec } from './plan.js';
 
 /** What a campaign is. */
@@ -34,6 +35,8 @@ export interface CampaignConfig {
     foldBn: boolean;
     protect?: ProtectSpec[];
   };
+  /** With `--protect ranger`: its bounds, profiled on training images when the campaign was created. */
+  ranger?: RangerProfile;
   plan: PlanSpec;
   seed: number;
   stopping?: StoppingSpec;
@@ -54,12 +57,13 @@ export const DEFAULT_MEMORY: Readonly<CampaignConfig['memory']> = {
 export function campaignConfig(
   target: { modelRef: CampaignConfig['model']; dataRef: CampaignConfig['data'] },
   plan: PlanSpec,
-  o: { seed: number; memory?: CampaignConfig['memory']; stopping?: StoppingSpec },
+  o: { seed: number; memory?: CampaignConfig['memory']; ranger?: RangerProfile; stopping?: StoppingSpec },
 ): CampaignConfig {
   return {
     model: target.modelRef,
     data: target.dataRef,
     memory: { ...(o.memory ?? DEFAULT_MEMORY) },
+    ...(o.ranger ? { ranger: o.ranger } : {}),
     plan,
     seed: o.seed,
     ...(o.stopping ? { stopping: o.stopping } : {}),
@@ -74,7 +78,8 @@ export interface PreparedCampaign {
 
 /**
  * Builds the evaluator and plan of a config for an already loaded model and image set (the CLI
- * resolves and checks them against the config's hashes).
+ * resolves and checks them against the config's hashes). The evaluator runs the model with the
+ * config's graph protections (Ranger's Clips) in it.
  */
 export async function prepareCampaign(
   config: CampaignConfig,
@@ -82,7 +87,10 @@ export async function prepareCampaign(
   input: ImageInput | SampleInput,
   runtime: Pick<EvaluatorOptions, 'mode' | 'threads' | 'batch' | 'cacheMiB' | 'safeDrop' | 'onProgress'> = {},
 ): Promise<PreparedCampaign> {
-  const evaluator = await Evaluator.create(model, input, { ...config.memory, ...runtime });
+  const evaluator = await Evaluator.create(protectedGraph(model, config), input, {
+    ...config.memory,
+    ...runtime,
+  });
   try {
     return { evaluator, plan: buildPlan(config.plan, evaluator.memory, config.seed) };
   } catch (err) {

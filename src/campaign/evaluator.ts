@@ -58,11 +58,19 @@ export function storedModelOf(
   source: Model,
   options: MemoryOptions & { foldBn?: boolean } = {},
 ): { model: Model; memory: StoredModel } {
-  let model = cloneModel(source);
+  const model = injectedGraph(source, options);
+  return { model, memory: new StoredModel(model.graph, options) };
+}
+
+/**
+ * The graph `storedModelOf` stores, without building its memory: what the campaign computes
+ * fault-free (Ranger profiles its activations on it).
+ */
+export function injectedGraph(source: Model, options: { foldBn?: boolean } = {}): Model {
+  const model = cloneModel(source);
   materializeIdentityConstants(model.graph);
   model.graph.nodes = topoSort(model.graph);
-  if (options.foldBn !== false) model = foldBatchNorm(model).model;
-  return { model, memory: new StoredModel(model.graph, options) };
+  return options.foldBn !== false ? foldBatchNorm(model).model : model;
 }
 
 /** How to evaluate experiments. */

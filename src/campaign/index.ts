@@ -4,6 +4,7 @@
  * engine, the SQLite result store and its summaries. The evaluator's internals (golden caches,
  * suffix sessions, the delta path) are not part of the API.
  */
+export { type CleanCost, measureCleanCost } from './clean-cost.js';
 export {
   type CampaignConfig,
   campaignConfig,
@@ -19,6 +20,7 @@ export {
   type ImageInput,
   type SampleInput,
 } from './evaluator.js';
+export { profileRanger, protectedGraph, type RangerProfile } from './graph-protect.js';
 export {
   type HardeningCell,
   type HardeningChoice,

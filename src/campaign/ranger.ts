@@ -5,14 +5,15 @@
  * activation produced on profiling images. A bit flip that makes an activation explode past
  * anything seen fault-free is cut back to the profiled range.
  *
- * Library functions only: `profileRangerBounds` then `withRanger` give the clipped model, which
- * campaigns can run like any other. It is not (yet) a `--protect` entry.
+ * `profileRangerBounds` then `withRanger` give the clipped model, which campaigns run like any
+ * other; `--protect ranger` does both for a campaign (`graph-protect.ts`).
  */
 import { PrunefiError } from '../core/errors.js';
 import { cloneModel } from '../onnx/graph.js';
 import { type Model, onnxOpset } from '../onnx/ir.js';
 import { f32, type Tensor } from '../onnx/tensor.js';
 import { createSession } from '../runtime/session.js';
+import { sampleRange } from './samples.js';
 
 /**
  * The activations Ranger restricts, and whether each can output negative values (then the
@@ -47,9 +48,11 @@ function activations(model: Model): { tensor: string; negative: boolean }[] {
 /**
  * The golden range of every restricted activation on `images` (the model's first input, e.g.
  * training images): max over every element of every image, and min for activations that can be
- * negative (0 for Relu, its own range). One inference over all the images.
+ * negative (0 for Relu, its own range). Inference runs `batch` images at a time, so the
+ * activations of a large profiling set never sit in memory at once; each image's activations
+ * are the same float32 values in any batch, so the bounds do not depend on it.
  */
-export async function profileRangerBounds(model: Model, images: Tensor): Promise<RangerBound[]> {
+export async function profileRangerBounds(model: Model, images: Tensor, batch = 100): Promise<RangerBound[]> {
   const acts = activations(model);
   if (acts.length === 0)
     throw new PrunefiError(
@@ -64,21 +67,23 @@ export async function profileRangerBounds(model: Model, images: Tensor): Promise
   const input = model.graph.inputs.find((i) => !initializers.has(i.name));
   if (!input) throw new PrunefiError('ONNX_UNSUPPORTED', 'Ranger profiling needs a model with a data input');
   const session = await createSession(probe);
+  const ranges = acts.map((a) => ({ ...a, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY }));
+  const n = images.dims[0] ?? 0;
+  const feeds = new Map([[input.name, images]]);
   try {
-    const out = await session.run(
-      { [input.name]: images },
-      acts.map((a) => a.tensor),
-    );
-    return acts.map((a) => {
-      const data = (out[a.tensor]?.data ?? []) as Float32Array;
-      let min = Number.POSITIVE_INFINITY;
-      let max = Number.NEGATIVE_INFINITY;
-      for (const v of data) {
-        if (v < min) min = v;
-        if (v > max) max = v;
+    for (let b = 0; b < n; b += batch) {
+      const out = await session.run(
+        sampleRange(feeds, b, Math.min(n, b + batch)),
+        acts.map((a) => a.tensor),
+      );
+      for (const r of ranges) {
+        for (const v of (out[r.tensor]?.data ?? []) as Float32Array) {
+          if (v < r.min) r.min = v;
+          if (v > r.max) r.max = v;
+        }
       }
-      return { tensor: a.tensor, min: a.negative ? min : 0, max };
-    });
+    }
+    return ranges.map((r) => ({ tensor: r.tensor, min: r.negative ? r.min : 0, max: r.max }));
   } finally {
     await session.release();
   }

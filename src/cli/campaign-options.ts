@@ -6,10 +6,14 @@
  */
 import { type CampaignConfig, DEFAULT_MEMORY } from '../campaign/config.js';
 import type { EvaluatorOptions, ImageInput, SampleInput } from '../campaign/evaluator.js';
+import { profileRanger, type RangerProfile, rangerSpec } from '../campaign/graph-protect.js';
 import { checkPlanSpec, PLAN_KINDS, type PlanSpec, planFromCli } from '../campaign/plan.js';
+import { allRows } from '../campaign/samples.js';
 import { imageCampaignTarget } from '../campaign/target.js';
 import { PrunefiError } from '../core/errors.js';
 import { hashBytes, hashJson } from '../core/hash.js';
+import { imagesToTensor } from '../data/batch.js';
+import { isTensorSpec } from '../data/index.js';
 import type { Targeting } from '../fault/fault-models.js';
 import { FAULT_TYPES } from '../fault/fault-types.js';
 import { NUMBER_FORMATS } from '../fault/number-formats.js';
@@ -192,6 +196,48 @@ export function parseMemory(a: ParsedArgs): CampaignConfig['memory'] {
   } else if (regions !== undefined)
     throw new PrunefiError('USAGE', '--protect-regions says where --protect applies: give --protect too');
   return memory;
+}
+
+/**
+ * With `--protect ranger`: its bounds, profiled on the training split of `--data` (the
+ * protection's `images`, balanced over the classes) on the model as the campaign computes it;
+ * undefined without ranger.
+ */
+export async function profileRangerArg(
+  a: ParsedArgs,
+  ctx: CliContext,
+  cmd: string,
+  model: Model,
+  memory: CampaignConfig['memory'],
+  quiet: boolean,
+): Promise<RangerProfile | undefined> {
+  const spec = rangerSpec(memory.protect);
+  if (!spec) return undefined;
+  const data = opt.required<string>(a, 'data', cmd);
+  if (isTensorSpec(data))
+    throw usage(
+      cmd,
+      `--protect ranger profiles its bounds on training images, and ${data} is a tensor dataset: use ranger with an image dataset`,
+    );
+  const args: ParsedArgs = { positionals: [], options: { ...a.options, limit: spec.images } };
+  let set: Awaited<ReturnType<typeof loadModelData>>;
+  try {
+    set = await loadModelData(args, ctx, cmd, 'train', model, opt.required<string>(a, 'model', cmd), {
+      quiet,
+    });
+  } catch (err) {
+    if (err instanceof PrunefiError && err.code === 'DATA_NOT_FOUND')
+      throw new PrunefiError(
+        'DATA_NOT_FOUND',
+        `--protect ranger profiles its bounds on the training split of --data: ${err.message}`,
+        { cause: err },
+      );
+    throw err;
+  }
+  return profileRanger(model, memory.foldBn, imagesToTensor(set, allRows(set.count)), {
+    split: set.split,
+    hash: set.hash,
+  });
 }
 
 /** Evaluator options from the engine options. */

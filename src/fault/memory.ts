@@ -12,7 +12,7 @@ import { FAULT_TYPES } from './fault-types.js';
 import { faultLayers } from './layers.js';
 import { FLOAT32, NUMBER_FORMATS, type NumberFormat, type WordFormat } from './number-formats.js';
 import { type DecodeCounts, decodeCodes, protectTensor } from './protect/apply.js';
-import { checkProtections } from './protect/registry.js';
+import { checkProtections, PROTECTIONS } from './protect/registry.js';
 import { parseProtectRegions } from './protect/scope.js';
 import type { MemoryCode, ProtectSpec, ValueGuard } from './protect/types.js';
 import {
@@ -147,10 +147,11 @@ export class StoredTensor {
     this.cols = n / Math.max(this.rows, 1);
     this.storage = storage;
     this.quantized = quantized?.source;
-    if (quantized && protect.length) {
+    // A graph protection (Ranger) acts on activations, whatever stores the weights.
+    if (quantized && protect.some((p) => PROTECTIONS.get(p.name).stage !== 'graph')) {
       throw new PrunefiError(
         'USAGE',
-        `protections (--protect) guard float number formats; '${name}' is stored as the model's own quantized integers (${quantized.source.values.name}), which are not supported yet: run the quantized model without --protect`,
+        `protections (--protect) guard float number formats; '${name}' is stored as the model's own quantized integers (${quantized.source.values.name}), which are not supported yet: run the quantized model without --protect (or with ranger alone)`,
       );
     }
     let enc: { words: Uint32Array; scales?: Uint32Array; zeroPoints?: Uint32Array };

@@ -6,9 +6,12 @@
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { ensureCleanCost } from '../campaign/clean-cost.js';
 import { type CampaignConfig, prepareCampaign } from '../campaign/config.js';
 import { runCampaign } from '../campaign/engine.js';
+import { profileRanger, type RangerProfile, rangerSpec } from '../campaign/graph-protect.js';
 import { PLAN_KINDS, type PlanSpec } from '../campaign/plan.js';
+import { allRows } from '../campaign/samples.js';
 import { CampaignStore, type ExperimentRecord } from '../campaign/store.js';
 import { PrunefiError } from '../core/errors.js';
 import { hashBytes, hashJson } from '../core/hash.js';
@@ -275,6 +278,24 @@ async function runEval(
 }
 
 /**
+ * With a fault model protected by ranger: its bounds, profiled on the study's training split
+ * (the protection's `images`, class-balanced) on the model the campaign runs.
+ */
+async function rangerProfile(
+  model: Model,
+  fm: FaultModelConfig,
+  env: StepEnv,
+): Promise<RangerProfile | undefined> {
+  const spec = rangerSpec(fm.protect);
+  if (!spec) return undefined;
+  const set = await env.data.split(env.data.trainSplit, Number(spec.images));
+  return profileRanger(model, fm.foldBn, imagesToTensor(set, allRows(set.count)), {
+    split: set.split,
+    hash: set.hash,
+  });
+}
+
+/**
  * Runs (or resumes) a campaign in the step's SQLite store and returns its records. The store
  * keeps every finished experiment, so an interrupted study loses at most the experiment in flight.
  */
@@ -295,6 +316,7 @@ async function campaign(
   const test = await env.data.test();
   const perClass = Math.ceil(images / test.classes.length);
   const idx = firstPerClass(test, perClass);
+  const ranger = await rangerProfile(model, fm, env);
   const config: CampaignConfig = {
     model: { spec: relative(env.dir, file), hash: hashBytes(readFileSync(file)) },
     data: { spec: env.config.data, split: test.split, perClass, hash: hashJson([test.hash, perClass]) },
@@ -305,12 +327,15 @@ async function campaign(
       foldBn: fm.foldBn,
       ...(fm.protect ? { protect: fm.protect } : {}),
     },
+    ...(ranger ? { ranger } : {}),
     plan,
     seed,
   };
   const store = CampaignStore.openOrCreate(join(env.store.dir(step), 'campaign.sqlite'), config);
   try {
     const input = { x: imagesToTensor(test, idx), labels: labelsOf(test, idx) };
+    // Stored in the step's database, where 'prunefi campaign status' shows it.
+    await ensureCleanCost(store, model, input, { threads: env.config.threads });
     const { evaluator, plan: built } = await prepareCampaign(config, model, input, {
       threads: env.config.threads,
       ...(env.onProgress ? { onProgress: env.onProgress } : {}),

@@ -17,7 +17,7 @@ test('prunefi protections lists every protection with its options', async () => 
   const list = JSON.parse(r.stdout) as { name: string; options: { key: string }[] }[];
   assert.deepEqual(
     list.map((p) => p.name),
-    ['secded72', 'secded39', 'parity', 'exponent-tmr', 'clip'],
+    ['secded72', 'secded39', 'parity', 'exponent-tmr', 'clip', 'ranger'],
   );
   assert.deepEqual(
     list[0]!.options.map((o) => o.key),
@@ -30,6 +30,7 @@ test('prunefi protections lists every protection with its options', async () => 
       { what: 'word', maxBits: null },
       { what: 'word', maxBits: null },
       { what: 'range', maxBits: 16 },
+      null,
       null,
     ],
   );

@@ -2,6 +2,7 @@
  * `prunefi campaign run|resume|status|export|predict`: statistically planned fault-injection campaigns
  * stored in SQLite, resumable after any interruption.
  */
+import { type CleanCost, ensureCleanCost } from '../../campaign/clean-cost.js';
 import { type CampaignConfig, campaignConfig, prepareCampaign } from '../../campaign/config.js';
 import { runCampaign, type StoppingSpec } from '../../campaign/engine.js';
 import type { ImageInput, SampleInput } from '../../campaign/evaluator.js';
@@ -11,6 +12,7 @@ import { recordJson, recordsCsv, summarizeCampaign } from '../../campaign/summar
 import { describeHolder, holderState } from '../../campaign/writer-lock.js';
 import { atomicWrite } from '../../core/atomic.js';
 import { PrunefiError } from '../../core/errors.js';
+import { hasMemoryCode } from '../../fault/protect/registry.js';
 import type { Model } from '../../onnx/ir.js';
 import {
   engineOptions,
@@ -21,6 +23,7 @@ import {
   parseMemory,
   parsePlanArgs,
   planOptions,
+  profileRangerArg,
   targetOptions,
 } from '../campaign-options.js';
 import {
@@ -35,6 +38,14 @@ import { formatInt, formatPercent, table } from '../format.js';
 import { dataOptions, printJson } from '../shared.js';
 import { predictCmd } from './campaign-predict.js';
 import { executeQueued, queueOptions } from './queued.js';
+
+/** The clean-accuracy cost of graph protections, with its paired interval and the time overhead. */
+function cleanCostLine(c: CleanCost): string {
+  const d = c.difference;
+  const points = (v: number): string => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(2)}`;
+  const ms = (seconds: number): string => (1000 * seconds).toPrecision(3);
+  return `clean-accuracy cost of ${c.protections.join(', ')}: ${formatPercent(c.protectedAccuracy, 2)} protected vs ${formatPercent(c.unprotectedAccuracy, 2)} unprotected on ${formatInt(c.samples)} images, ${points(d.estimate)} points [${points(d.lower)}, ${points(d.upper)}] (95% paired bootstrap); inference ${ms(c.protectedSeconds)} vs ${ms(c.unprotectedSeconds)} ms/image (one pass each, same run)`;
+}
 
 /** Stored bits, and the share of them that protections' check words take. */
 function memoryLine(bits: number, checkBits: number): string {
@@ -72,12 +83,18 @@ async function execute(
   model: Model,
   input: ImageInput | SampleInput,
 ): Promise<number> {
+  const json = opt.bool(a, 'json');
+  const threads = opt.num(a, 'threads');
+  const cost = await ensureCleanCost(store, model, input, {
+    batch: opt.num(a, 'batch') ?? 250,
+    ...(threads !== undefined ? { threads } : {}),
+  });
+  if (cost && !json) ctx.stdout.write(`${cleanCostLine(cost)}\n`);
   if (opt.str(a, 'queue') !== undefined) {
     if (opt.bool(a, 'safe-drop'))
       throw new PrunefiError('USAGE', '--safe-drop runs in-process only: use it without --queue');
     return executeQueued(a, ctx, store, config, model, input, parseRange(a));
   }
-  const json = opt.bool(a, 'json');
   const prepared = await prepareCampaign(config, model, input, parseEngine(a, ctx, json));
   const bar = ctx.progress('campaign', json);
   try {
@@ -105,6 +122,7 @@ async function execute(
       checkBits: prepared.evaluator.memory.checkBits,
       // Proven-safe dropping, per bit of this call's single-fault experiments (empty when off).
       dropped: prepared.evaluator.dropStats,
+      ...(cost ? { cleanCost: cost } : {}),
     };
     if (json) printJson(ctx, line);
     else {
@@ -175,11 +193,15 @@ const runCmd: Command = {
       const c = opt.num(a, 'confidence');
       if (c !== undefined) stopping.confidence = c;
     }
-    const config = campaignConfig(
-      { modelRef, dataRef },
-      parsePlanArgs('campaign run', a, opt.str(a, 'plan') ?? 'single-bit'),
-      { seed: opt.num(a, 'seed') ?? 1, memory: parseMemory(a), ...(stopping ? { stopping } : {}) },
-    );
+    const memory = parseMemory(a);
+    const plan = parsePlanArgs('campaign run', a, opt.str(a, 'plan') ?? 'single-bit');
+    const ranger = await profileRangerArg(a, ctx, 'campaign run', model, memory, opt.bool(a, 'json'));
+    const config = campaignConfig({ modelRef, dataRef }, plan, {
+      seed: opt.num(a, 'seed') ?? 1,
+      memory,
+      ...(ranger ? { ranger } : {}),
+      ...(stopping ? { stopping } : {}),
+    });
     const store = CampaignStore.openOrCreate(db, config);
     try {
       return await execute(a, ctx, store, config, model, input);
@@ -259,6 +281,9 @@ const statusCmd: Command = {
           : null;
       const protect = (store.config as CampaignConfig).memory.protect ?? [];
       const protectedBy = protect.map((p) => p.name).join(', ');
+      // Corrections and DUEs come from memory codes; a graph protection alone has neither.
+      const codes = hasMemoryCode(protect);
+      const cost = store.metaJson('cleanCost', null) as CleanCost | null;
       const writer = store.writer();
       const writerState = writer && holderState(writer);
       if (opt.bool(a, 'json')) {
@@ -268,6 +293,7 @@ const statusCmd: Command = {
           golden,
           stopped: stopped ? store.metaJson('stopped', null) : null,
           memory,
+          cleanCost: cost,
           writer: writer ? { ...writer, state: writerState } : null,
           done: records.length,
           groups: rows,
@@ -282,6 +308,11 @@ const statusCmd: Command = {
       if (memory)
         ctx.stdout.write(
           `memory: ${memoryLine(memory.bits, memory.checkBits)}${protect.length ? `, protected by ${protectedBy}` : ''}\n`,
+        );
+      if (cost) ctx.stdout.write(`${cleanCostLine(cost)}\n`);
+      else if (protect.length)
+        ctx.stdout.write(
+          "clean-accuracy cost: none by construction (fault-free words decode to themselves; a clip range is the fault-free weights' own)\n",
         );
       if (writer)
         ctx.stdout.write(
@@ -301,7 +332,7 @@ const statusCmd: Command = {
             ...(perToken ? ['token SDC'] : []),
             'NaN/Inf',
             'no effect',
-            ...(protect.length ? ['corrected', 'DUE rate [95% CI]'] : []),
+            ...(codes ? ['corrected', 'DUE rate [95% CI]'] : []),
           ],
           rows.map((r) => [
             r.group,
@@ -313,7 +344,7 @@ const statusCmd: Command = {
             ...(perToken ? [formatPercent(r.meanTokenSdcRate, 3)] : []),
             String(r.nonFiniteExperiments),
             String(r.noEffect),
-            ...(protect.length ? [String(r.correctedExperiments), iv(r.dueRate)] : []),
+            ...(codes ? [String(r.correctedExperiments), iv(r.dueRate)] : []),
           ]),
         )}\n`,
       );

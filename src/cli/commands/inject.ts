@@ -1,6 +1,7 @@
 /** `prunefi inject`: one fault-injection experiment, printing its faults and outcome. */
 import type { CampaignConfig } from '../../campaign/config.js';
 import { Evaluator, type ImageInput, type SampleInput } from '../../campaign/evaluator.js';
+import { protectedGraph } from '../../campaign/graph-protect.js';
 import type { Outcome } from '../../campaign/outcome.js';
 import { buildPlan, type PlanSpec } from '../../campaign/plan.js';
 import { CampaignStore, STORED_FAULTS } from '../../campaign/store.js';
@@ -8,6 +9,7 @@ import { PrunefiError } from '../../core/errors.js';
 import { canonicalJson } from '../../core/hash.js';
 import { checkFaultList, readFaultList } from '../../fault/fault-list.js';
 import type { Fault } from '../../fault/memory.js';
+import { hasMemoryCode } from '../../fault/protect/registry.js';
 import type { RegionName } from '../../fault/storage-formats.js';
 import type { Model } from '../../onnx/ir.js';
 import {
@@ -19,6 +21,7 @@ import {
   parseMemory,
   parsePlanArgs,
   planOptions,
+  profileRangerArg,
   targetOptions,
 } from '../campaign-options.js';
 import { type CliContext, type Command, type OptionSpec, opt, type ParsedArgs } from '../command.js';
@@ -195,7 +198,12 @@ export const injectCommand: Command = {
     const json = opt.bool(a, 'json');
     const { model, input, campaign } = await target(a, ctx, json);
     const memory = campaign?.config.memory ?? parseMemory(a);
-    const ev = await Evaluator.create(model, input, { ...memory, ...parseEngine(a, ctx, json) }).catch(
+    // A stored campaign's Ranger bounds are its config's; a command line's are profiled now.
+    const ranger = campaign
+      ? campaign.config.ranger
+      : await profileRangerArg(a, ctx, CMD, model, memory, json);
+    const run = protectedGraph(model, { memory, ...(ranger ? { ranger } : {}) });
+    const ev = await Evaluator.create(run, input, { ...memory, ...parseEngine(a, ctx, json) }).catch(
       (err) => {
         campaign?.store.close();
         throw err;
@@ -233,7 +241,7 @@ export const injectCommand: Command = {
       ctx.stdout.write(
         `accuracy ${formatPercent(o.accuracy, 2)} (golden ${formatPercent(golden, 2)}), SDC ${o.sdc}/${o.images} images (critical ${o.criticalSdc}), NaN ${o.nanImages}, Inf ${o.infImages}, max logit deviation ${o.maxLogitDeviation.toPrecision(3)}; ${o.effect === 'run' ? `${o.imagesRun} images inferred` : `no inference needed (${o.effect})`}\n`,
       );
-      if (ev.memory.protect.length)
+      if (hasMemoryCode(ev.memory.protect))
         ctx.stdout.write(
           `protections ${ev.memory.protect.map((p) => p.name).join(', ')}: ${o.corrected} code word(s) corrected, ${o.detected} detected uncorrectable (DUE)\n`,
         );

@@ -1,15 +1,23 @@
 /** `prunefi protections`: the protections a campaign may name with --protect, and their options. */
 import { PROTECTIONS } from '../../fault/protect/registry.js';
+import type { Protection } from '../../fault/protect/types.js';
 import { type Command, opt } from '../command.js';
 import { table } from '../format.js';
 import { printJson } from '../shared.js';
+
+/** What each stage of protection acts on, as the table says it. */
+const ACTS_ON: Readonly<Record<Protection['stage'], string>> = {
+  bits: 'stored bits',
+  values: 'decoded weights',
+  graph: 'activations (graph)',
+};
 
 /** The `protections` command. */
 export const protectionsCommand: Command = {
   name: 'protections',
   summary: 'list the protections campaigns may apply (--protect) and their options',
   options: { json: { type: 'boolean', description: 'print JSON' } },
-  help: 'Example: prunefi campaign run --db p.sqlite --model zoo:lenet5 --data mnist --plan ber --rates 1e-5 --protect secded72:interleave=2,clip',
+  help: 'Example: prunefi campaign run --db p.sqlite --model zoo:lenet5 --data mnist --plan ber --rates 1e-5 --protect secded72:interleave=2,clip,ranger',
   async run(a, ctx) {
     const list = PROTECTIONS.list().map((p) => ({
       name: p.name,
@@ -38,7 +46,7 @@ export const protectionsCommand: Command = {
         ['protection', 'acts on', 'check words', 'protect plan covers', 'description', 'reference'],
         list.map((p) => [
           p.name,
-          p.stage === 'bits' ? 'stored bits' : 'decoded weights',
+          ACTS_ON[p.stage],
           p.region ?? '-',
           !p.covers
             ? '-'
@@ -64,7 +72,7 @@ export const protectionsCommand: Command = {
       )}\n\n`,
     );
     ctx.stdout.write(
-      'Memory codes decode the stored bits first (in the order given), then value guards act on the decoded weights.\n',
+      'Memory codes decode the stored bits first (in the order given), then value guards act on the decoded weights, then graph protections on the activations.\n',
     );
     return 0;
   },

@@ -6,6 +6,7 @@ import { PrunefiError, unknownName } from '../../core/errors.js';
 import { Registry } from '../../core/registry.js';
 import { CLIP } from './clip.js';
 import { PARITY } from './parity.js';
+import { RANGER } from './ranger.js';
 import { formatProtectRegions, parseProtectRegions } from './scope.js';
 import { SECDED39, SECDED72 } from './secded.js';
 import { EXPONENT_TMR } from './tmr.js';
@@ -18,7 +19,11 @@ export const PROTECTIONS = new Registry<Protection>('protection', [
   PARITY,
   EXPONENT_TMR,
   CLIP,
+  RANGER,
 ]);
+
+/** Composition order of the stages (see `checkProtections`). */
+const STAGE_ORDER: Readonly<Record<Protection['stage'], number>> = { bits: 0, values: 1, graph: 2 };
 
 /** The memory codes that can cover chosen tensors and bits (those declaring `hardening`). */
 export function hardeningCodes(): string[] {
@@ -47,8 +52,10 @@ function checkValue(name: string, key: string, o: ProtectOption, v: unknown): nu
 
 /**
  * Checks protection specs (stored configs and command lines) and returns them with every
- * default filled in (and a memory code's region list, key `regions`, in canonical form), in the order they compose: memory codes first (in the given order, each
- * decoding what the one before corrected), then value guards, which read decoded weights. A
+ * default filled in (and a memory code's region list, key `regions`, in canonical form), in
+ * the order they compose: memory codes first (in the given order, each decoding what the one
+ * before corrected), then value guards, which read decoded weights, then graph protections,
+ * which act on activations computed from those weights. A
  * protection named twice, or two codes storing the same check region, is an error.
  */
 export function checkProtections(specs: unknown): ProtectSpec[] {
@@ -83,7 +90,7 @@ export function checkProtections(specs: unknown): ProtectSpec[] {
         throw protectError(name, 'regions must be a string (--protect-regions syntax)');
       spec.regions = formatProtectRegions(parseProtectRegions(regions));
     }
-    out.push({ spec, stage: p.stage === 'bits' ? 0 : 1 });
+    out.push({ spec, stage: STAGE_ORDER[p.stage] });
   }
   const regions = new Map<string, string>();
   for (const { spec } of out) {
@@ -124,6 +131,11 @@ export function parseProtections(text: string): ProtectSpec[] {
       return spec;
     });
   return checkProtections(specs);
+}
+
+/** Whether any of the protections is a memory code (the ones that correct and detect: DUEs). */
+export function hasMemoryCode(specs: readonly ProtectSpec[]): boolean {
+  return specs.some((s) => PROTECTIONS.get(s.name).stage === 'bits');
 }
 
 /**

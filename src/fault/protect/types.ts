@@ -2,7 +2,9 @@
  * The contract of a protection: one `PROTECTIONS` entry. Memory codes (stage 'bits') add check
  * words to a tensor's memory and decode (possibly faulty) value words with them; value guards
  * (stage 'values') act on decoded weights. Protections compose in stage order, bits first:
- * a value guard reads what the memory codes decoded.
+ * a value guard reads what the memory codes decoded. A graph protection (stage 'graph', e.g.
+ * Ranger) stores nothing and decodes nothing: it changes the model's graph, which needs the
+ * runtime to profile, so the campaign stage applies it (`src/campaign/graph-protect.ts`).
  */
 import type { RegistryEntry } from '../../core/registry.js';
 import type { NumberFormat } from '../number-formats.js';
@@ -72,7 +74,7 @@ export interface Hardening {
 
 /** A protection: one entry of `PROTECTIONS`. */
 export interface Protection extends RegistryEntry {
-  readonly stage: 'bits' | 'values';
+  readonly stage: 'bits' | 'values' | 'graph';
   /** Stage 'bits': the name of the region its check words form. */
   readonly region?: RegionName;
   /** Every option a spec may hold, by key. */
