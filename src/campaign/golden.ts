@@ -78,6 +78,8 @@ export class GoldenCache {
     const probe = await createSession(withOutputs(model, candidates, types), {
       threads: options.threads,
       optimization: options.optimization,
+      // The probe outputs every cached value; an arena would keep that peak until it is released.
+      memoryArena: false,
     });
     const values = new Map<string, Cached>();
     try {

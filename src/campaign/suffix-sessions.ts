@@ -117,7 +117,13 @@ export class SuffixSessions {
   }
 
   private open(model: Model): Promise<Session> {
-    return createSession(model, { threads: this.options.threads, optimization: this.options.optimization });
+    // Without the arena: a campaign holds a session per cut point, and each arena would keep the
+    // peak of its batches for the whole campaign (ResNet18-CIFAR, see README's fault-speed figures).
+    return createSession(model, {
+      threads: this.options.threads,
+      optimization: this.options.optimization,
+      memoryArena: false,
+    });
   }
 
   /**

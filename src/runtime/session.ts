@@ -26,6 +26,12 @@ export interface SessionOptions {
   profile?: string;
   /** ONNX Runtime's memory-pattern planning (default true); an option so benchmarks can compare. */
   memoryPattern?: boolean;
+  /**
+   * ONNX Runtime's CPU memory arena (default true). Each session's arena keeps the peak of every
+   * run it made and never returns it, so a process holding many sessions (a campaign's suffix
+   * sessions) turns off the arena to free each run's buffers when the run ends.
+   */
+  memoryArena?: boolean;
 }
 
 /** The device names accepted by `--device`. */
@@ -140,6 +146,7 @@ export async function createSession(
     so.profileFilePrefix = options.profile;
   }
   if (options.memoryPattern !== undefined) so.enableMemPattern = options.memoryPattern;
+  if (options.memoryArena !== undefined) so.enableCpuMemArena = options.memoryArena;
   if (options.threads !== undefined) {
     if (!Number.isInteger(options.threads) || options.threads < 1) {
       throw new RangeError(`threads must be a positive integer, got ${options.threads}`);
