@@ -10,21 +10,12 @@
  */
 import { CampaignStore, type ExperimentRecord } from '../src/campaign/store.js';
 
-function records(db: string): ExperimentRecord[] {
-  const store = CampaignStore.open(db, true);
-  try {
-    return store.records();
-  } finally {
-    store.close();
-  }
-}
-
 const [plainPath, ...hardenedPaths] = process.argv.slice(2);
 if (!plainPath || hardenedPaths.length === 0) {
   console.error('usage: harden-measured.js plain.sqlite hardened.sqlite...');
   process.exit(2);
 }
-const plain = records(plainPath);
+const plain = CampaignStore.readRecords(plainPath);
 const bits = Math.max(...plain.map((r) => r.bit)) + 1;
 const pct = (x: number): string => `${(100 * x).toFixed(3)}%`;
 
@@ -46,7 +37,7 @@ const sdc = (rs: readonly ExperimentRecord[]) => (i: number) => ((rs[i]?.sdc ?? 
 const base = stratified(sdc(plain));
 console.log(`${plainPath}: SDCs per flip ${pct(base.mean)} ± ${pct(base.half)}`);
 for (const path of hardenedPaths) {
-  const h = records(path);
+  const h = CampaignStore.readRecords(path);
   if (
     h.length !== plain.length ||
     h.some((r, i) => JSON.stringify(r.faults) !== JSON.stringify(plain[i]?.faults))

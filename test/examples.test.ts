@@ -33,14 +33,7 @@ function run(name: string): string {
   return r.stdout;
 }
 
-const records = (db: string) => {
-  const store = CampaignStore.open(join(dir, db), true);
-  try {
-    return store.records();
-  } finally {
-    store.close();
-  }
-};
+const records = (db: string) => CampaignStore.readRecords(join(dir, db));
 
 test('every example is run here, in the order README lists them', () => {
   const files = readdirSync(join(REPO, 'examples')).filter((f) => f.endsWith('.ts'));

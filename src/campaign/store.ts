@@ -371,6 +371,16 @@ export class CampaignStore {
     }
   }
 
+  /** Every stored experiment of a campaign database, read without holding it open. */
+  static readRecords(path: string): ExperimentRecord[] {
+    const store = CampaignStore.open(path, true);
+    try {
+      return store.records();
+    } finally {
+      store.close();
+    }
+  }
+
   private static connect(path: string, readonly: boolean): Database.Database {
     let db: Database.Database;
     try {

@@ -31,15 +31,6 @@ function campaignRun(db: string): string[] {
   return ['campaign', 'run', '--db', db, '--model', 'zoo:lenet5', '--data', 'mnist'];
 }
 
-function records(db: string): ExperimentRecord[] {
-  const store = CampaignStore.open(db, true);
-  try {
-    return store.records();
-  } finally {
-    store.close();
-  }
-}
-
 /** SDCs per flip as the planner defines them: (1/32) Σ_b (SDC experiments at b) / (experiments at b). */
 function sdcPerFlip(rs: readonly ExperimentRecord[]): number {
   let s = 0;
@@ -77,8 +68,8 @@ test('protect plan: a plan under budget, and its measurement removes exactly the
   const argv = plan.verify.split(' ').slice(1);
   const m = await cli(...argv, '--threads', '1', '--json');
   assert.equal(m.code, 0, m.stderr);
-  const plain = records(db);
-  const hardened = records(join(dir, 'single-hardened.sqlite'));
+  const plain = CampaignStore.readRecords(db);
+  const hardened = CampaignStore.readRecords(join(dir, 'single-hardened.sqlite'));
   assert.deepEqual(
     hardened.map((x) => x.faults),
     plain.map((x) => x.faults),
