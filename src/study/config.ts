@@ -11,7 +11,7 @@ import type { Registry, RegistryEntry } from '../core/registry.js';
 import type { ImageSet } from '../data/types.js';
 import { FAULT_TYPES } from '../fault/fault-types.js';
 import { NUMBER_FORMATS } from '../fault/number-formats.js';
-import { parseProtections } from '../fault/protect/registry.js';
+import { checkProtections, parseProtections } from '../fault/protect/registry.js';
 import type { ProtectSpec } from '../fault/protect/types.js';
 import { STORAGE_FORMATS } from '../fault/storage-formats.js';
 import { parseZooSpec } from '../models/zoo.js';
@@ -143,13 +143,16 @@ function str(o: Json, key: string, path: string, def?: string): string {
   return v;
 }
 
-/** A fault model's protections, in `--protect`'s syntax; checked against the registry now. */
+/**
+ * A fault model's protections, in `--protect`'s syntax or as the resolved specs a parsed config
+ * holds (so `--print-config`'s output runs again with `--config`); checked against the registry now.
+ */
 function protections(o: Json, path: string): ProtectSpec[] {
   const v = o.protect ?? '';
-  if (typeof v !== 'string')
-    fail(`${path}.protect`, "a string in --protect's syntax (e.g. 'secded72,clip')", v);
+  if (typeof v !== 'string' && !Array.isArray(v))
+    fail(`${path}.protect`, "a string in --protect's syntax (e.g. 'secded72,clip') or a list of specs", v);
   try {
-    return parseProtections(v);
+    return typeof v === 'string' ? parseProtections(v) : checkProtections(v);
   } catch (err) {
     throw new PrunefiError('STUDY_CONFIG', `study config: ${path}.protect: ${errorMessage(err)}`, {
       cause: err,

@@ -260,3 +260,45 @@ test("a config recipe maps to the training engine's: batch is batchSize, augment
     [{ padding: 0, flip: false }, 2, 0.1],
   );
 });
+
+test('preset protect: AlexNet and ResNet18, unpruned + magnitude 90% + L1 filters 50%, each × none and five protections', () => {
+  const c = PRESETS.get('protect').build({ data: 'some-cifar-folder' });
+  // The resolved config parses to itself, as --print-config and a saved copy rely on.
+  assert.deepEqual(parseStudyConfig(JSON.parse(JSON.stringify(c))), c);
+  assert.deepEqual(
+    c.models.map((m) => m.name),
+    ['alexnet-cifar', 'resnet18-cifar'],
+  );
+  assert.deepEqual(
+    c.pruning.map((p) => [p.method, p.sparsities]),
+    [
+      ['magnitude', [0.9]],
+      ['l1-filter', [0.5]],
+    ],
+  );
+  assert.deepEqual(
+    c.faultModels.map((f) => (f.protect ?? []).map((p) => p.name).join('+')),
+    ['', 'parity', 'secded72', 'exponent-tmr', 'clip', 'ranger'],
+  );
+  const steps = planStudy(c, identity);
+  const ber = steps.filter((s) => s.kind === 'ber');
+  // 2 models × 3 variants × 6 protections, every one a BER sweep (no single-bit sweeps).
+  const grid = new Set(ber.map((s) => s.id));
+  const expected: string[] = [];
+  for (const model of ['alexnet-cifar', 'resnet18-cifar'])
+    for (const v of ['unpruned', 'magnitude@0.9', 'l1-filter@0.5'])
+      for (const p of [
+        '',
+        ' protected by parity',
+        ' protected by secded72',
+        ' protected by exponent-tmr',
+        ' protected by clip',
+        ' protected by ranger',
+      ])
+        expected.push(`ber ${model}/${v} [float32 dense bit-flip${p}]`);
+  assert.deepEqual([...grid].sort(), expected.sort());
+  assert.equal(steps.filter((s) => s.kind === 'bits').length, 0);
+  // 2 bases, 4 pruned models, 6 evaluations and the 36 campaigns.
+  assert.equal(steps.length, 2 + 4 + 6 + 36);
+  assertPrunefiError(() => PRESETS.get('protect').build({}), 'USAGE', /preset 'protect' needs --data/);
+});
